@@ -1,0 +1,13 @@
+"""Jobcover: wiring only. Routes live in chalicelib/api, schedules in chalicelib/jobs."""
+
+from __future__ import annotations
+
+from chalice import Chalice
+
+from chalicelib.api import meta, parties
+from chalicelib.api.observability import http_middleware
+
+app = Chalice(app_name="jobcover")
+app.register_middleware(http_middleware, "http")
+app.register_blueprint(meta.bp)
+app.register_blueprint(parties.bp)

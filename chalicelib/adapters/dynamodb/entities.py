@@ -1,0 +1,65 @@
+"""Generic storage of pydantic records as items: create once, optimistic replace, list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from chalicelib.adapters.dynamodb.keys import tenant_key, tenant_partition
+from chalicelib.adapters.dynamodb.table import DynamoTable, Item
+from chalicelib.domain.parties import Page
+
+M = TypeVar("M", bound=BaseModel)
+_KEY_ATTRIBUTES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"})
+
+
+def record_item(record: BaseModel, pk: str, sk: str, extra: Mapping[str, Any] | None = None) -> Item:
+    """The item for a record: its JSON form plus the key attributes."""
+    return {**record.model_dump(mode="json"), **(extra or {}), "pk": pk, "sk": sk}
+
+
+def item_record(item: Item, model: type[M]) -> M:
+    """The record in an item, key attributes dropped."""
+    return model.model_validate({k: v for k, v in item.items() if k not in _KEY_ATTRIBUTES})
+
+
+class TenantEntities:
+    """Records of one kind, owned by a platform, keyed `<platform>#<KIND>` / `<id>`."""
+
+    def __init__(self, table: DynamoTable, kind: str) -> None:
+        self.table = table
+        self.kind = kind
+
+    def add(self, platform_id: str, entity_id: str, record: BaseModel) -> None:
+        pk, sk = tenant_key(platform_id, self.kind, entity_id)
+        self.table.put(
+            record_item(record, pk, sk),
+            condition="attribute_not_exists(pk)",
+            conflict_message=f"{entity_id} already exists.",
+        )
+
+    def get(self, platform_id: str, entity_id: str, model: type[M]) -> M | None:
+        item = self.table.get(*tenant_key(platform_id, self.kind, entity_id))
+        return item_record(item, model) if item else None
+
+    def replace(
+        self, platform_id: str, entity_id: str, record: BaseModel, *, expected_version: int
+    ) -> None:
+        """Optimistic locking: the write wins only if nobody changed the version meanwhile."""
+        pk, sk = tenant_key(platform_id, self.kind, entity_id)
+        self.table.put(
+            record_item(record, pk, sk),
+            condition="version = :expected",
+            values={":expected": expected_version},
+            conflict_message=f"{entity_id} changed meanwhile; fetch it and retry.",
+        )
+
+    def page(
+        self, platform_id: str, model: type[M], *, limit: int, starting_after: str | None
+    ) -> Page[M]:
+        partition = tenant_partition(platform_id, self.kind)
+        start = {"pk": partition, "sk": starting_after} if starting_after else None
+        answer = self.table.query_page(partition=("pk", partition), limit=limit, start_key=start)
+        return Page[M](items=[item_record(i, model) for i in answer.items], has_more=answer.has_more)

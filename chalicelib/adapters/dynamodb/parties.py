@@ -1,0 +1,82 @@
+"""Platforms, API keys, customers and contractors in the single table."""
+
+from __future__ import annotations
+
+from chalicelib.adapters.dynamodb.entities import TenantEntities, item_record, record_item
+from chalicelib.adapters.dynamodb.keys import api_key_key, api_keys_by_platform, platform_key
+from chalicelib.adapters.dynamodb.table import DynamoTable
+from chalicelib.domain.parties import ApiKeyRecord, Contractor, Customer, Page, Platform
+
+
+class DynamoPlatforms:
+    def __init__(self, table: DynamoTable) -> None:
+        self._table = table
+
+    def add_platform(self, platform: Platform) -> None:
+        self._table.put(
+            record_item(platform, *platform_key(platform.id)), condition="attribute_not_exists(pk)"
+        )
+
+    def get_platform(self, platform_id: str) -> Platform | None:
+        item = self._table.get(*platform_key(platform_id))
+        return item_record(item, Platform) if item else None
+
+
+class DynamoApiKeys:
+    def __init__(self, table: DynamoTable) -> None:
+        self._table = table
+
+    def add_key(self, record: ApiKeyRecord) -> None:
+        extra = (
+            {"gsi1pk": api_keys_by_platform(record.platform), "gsi1sk": record.id}
+            if record.platform
+            else None
+        )
+        self._table.put(
+            record_item(record, *api_key_key(record.key_hash), extra),
+            condition="attribute_not_exists(pk)",
+        )
+
+    def key_by_hash(self, key_hash: str) -> ApiKeyRecord | None:
+        item = self._table.get(*api_key_key(key_hash))
+        return item_record(item, ApiKeyRecord) if item else None
+
+
+class DynamoParties:
+    def __init__(self, table: DynamoTable) -> None:
+        self._customers = TenantEntities(table, "CUS")
+        self._contractors = TenantEntities(table, "CTR")
+
+    def add_customer(self, customer: Customer) -> None:
+        self._customers.add(customer.platform, customer.id, customer)
+
+    def get_customer(self, platform_id: str, customer_id: str) -> Customer | None:
+        return self._customers.get(platform_id, customer_id, Customer)
+
+    def put_customer(self, customer: Customer, *, expected_version: int) -> None:
+        self._customers.replace(
+            customer.platform, customer.id, customer, expected_version=expected_version
+        )
+
+    def list_customers(
+        self, platform_id: str, *, limit: int, starting_after: str | None
+    ) -> Page[Customer]:
+        return self._customers.page(platform_id, Customer, limit=limit, starting_after=starting_after)
+
+    def add_contractor(self, contractor: Contractor) -> None:
+        self._contractors.add(contractor.platform, contractor.id, contractor)
+
+    def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor | None:
+        return self._contractors.get(platform_id, contractor_id, Contractor)
+
+    def put_contractor(self, contractor: Contractor, *, expected_version: int) -> None:
+        self._contractors.replace(
+            contractor.platform, contractor.id, contractor, expected_version=expected_version
+        )
+
+    def list_contractors(
+        self, platform_id: str, *, limit: int, starting_after: str | None
+    ) -> Page[Contractor]:
+        return self._contractors.page(
+            platform_id, Contractor, limit=limit, starting_after=starting_after
+        )

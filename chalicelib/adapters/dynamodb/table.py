@@ -1,0 +1,130 @@
+"""A thin, typed layer over the low-level DynamoDB client: serialisation and error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from chalicelib.domain.errors import Conflict, Throttled
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+_THROTTLING = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+}
+
+Item = dict[str, Any]
+
+
+def to_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
+    """Python values (str, int, Decimal, bool, list, dict, None) -> DynamoDB attribute values."""
+    return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
+
+
+def from_attributes(attributes: Mapping[str, Any]) -> Item:
+    """DynamoDB attribute values -> Python values (numbers come back as Decimal)."""
+    return {name: _deserializer.deserialize(value) for name, value in attributes.items()}
+
+
+def map_client_error(exc: ClientError, *, conflict_message: str) -> Exception:
+    """ConditionalCheckFailed -> Conflict; throttling -> Throttled; anything else unchanged."""
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code == "ConditionalCheckFailedException":
+        return Conflict(conflict_message)
+    if code in _THROTTLING:
+        return Throttled("The data store is busy; retry with backoff.")
+    return exc
+
+
+@dataclass(frozen=True)
+class QueryPage:
+    items: list[Item]
+    has_more: bool
+
+
+class DynamoTable:
+    """One table, addressed with `pk`/`sk` and overloaded GSIs `gsi1`..`gsi3`."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self.client = client
+        self.name = table_name
+
+    def get(self, pk: str, sk: str, *, consistent: bool = True) -> Item | None:
+        try:
+            answer = self.client.get_item(
+                TableName=self.name,
+                Key=to_attributes({"pk": pk, "sk": sk}),
+                ConsistentRead=consistent,
+            )
+        except ClientError as exc:
+            raise map_client_error(exc, conflict_message="read conflict") from exc
+        raw = answer.get("Item")
+        return from_attributes(raw) if raw else None
+
+    def put(
+        self,
+        item: Item,
+        *,
+        condition: str | None = None,
+        values: Mapping[str, Any] | None = None,
+        conflict_message: str = "The object already exists or changed meanwhile.",
+    ) -> None:
+        request: dict[str, Any] = {"TableName": self.name, "Item": to_attributes(item)}
+        if condition:
+            request["ConditionExpression"] = condition
+        if values:
+            request["ExpressionAttributeValues"] = to_attributes(values)
+        try:
+            self.client.put_item(**request)
+        except ClientError as exc:
+            raise map_client_error(exc, conflict_message=conflict_message) from exc
+
+    def query_page(
+        self,
+        *,
+        partition: tuple[str, str],
+        index: str | None = None,
+        limit: int,
+        start_key: Mapping[str, str] | None = None,
+        newest_first: bool = True,
+    ) -> QueryPage:
+        """One page of a partition, sorted by its sort key; fetches limit+1 to know has_more."""
+        name, value = partition
+        request: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "#p = :p",
+            "ExpressionAttributeNames": {"#p": name},
+            "ExpressionAttributeValues": to_attributes({":p": value}),
+            "ScanIndexForward": not newest_first,
+            "Limit": limit + 1,
+        }
+        if index:
+            request["IndexName"] = index
+        if start_key:
+            request["ExclusiveStartKey"] = to_attributes(start_key)
+        try:
+            answer = self.client.query(**request)
+        except ClientError as exc:
+            raise map_client_error(exc, conflict_message="query conflict") from exc
+        items = [from_attributes(raw) for raw in answer.get("Items", [])]
+        has_more = len(items) > limit or (len(items) == limit and "LastEvaluatedKey" in answer)
+        return QueryPage(items=items[:limit], has_more=has_more)
+
+    def transact(self, operations: Sequence[dict[str, Any]], *, conflict_message: str) -> None:
+        """TransactWriteItems with each operation's TableName filled in."""
+        for operation in operations:
+            for body in operation.values():
+                body.setdefault("TableName", self.name)
+        try:
+            self.client.transact_write_items(TransactItems=list(operations))
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "TransactionCanceledException":
+                raise Conflict(conflict_message) from exc
+            raise map_client_error(exc, conflict_message=conflict_message) from exc

@@ -1,0 +1,218 @@
+"""The route decorator every endpoint uses: auth, role, parsing, idempotency, one error shape.
+
+`operation(...)` registers a Chalice route on a blueprint and records the operation for the
+generated OpenAPI document, so the spec and the routes cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.api import errors as http_errors
+from chalicelib.api.jsonbody import parse_json_body
+from chalicelib.api.observability import logger
+from chalicelib.bootstrap import Container, container
+from chalicelib.domain.errors import DomainError, Forbidden, MalformedRequest, ValidationFailed
+from chalicelib.domain.parties import Principal, Role
+
+Handler = Callable[..., Any]
+H = TypeVar("H", bound=Handler)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented HTTP operation."""
+
+    name: str
+    method: str
+    path: str
+    summary: str
+    roles: frozenset[Role] | None  # None: no authentication
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    tag: str
+    errors: tuple[int, ...]
+    content_type: str = "application/json"
+
+
+OPERATIONS: list[Operation] = []
+# JSON is parsed from the raw body whatever the client labels it; a wrong label is not worth a 415.
+ACCEPTED_CONTENT_TYPES = [
+    "application/json",
+    "text/plain",
+    "application/octet-stream",
+    "application/x-www-form-urlencoded",
+]
+
+
+@dataclass
+class RequestContext:
+    """What a handler gets besides its parsed inputs."""
+
+    app: Container
+    principal: Principal | None
+    request: Request
+    path_params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def platform(self) -> str:
+        """The calling platform key's tenant."""
+        assert self.principal is not None
+        return self.principal.tenant()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A handler result with a status other than the operation's default."""
+
+    status: int
+    body: BaseModel | dict[str, Any]
+
+
+def _serialise(body: BaseModel | dict[str, Any] | None) -> str:
+    if body is None:
+        return "{}"
+    if isinstance(body, BaseModel):
+        return body.model_dump_json(exclude_none=False)
+    return json.dumps(body)
+
+
+def _json_response(status: int, body: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+
+
+class _InputInvalid(Exception):
+    """The client's body or query failed validation (a ValidationError anywhere else is a bug)."""
+
+    def __init__(self, exc: ValidationError, where: str) -> None:
+        self.exc = exc
+        self.where = where
+
+
+def _parse_query(request: Request, model: type[BaseModel]) -> BaseModel:
+    try:
+        return model.model_validate(dict(request.query_params or {}))
+    except ValidationError as exc:
+        raise _InputInvalid(exc, "query") from exc
+
+
+def _parse_body(model: type[BaseModel], payload: dict[str, Any]) -> BaseModel:
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise _InputInvalid(exc, "body") from exc
+
+
+def _authorise(app: Container, request: Request, roles: frozenset[Role]) -> Principal:
+    principal = app.auth.authenticate(request.headers.get("authorization"))
+    if principal.role not in roles:
+        allowed = ", ".join(sorted(role.value for role in roles))
+        raise Forbidden(f"This operation needs a key with role {allowed}; yours is {principal.role}.")
+    return principal
+
+
+def _fingerprint(method: str, path: str, payload: Any) -> str:
+    canonical = json.dumps(
+        [method, path, payload], sort_keys=True, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _run(ctx: RequestContext, handler: Handler, kwargs: dict[str, Any], status: int) -> tuple[int, str]:
+    """Call the handler; a domain error becomes its contract response (and is replayable)."""
+    try:
+        result = handler(ctx, **kwargs)
+    except DomainError as error:
+        return http_errors.status_for(error), http_errors.error_body(
+            error.code, error.message, error.details
+        )
+    if isinstance(result, Reply):
+        return result.status, _serialise(result.body)
+    return status, _serialise(result)
+
+
+def operation(
+    bp: Blueprint,
+    path: str,
+    *,
+    method: str = "GET",
+    summary: str,
+    roles: Collection[Role] | None,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    tag: str = "",
+    errors: tuple[int, ...] = (),
+) -> Callable[[H], H]:
+    """Register `handler(ctx, *, body=..., query=..., **path_params)` as an HTTP operation."""
+    role_set = frozenset(roles) if roles is not None else None
+
+    def decorator(handler: H) -> H:
+        OPERATIONS.append(
+            Operation(
+                handler.__name__, method, path, summary, role_set, body, query, response, status,
+                tag, errors,
+            )
+        )
+
+        def view(**path_params: str) -> Response:
+            request = bp.current_request
+            app = container()
+            try:
+                principal = _authorise(app, request, role_set) if role_set is not None else None
+                ctx = RequestContext(app, principal, request, path_params)
+                kwargs: dict[str, Any] = dict(path_params)
+                payload: Any = None
+                if body is not None:
+                    payload = parse_json_body(request.raw_body, max_bytes=app.settings.max_body_bytes)
+                    if not isinstance(payload, dict):
+                        raise MalformedRequest("Request body must be a JSON object.")
+                    kwargs["body"] = _parse_body(body, payload)
+                if query is not None:
+                    kwargs["query"] = _parse_query(request, query)
+                key = request.headers.get("idempotency-key")
+                if method == "POST" and key is not None and principal is not None:
+                    if not 1 <= len(key) <= 255:
+                        raise ValidationFailed(
+                            "Idempotency-Key must be 1 to 255 characters.",
+                            details=[{"loc": ["header", "Idempotency-Key"], "msg": "length"}],
+                        )
+                    outcome = app.idempotency.run(
+                        scope=f"{principal.platform or principal.key_id}:{key}",
+                        fingerprint=_fingerprint(method, path, [path_params, payload]),
+                        action=lambda: _run(ctx, handler, kwargs, status),
+                        lambda_context=request.lambda_context,
+                    )
+                    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+                    return _json_response(outcome.status, outcome.body, headers)
+                code, text = _run(ctx, handler, kwargs, status)
+                return _json_response(code, text)
+            except _InputInvalid as invalid:
+                return http_errors.validation_response(invalid.exc, invalid.where)
+            except DomainError as error:
+                return http_errors.domain_error_response(error)
+            except Exception:
+                logger.exception("unhandled error", extra={"path": request.path})
+                return http_errors.error_response(
+                    500, "internal_error", "Something went wrong on our side; it has been logged."
+                )
+
+        view.__name__ = handler.__name__
+        view.__doc__ = handler.__doc__
+        bp.route(path, methods=[method], content_types=ACCEPTED_CONTENT_TYPES)(view)
+        return handler
+
+    return decorator

@@ -1,0 +1,89 @@
+"""Powertools Logger (JSON, correlation id), Metrics (EMF) and Tracer, wired as Chalice middleware."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from chalice import Response
+from chalice.app import Request
+
+from chalicelib.api.errors import error_body
+
+SERVICE = "jobcover"
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace="Jobcover", service=SERVICE)
+tracer = Tracer(service=SERVICE)
+
+# Chalice answers a few errors itself (405, 415...) as {"Code", "Message"}: re-shape them.
+_CHALICE_CODES = {
+    "MethodNotAllowedError": "method_not_allowed",
+    "UnsupportedMediaType": "unsupported_media_type",
+    "BadRequestError": "bad_request",
+    "BadRequest": "bad_request",
+    "InternalServerError": "internal_error",
+}
+
+
+def _reshape_chalice_error(response: Response) -> Response:
+    body = response.body
+    if isinstance(body, str) and body.startswith('{"Code"'):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return response
+    if isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code = _CHALICE_CODES.get(str(body["Code"]), "error")
+        message = str(body["Message"])
+        if response.status_code >= 500:
+            message = "Something went wrong on our side; it has been logged."
+        response.body = error_body(code, message)
+        response.headers["Content-Type"] = "application/json"
+    return response
+
+
+def correlation_id_for(request: Request) -> str:
+    """The caller's X-Request-Id when sane, else API Gateway's request id, else a new one."""
+    supplied = request.headers.get("x-request-id", "")
+    if 0 < len(supplied) <= 128 and supplied.isprintable():
+        return supplied
+    return str(request.context.get("requestId") or uuid.uuid4())
+
+
+def http_middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Correlation id on every log line and response, one EMF record per request."""
+    correlation_id = correlation_id_for(event)
+    logger.set_correlation_id(correlation_id)
+    started = time.perf_counter()
+    try:
+        with tracer.provider.in_subsegment(f"## {event.method} {event.path}") as subsegment:
+            subsegment.put_annotation(key="correlation_id", value=correlation_id)
+            response = _reshape_chalice_error(get_response(event))
+            subsegment.put_annotation(key="status", value=response.status_code)
+    finally:
+        logger.set_correlation_id(None)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    response.headers["X-Request-Id"] = correlation_id
+    metrics.add_metadata(key="route", value=f"{event.method} {event.path}")
+    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
+    if response.status_code >= 500:
+        metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
+    elif response.status_code >= 400:
+        metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)
+    metrics.flush_metrics()
+    logger.info(
+        "request",
+        extra={
+            "method": event.method,
+            "route": event.path,
+            "status": response.status_code,
+            "duration_ms": round(elapsed_ms, 1),
+            "correlation_id": correlation_id,
+        },
+    )
+    return response

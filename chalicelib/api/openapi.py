@@ -1,0 +1,143 @@
+"""OpenAPI 3.1 generated from the registered operations and their pydantic models."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from chalicelib.api.http import OPERATIONS, Operation
+
+_ERROR_TEXT = {
+    400: "Malformed JSON (`malformed_json`)",
+    401: "Missing or invalid API key",
+    403: "The key's role may not do this",
+    404: "Unknown ID (or another platform's)",
+    409: "State conflict, or `idempotency_in_progress`",
+    413: "Body over 256 KiB",
+    422: "Validation error, or `idempotency_key_reused`",
+    429: "Throttled; retry with backoff",
+}
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"loc": {"type": "array"}, "msg": {"type": "string"}},
+                    },
+                },
+            },
+        }
+    },
+}
+
+
+def _models() -> list[type[BaseModel]]:
+    seen: dict[str, type[BaseModel]] = {}
+    for op in OPERATIONS:
+        for model in (op.body, op.response):
+            if model is not None:
+                seen.setdefault(model.__name__, model)
+    return list(seen.values())
+
+
+def _ref(model: type[BaseModel], refs: dict[Any, Any], mode: str) -> dict[str, Any]:
+    return dict(refs[(model, mode)])
+
+
+def _parameters(op: Operation) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"{(\w+)}", op.path)
+    ]
+    if op.query is not None:
+        schema = op.query.model_json_schema()
+        for name, prop in schema.get("properties", {}).items():
+            params.append({"name": name, "in": "query", "required": False, "schema": prop})
+    if op.method == "POST" and op.roles is not None:
+        params.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 255},
+                "description": "Same key + same body within 24 h replays the first response.",
+            }
+        )
+    return params
+
+
+def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
+    success: dict[str, Any] = {"description": "OK" if op.status == 200 else "Created"}
+    if op.response is not None:
+        success["content"] = {op.content_type: {"schema": _ref(op.response, refs, "serialization")}}
+    responses: dict[str, Any] = {str(op.status): success}
+    codes = set(op.errors) | {400, 422} if op.body else set(op.errors)
+    if op.roles is not None:
+        codes |= {401, 403, 429}
+    if op.body is not None:
+        codes.add(413)
+    error_ref = {"$ref": "#/components/schemas/Error"}
+    for code in sorted(codes):
+        responses[str(code)] = {
+            "description": _ERROR_TEXT.get(code, "Error"),
+            "content": {"application/json": {"schema": error_ref}},
+        }
+    spec: dict[str, Any] = {
+        "operationId": op.name,
+        "summary": op.summary,
+        "tags": [op.tag] if op.tag else [],
+        "parameters": _parameters(op),
+        "responses": responses,
+    }
+    if op.roles is None:
+        spec["security"] = []
+    else:
+        spec["description"] = "Roles: " + ", ".join(sorted(role.value for role in op.roles))
+    if op.body is not None:
+        spec["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(op.body, refs, "validation")}},
+        }
+    return spec
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """The whole document; built once per process."""
+    models = _models()
+    pairs = [(m, "validation") for m in models] + [(m, "serialization") for m in models]
+    refs, defs = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
+    schemas = dict(defs.get("$defs", {}))
+    schemas["Error"] = ERROR_SCHEMA
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, refs)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Jobcover API",
+            "version": "1.0.0",
+            "description": "Workers' comp and general liability per dispatch. "
+            "Errors: {error: {code, message, details}}. Money in integer cents.",
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }

@@ -1,0 +1,166 @@
+"""Request and response shapes for platforms, keys, customers and contractors (API.md "Parties")."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from chalicelib.api.schemas.common import (
+    AddressIn,
+    Description,
+    ExternalId,
+    JsonNumber,
+    Name,
+    ObjectId,
+    RequestModel,
+    ResponseModel,
+)
+from chalicelib.domain.parties import Contractor, Customer
+
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+]
+Tin = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\d{9}|\d{3}-\d{2}-\d{4}|\d{2}-\d{7})$")]
+ExperienceMod = Annotated[Decimal, Field(ge=Decimal("0.01"), le=Decimal("9.99"), decimal_places=2)]
+
+
+class PlatformCreate(RequestModel):
+    name: Name
+
+
+class PlatformCreated(ResponseModel):
+    id: str
+    name: str
+    api_key: str = Field(description="Shown once; only its hash is stored.")
+
+
+class ApiKeyCreate(RequestModel):
+    role: Literal["underwriter", "platform"]
+    platform: ObjectId | None = None
+
+
+class ApiKeyCreated(ResponseModel):
+    id: str
+    role: str
+    platform: str | None = None
+    api_key: str = Field(description="Shown once; only its hash is stored.")
+
+
+class Requirements(RequestModel):
+    additional_insured: bool = False
+    waiver_of_subrogation: bool = False
+    primary_noncontributory: bool = False
+
+
+class CustomerCreate(RequestModel):
+    name: Name
+    address: AddressIn
+    requirements: Requirements = Requirements()
+
+
+class CustomerPatch(RequestModel):
+    name: Name | None = None
+    address: AddressIn | None = None
+    requirements: Requirements | None = None
+
+
+class CustomerOut(ResponseModel):
+    id: str
+    object: Literal["customer"] = "customer"
+    name: str
+    address: AddressIn
+    requirements: Requirements
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, customer: Customer) -> CustomerOut:
+        return cls.model_validate(customer.model_dump(exclude={"platform", "version"}))
+
+
+class PriorCoverageIn(RequestModel):
+    status: Literal["none", "current", "lapsed"]
+    lapse_start: date | None = None
+    lapse_end: date | None = None
+
+
+class LossIn(RequestModel):
+    date: date
+    amount_cents: int = Field(ge=0, le=10**12)
+    description: Description | None = None
+
+
+class ContractorFields(RequestModel):
+    """Every contractor field but the TIN itself (shared by create and the stored view)."""
+
+    external_id: ExternalId | None = None
+    legal_name: Name
+    entity_type: Literal["sole_proprietor", "llc", "corporation", "partnership"]
+    tin_type: Literal["ssn", "fein"]
+    has_employees: bool
+    employee_count: int | None = Field(default=None, ge=0, le=1_000_000)
+    email: Email
+    address: AddressIn
+    years_in_business: Decimal = Field(ge=0, le=200)
+    experience_mod: ExperienceMod = Decimal("1.00")
+    prior_coverage: PriorCoverageIn = PriorCoverageIn(status="none")
+    losses: list[LossIn] = Field(default_factory=list, max_length=200)
+
+
+class ContractorCreate(ContractorFields):
+    tin: Tin
+
+
+class ContractorPatch(RequestModel):
+    external_id: ExternalId | None = None
+    legal_name: Name | None = None
+    entity_type: Literal["sole_proprietor", "llc", "corporation", "partnership"] | None = None
+    tin_type: Literal["ssn", "fein"] | None = None
+    tin: Tin | None = None
+    has_employees: bool | None = None
+    employee_count: int | None = Field(default=None, ge=0, le=1_000_000)
+    email: Email | None = None
+    address: AddressIn | None = None
+    years_in_business: Decimal | None = Field(default=None, ge=0, le=200)
+    experience_mod: ExperienceMod | None = None
+    prior_coverage: PriorCoverageIn | None = None
+    losses: list[LossIn] | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _tin_with_type(self) -> ContractorPatch:
+        if self.tin_type is not None and self.tin is None:
+            raise ValueError("changing tin_type needs the new tin")
+        return self
+
+
+class ContractorOut(ResponseModel):
+    id: str
+    object: Literal["contractor"] = "contractor"
+    external_id: str | None
+    legal_name: str
+    entity_type: str
+    tin_type: str
+    tin_last4: str
+    has_employees: bool
+    employee_count: int | None
+    email: str
+    address: AddressIn
+    years_in_business: JsonNumber
+    experience_mod: str
+    prior_coverage: PriorCoverageIn
+    losses: list[LossIn]
+    fein_required: bool = Field(description="True when the contractor has employees (FEIN needed).")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, contractor: Contractor) -> ContractorOut:
+        data = contractor.model_dump(exclude={"platform", "version", "tin"})
+        data["tin_last4"] = contractor.tin.last4
+        data["experience_mod"] = f"{contractor.experience_mod:.2f}"
+        data["fein_required"] = contractor.has_employees
+        return cls.model_validate(data)

@@ -1,0 +1,109 @@
+"""Composition root: builds the adapters and services once per process, lazily.
+
+Nothing here runs at import time: Chalice's test client only sets the stage's environment during
+a request, and moto must be active before the first boto3 client exists.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from chalicelib.adapters.dynamodb.parties import DynamoApiKeys, DynamoParties, DynamoPlatforms
+from chalicelib.adapters.dynamodb.table import DynamoTable
+from chalicelib.adapters.idempotency import IdempotentExecutor
+from chalicelib.adapters.secrets import EnvironmentAdminKey, SsmAdminKey
+from chalicelib.adapters.system import RandomIds, SystemClock
+from chalicelib.adapters.tin_vault import KmsTinVault
+from chalicelib.ports import AdminKeySource
+from chalicelib.services.auth import Authenticator, KeyIssuer
+from chalicelib.services.parties import PartyServices
+from chalicelib.settings import Settings, load_settings
+
+_BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+
+
+class Container:
+    """Everything a request or job needs, built on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._session = boto3.session.Session()
+
+    def client(self, service: str) -> Any:
+        return self._session.client(service, config=_BOTO_CONFIG)  # type: ignore[call-overload]
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return self.client("dynamodb")
+
+    @cached_property
+    def table(self) -> DynamoTable:
+        return DynamoTable(self.dynamodb, self.settings.table_name)
+
+    @cached_property
+    def clock(self) -> SystemClock:
+        return SystemClock()
+
+    @cached_property
+    def ids(self) -> RandomIds:
+        return RandomIds(self.clock)
+
+    @cached_property
+    def admin_key_source(self) -> AdminKeySource:
+        if self.settings.admin_key_parameter:
+            return SsmAdminKey(self.client("ssm"), self.settings.admin_key_parameter)
+        return EnvironmentAdminKey(self.settings.admin_key)
+
+    @cached_property
+    def api_keys(self) -> DynamoApiKeys:
+        return DynamoApiKeys(self.table)
+
+    @cached_property
+    def auth(self) -> Authenticator:
+        return Authenticator(self.api_keys, self.admin_key_source)
+
+    @cached_property
+    def parties(self) -> PartyServices:
+        return PartyServices(
+            platforms=DynamoPlatforms(self.table),
+            parties=DynamoParties(self.table),
+            keys=KeyIssuer(self.api_keys, self.ids, self.clock),
+            tins=KmsTinVault(self.client("kms"), self.settings.tin_key_id),
+            ids=self.ids,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def idempotency(self) -> IdempotentExecutor:
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+        layer = DynamoDBPersistenceLayer(
+            table_name=self.settings.idempotency_table_name, boto3_client=self.dynamodb
+        )
+        return IdempotentExecutor(layer, ttl_seconds=self.settings.idempotency_ttl_seconds)
+
+
+_lock = threading.Lock()
+_current: Container | None = None
+
+
+def container() -> Container:
+    """The process's container, rebuilt if the environment's settings changed (tests, stages)."""
+    global _current
+    settings = load_settings()
+    with _lock:
+        if _current is None or _current.settings != settings:
+            _current = Container(settings)
+        return _current
+
+
+def reset() -> None:
+    """Forget the cached container (tests call this between moto sessions)."""
+    global _current
+    with _lock:
+        _current = None

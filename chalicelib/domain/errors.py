@@ -1,0 +1,73 @@
+"""Domain errors. One place (chalicelib.api.errors) maps them to HTTP status codes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base class: a stable machine `code`, a human `message`, optional `details`."""
+
+    code = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        details: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details = list(details)
+
+
+class ValidationFailed(DomainError):
+    """The request is well-formed JSON but breaks a rule (422)."""
+
+    code = "validation_error"
+
+
+class MalformedRequest(DomainError):
+    """The body is not JSON, or is nested too deeply (400)."""
+
+    code = "malformed_json"
+
+
+class Unauthenticated(DomainError):
+    """Missing or unknown API key (401)."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    """The key's role may not do this (403)."""
+
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    """Unknown ID, or another tenant's (404): the two are indistinguishable on purpose."""
+
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The object's state forbids the action, or a uniqueness rule holds (409)."""
+
+    code = "conflict"
+
+
+class PayloadTooLarge(DomainError):
+    """Body over the contract's limit (413)."""
+
+    code = "payload_too_large"
+
+
+class Throttled(DomainError):
+    """The backing store is throttling; the client may retry (429)."""
+
+    code = "throttled"

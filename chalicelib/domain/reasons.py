@@ -1,0 +1,20 @@
+"""Why a line is not eligible, not bound, refused: `{"code", "message", "guideline"?}` (API.md)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Reason(BaseModel):
+    """One reason with a stable machine code; `guideline` cites "<document> § <section>"."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(max_length=80)
+    message: str
+    guideline: str | None = None
+
+
+def guideline_citation(document: str, section: str) -> str:
+    """The citation format every underwriting reason uses: "<document> § <section heading>"."""
+    return f"{document} § {section}"

@@ -1,0 +1,65 @@
+"""API keys: random, prefixed, shown once, stored as a SHA-256 hash; roles admin/platform/underwriter."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from chalicelib.domain.errors import Unauthenticated
+from chalicelib.domain.parties import ApiKeyRecord, Principal, Role
+from chalicelib.ports import AdminKeySource, ApiKeyRepository, Clock, IdGenerator
+
+KEY_PREFIX = {Role.PLATFORM: "jcp_", Role.UNDERWRITER: "jcu_", Role.ADMIN: "jca_"}
+
+
+def hash_key(secret: str) -> str:
+    """key_hash = sha256(secret) in hex. Keys carry 240 random bits, so no salt or KDF is needed."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def generate_secret(role: Role) -> str:
+    return KEY_PREFIX[role] + secrets.token_urlsafe(30)
+
+
+class Authenticator:
+    def __init__(self, keys: ApiKeyRepository, admin: AdminKeySource) -> None:
+        self._keys = keys
+        self._admin = admin
+
+    def authenticate(self, authorization: str | None) -> Principal:
+        """`Authorization: Bearer <key>` -> the caller, or Unauthenticated (401)."""
+        if not authorization:
+            raise Unauthenticated("Missing Authorization header; send 'Bearer <api key>'.")
+        scheme, _, secret = authorization.partition(" ")
+        secret = secret.strip()
+        if scheme.lower() != "bearer" or not secret or len(secret) > 512:
+            raise Unauthenticated("Authorization must be 'Bearer <api key>'.")
+        presented = hash_key(secret)
+        admin_key = self._admin.admin_key()
+        if admin_key and hmac.compare_digest(presented, hash_key(admin_key)):
+            return Principal(key_id="admin", role=Role.ADMIN)
+        record = self._keys.key_by_hash(presented)
+        if record is None:
+            raise Unauthenticated("Unknown API key.")
+        return Principal(key_id=record.id, role=record.role, platform=record.platform)
+
+
+class KeyIssuer:
+    def __init__(self, keys: ApiKeyRepository, ids: IdGenerator, clock: Clock) -> None:
+        self._keys = keys
+        self._ids = ids
+        self._clock = clock
+
+    def issue(self, role: Role, platform: str | None) -> tuple[ApiKeyRecord, str]:
+        """A new key: the record as stored, and the secret (returned once, never stored)."""
+        secret = generate_secret(role)
+        record = ApiKeyRecord(
+            id=self._ids.new("key"),
+            role=role,
+            platform=platform,
+            key_hash=hash_key(secret),
+            created_at=self._clock.now(),
+        )
+        self._keys.add_key(record)
+        return record, secret

@@ -1,0 +1,145 @@
+"""Use cases for platforms, customers and contractors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.ids import is_id_of
+from chalicelib.domain.parties import (
+    Contractor,
+    Customer,
+    Page,
+    Platform,
+    Role,
+    check_contractor_facts,
+    check_prior_coverage,
+)
+from chalicelib.ports import Clock, IdGenerator, PartyRepository, PlatformRepository, TinVault
+from chalicelib.services.auth import KeyIssuer
+
+
+@dataclass(frozen=True)
+class PartyServices:
+    platforms: PlatformRepository
+    parties: PartyRepository
+    keys: KeyIssuer
+    tins: TinVault
+    ids: IdGenerator
+    clock: Clock
+
+    # -- platforms and keys -------------------------------------------------------------------
+    def create_platform(self, name: str) -> tuple[Platform, str]:
+        platform = Platform(id=self.ids.new("plt"), name=name, created_at=self.clock.now())
+        self.platforms.add_platform(platform)
+        _, secret = self.keys.issue(Role.PLATFORM, platform.id)
+        return platform, secret
+
+    def create_api_key(self, role: Role, platform_id: str | None) -> tuple[str, str]:
+        if role == Role.PLATFORM:
+            if platform_id is None:
+                raise ValidationFailed(
+                    "A platform key needs `platform`.",
+                    details=[{"loc": ["body", "platform"], "msg": "required for role platform"}],
+                )
+            if not is_id_of(platform_id, "plt") or not self.platforms.get_platform(platform_id):
+                raise NotFound(f"No platform {platform_id}.")
+        elif platform_id is not None:
+            raise ValidationFailed(
+                "Only platform keys belong to a platform.",
+                details=[{"loc": ["body", "platform"], "msg": "not allowed for this role"}],
+            )
+        record, secret = self.keys.issue(role, platform_id)
+        return record.id, secret
+
+    # -- customers ----------------------------------------------------------------------------
+    def create_customer(self, platform_id: str, fields: dict[str, Any]) -> Customer:
+        now = self.clock.now()
+        customer = Customer.model_validate(
+            {**fields, "id": self.ids.new("cus"), "platform": platform_id}
+            | {"created_at": now, "updated_at": now}
+        )
+        self.parties.add_customer(customer)
+        return customer
+
+    def get_customer(self, platform_id: str, customer_id: str) -> Customer:
+        found = (
+            self.parties.get_customer(platform_id, customer_id)
+            if is_id_of(customer_id, "cus")
+            else None
+        )
+        if found is None:
+            raise NotFound(f"No customer {customer_id}.")
+        return found
+
+    def update_customer(self, platform_id: str, customer_id: str, changes: dict[str, Any]) -> Customer:
+        current = self.get_customer(platform_id, customer_id)
+        merged = current.model_dump() | changes
+        updated = Customer.model_validate(
+            merged | {"updated_at": self.clock.now(), "version": current.version + 1}
+        )
+        self.parties.put_customer(updated, expected_version=current.version)
+        return updated
+
+    def list_customers(self, platform_id: str, limit: int, starting_after: str | None) -> Page[Customer]:
+        return self.parties.list_customers(platform_id, limit=limit, starting_after=starting_after)
+
+    # -- contractors --------------------------------------------------------------------------
+    def create_contractor(self, platform_id: str, fields: dict[str, Any], tin: str) -> Contractor:
+        contractor_id = self.ids.new("ctr")
+        now = self.clock.now()
+        record = self._contractor(
+            fields,
+            tin,
+            {"id": contractor_id, "platform": platform_id, "created_at": now, "updated_at": now},
+        )
+        self.parties.add_contractor(record)
+        return record
+
+    def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor:
+        found = (
+            self.parties.get_contractor(platform_id, contractor_id)
+            if is_id_of(contractor_id, "ctr")
+            else None
+        )
+        if found is None:
+            raise NotFound(f"No contractor {contractor_id}.")
+        return found
+
+    def update_contractor(
+        self, platform_id: str, contractor_id: str, changes: dict[str, Any], tin: str | None
+    ) -> Contractor:
+        """Later quotes and renewals use the current facts; the version guards lost updates."""
+        current = self.get_contractor(platform_id, contractor_id)
+        merged = current.model_dump() | changes
+        identity = {"updated_at": self.clock.now(), "version": current.version + 1}
+        if tin is None:
+            merged["tin"] = current.tin
+            updated = self._contractor(merged, None, identity)
+        else:
+            updated = self._contractor(merged, tin, identity)
+        self.parties.put_contractor(updated, expected_version=current.version)
+        return updated
+
+    def list_contractors(
+        self, platform_id: str, limit: int, starting_after: str | None
+    ) -> Page[Contractor]:
+        return self.parties.list_contractors(platform_id, limit=limit, starting_after=starting_after)
+
+    def _contractor(
+        self, fields: dict[str, Any], tin: str | None, identity: dict[str, Any]
+    ) -> Contractor:
+        check_contractor_facts(
+            has_employees=fields["has_employees"],
+            employee_count=fields.get("employee_count"),
+            tin_type=fields["tin_type"],
+        )
+        values = {**fields, **identity}
+        if tin is not None:
+            values["tin"] = self.tins.protect(
+                tin, context={"platform": values["platform"], "contractor": values["id"]}
+            )
+        contractor = Contractor.model_validate(values)
+        check_prior_coverage(contractor.prior_coverage)
+        return contractor

@@ -1,0 +1,34 @@
+"""One settings model, parsed from the environment (set per stage in .chalice/config.json)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Names come from `JOBCOVER_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="JOBCOVER_", frozen=True, extra="ignore")
+
+    stage: Literal["dev", "test", "prod"] = "dev"
+    table_name: str = "jobcover-dev"
+    idempotency_table_name: str = "jobcover-idempotency-dev"
+    bucket_name: str = "jobcover-certificates-dev"
+    tin_key_id: str = "alias/jobcover-tin-dev"
+    # Local stages read the admin key from the environment; in AWS from SSM Parameter Store.
+    admin_key: str | None = None
+    admin_key_parameter: str | None = None
+    max_body_bytes: int = 256 * 1024
+    idempotency_ttl_seconds: int = 24 * 60 * 60
+
+    @property
+    def allows_loopback_webhooks(self) -> bool:
+        """Local and test stages accept http://127.0.0.1 webhook URLs; production never does."""
+        return self.stage != "prod"
+
+
+def load_settings() -> Settings:
+    """Parse the environment now (chalice's test client sets it per request, so never at import)."""
+    return Settings()

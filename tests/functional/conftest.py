@@ -1,0 +1,114 @@
+"""Moto + chalice.test.Client, with resources created from infra/resources.json."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from devserver.resources import create_resources, stage_environment, stage_names
+from tests.conftest import PROJECT_DIR
+
+STAGE = "test"
+ADMIN_KEY = stage_environment(STAGE)["JOBCOVER_ADMIN_KEY"]
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        from chalicelib import bootstrap
+
+        bootstrap.reset()
+        env = stage_environment(STAGE)
+        create_resources(boto3.session.Session(), stage=STAGE, names=stage_names(env))
+        yield
+        bootstrap.reset()
+
+
+class Api:
+    """The test client with JSON helpers and keys."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        key: str | None = None,
+        body: Any = None,
+        raw: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if key is not None:
+            sent["Authorization"] = f"Bearer {key}"
+        payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        return self.client.http.request(method, path, headers=sent, body=payload or b"")
+
+    def json(self, method: str, path: str, key: str | None = None, body: Any = None, **kw: Any):
+        response = self.call(method, path, key, body, **kw)
+        return response.status_code, json.loads(response.body) if response.body else None
+
+
+@pytest.fixture
+def api(aws: None) -> Iterator[Api]:
+    from app import app
+
+    with Client(app, stage_name=STAGE, project_dir=PROJECT_DIR) as client:
+        yield Api(client)
+
+
+@pytest.fixture
+def admin_key() -> str:
+    return ADMIN_KEY
+
+
+@pytest.fixture
+def platform_key(api: Api) -> str:
+    status, body = api.json("POST", "/v1/platforms", ADMIN_KEY, {"name": "Acme Dispatch"})
+    assert status == 201, body
+    return str(body["api_key"])
+
+
+@pytest.fixture
+def other_platform_key(api: Api) -> str:
+    status, body = api.json("POST", "/v1/platforms", ADMIN_KEY, {"name": "Rival Dispatch"})
+    assert status == 201, body
+    return str(body["api_key"])
+
+
+def contractor_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "external_id": "tech-1",
+        "legal_name": "Dana Reyes",
+        "entity_type": "sole_proprietor",
+        "tin_type": "ssn",
+        "tin": "123-45-6789",
+        "has_employees": False,
+        "email": "dana@example.com",
+        "address": {"line1": "1 Main St", "city": "Newark", "state": "NJ", "postal_code": "07102"},
+        "years_in_business": 6,
+        "experience_mod": "1.00",
+    }
+    body.update(overrides)
+    return body
+
+
+def customer_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "Harbor Property Management",
+        "address": {"line1": "9 Pier Rd", "city": "Hoboken", "state": "NJ", "postal_code": "07030"},
+        "requirements": {"additional_insured": True, "waiver_of_subrogation": True},
+    }
+    body.update(overrides)
+    return body
+
+
+__all__ = ["Api", "contractor_body", "customer_body", "os"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from chalicelib.api import meta, parties
 from chalicelib.api.observability import http_middleware

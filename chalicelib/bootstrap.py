@@ -24,7 +24,9 @@ from chalicelib.services.auth import Authenticator, KeyIssuer
 from chalicelib.services.parties import PartyServices
 from chalicelib.settings import Settings, load_settings
 
-_BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+_BOTO_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
+)
 
 
 class Container:
@@ -35,7 +37,7 @@ class Container:
         self._session = boto3.session.Session()
 
     def client(self, service: str) -> Any:
-        return self._session.client(service, config=_BOTO_CONFIG)  # type: ignore[call-overload]
+        return self._session.client(service, config=_BOTO_CONFIG)
 
     @cached_property
     def dynamodb(self) -> Any:

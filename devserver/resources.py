@@ -50,18 +50,24 @@ def create_resources(session: Any, *, stage: str, names: dict[str, str]) -> dict
             name = names.get(logical_id) or _resolve(props["BucketName"], subs)
             s3 = session.client("s3")
             region = session.region_name or "us-east-1"
-            extra = {} if region == "us-east-1" else {
-                "CreateBucketConfiguration": {"LocationConstraint": region}
-            }
+            extra = (
+                {}
+                if region == "us-east-1"
+                else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+            )
             s3.create_bucket(Bucket=name, **extra)
             s3.put_public_access_block(
                 Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
             )
-            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
+            s3.put_bucket_versioning(
+                Bucket=name, VersioningConfiguration=props["VersioningConfiguration"]
+            )
             created[logical_id] = name
         elif resource["Type"] == "AWS::KMS::Key":
             kms = session.client("kms")
-            key_id = kms.create_key(Description=props.get("Description", ""))["KeyMetadata"]["KeyId"]
+            key_id = kms.create_key(Description=props.get("Description", ""))["KeyMetadata"][
+                "KeyId"
+            ]
             created[logical_id] = key_id
     for logical_id, resource in template["Resources"].items():
         if resource["Type"] == "AWS::KMS::Alias":

@@ -10,7 +10,7 @@ PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _fake_aws_environment():
+def _fake_aws_environment() -> None:
     """No real AWS, ever: fake credentials, a region, and no endpoint redirects."""
     for name in list(os.environ):
         if name.startswith("AWS_ENDPOINT_URL") or name in {"AWS_PROFILE", "AWS_SESSION_TOKEN"}:
@@ -24,4 +24,3 @@ def _fake_aws_environment():
             "POWERTOOLS_TRACE_DISABLED": "true",
         }
     )
-    yield

@@ -30,7 +30,8 @@ def _schema_link(schema: dict[str, Any]) -> str:
 def _operation_html(path: str, method: str, op: dict[str, Any]) -> str:
     parts = [
         f'<div class="op" id="{html.escape(op["operationId"])}">',
-        f'<span class="m {method.upper()}">{method.upper()}</span> <code>{html.escape(path)}</code>',
+        f'<span class="m {method.upper()}">{method.upper()}</span>',
+        f" <code>{html.escape(path)}</code>",
         f"<div>{html.escape(op.get('summary', ''))}</div>",
     ]
     if op.get("description"):
@@ -48,7 +49,7 @@ def _operation_html(path: str, method: str, op: dict[str, Any]) -> str:
     responses = []
     for status, answer in op["responses"].items():
         content = answer.get("content", {})
-        schema = next(iter(content.values()), {}).get("schema") if content else None
+        schema = next(iter(content.values())).get("schema") if content else None
         target = f" {_schema_link(schema)}" if schema else ""
         responses.append(f"<li><b>{status}</b> {html.escape(answer['description'])}{target}</li>")
     parts.append("<ul>" + "".join(responses) + "</ul></div>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalice import Response
+from chalice.app import Response
 from pydantic import ValidationError
 
 from chalicelib.domain import errors
@@ -46,7 +46,7 @@ def status_for(error: errors.DomainError) -> int:
     """HTTP status for a domain error (the most specific registered class wins)."""
     for cls in type(error).__mro__:
         if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+            return STATUS_BY_ERROR[cls]
     return 422
 
 

@@ -12,8 +12,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from chalice import Blueprint, Response
-from chalice.app import Request
+from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.api import errors as http_errors
@@ -89,8 +88,15 @@ def _serialise(body: BaseModel | dict[str, Any] | None) -> str:
 
 def _json_response(status: int, body: str, headers: dict[str, str] | None = None) -> Response:
     return Response(
-        body=body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})}
+        body=body,
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
+
+
+def _raw_bytes(request: Request) -> bytes:
+    raw = request.raw_body
+    return raw.encode() if isinstance(raw, str) else raw
 
 
 class _InputInvalid(Exception):
@@ -119,7 +125,9 @@ def _authorise(app: Container, request: Request, roles: frozenset[Role]) -> Prin
     principal = app.auth.authenticate(request.headers.get("authorization"))
     if principal.role not in roles:
         allowed = ", ".join(sorted(role.value for role in roles))
-        raise Forbidden(f"This operation needs a key with role {allowed}; yours is {principal.role}.")
+        raise Forbidden(
+            f"This operation needs a key with role {allowed}; yours is {principal.role}."
+        )
     return principal
 
 
@@ -130,7 +138,9 @@ def _fingerprint(method: str, path: str, payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _run(ctx: RequestContext, handler: Handler, kwargs: dict[str, Any], status: int) -> tuple[int, str]:
+def _run(
+    ctx: RequestContext, handler: Handler, kwargs: dict[str, Any], status: int
+) -> tuple[int, str]:
     """Call the handler; a domain error becomes its contract response (and is replayable)."""
     try:
         result = handler(ctx, **kwargs)
@@ -163,8 +173,17 @@ def operation(
     def decorator(handler: H) -> H:
         OPERATIONS.append(
             Operation(
-                handler.__name__, method, path, summary, role_set, body, query, response, status,
-                tag, errors,
+                handler.__name__,
+                method,
+                path,
+                summary,
+                role_set,
+                body,
+                query,
+                response,
+                status,
+                tag,
+                errors,
             )
         )
 
@@ -177,7 +196,9 @@ def operation(
                 kwargs: dict[str, Any] = dict(path_params)
                 payload: Any = None
                 if body is not None:
-                    payload = parse_json_body(request.raw_body, max_bytes=app.settings.max_body_bytes)
+                    payload = parse_json_body(
+                        _raw_bytes(request), max_bytes=app.settings.max_body_bytes
+                    )
                     if not isinstance(payload, dict):
                         raise MalformedRequest("Request body must be a JSON object.")
                     kwargs["body"] = _parse_body(body, payload)

@@ -1,4 +1,4 @@
-"""Strict JSON body parsing: size limit, malformed input and nesting depth (API.md "Conventions")."""
+"""Strict JSON body parsing: size limit, malformed input, nesting depth (API.md "Conventions")."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib.api.docs_page import render_docs
 from chalicelib.api.http import RequestContext, operation

@@ -1,4 +1,4 @@
-"""Powertools Logger (JSON, correlation id), Metrics (EMF) and Tracer, wired as Chalice middleware."""
+"""Powertools Logger (JSON, correlation id), Metrics (EMF) and Tracer, as Chalice middleware."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from collections.abc import Callable
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from chalice import Response
-from chalice.app import Request
+from chalice.app import Request, Response
 
 from chalicelib.api.errors import error_body
 
@@ -48,7 +47,7 @@ def _reshape_chalice_error(response: Response) -> Response:
 
 def correlation_id_for(request: Request) -> str:
     """The caller's X-Request-Id when sane, else API Gateway's request id, else a new one."""
-    supplied = request.headers.get("x-request-id", "")
+    supplied = str(request.headers.get("x-request-id", ""))
     if 0 < len(supplied) <= 128 and supplied.isprintable():
         return supplied
     return str(request.context.get("requestId") or uuid.uuid4())
@@ -63,7 +62,7 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
         with tracer.provider.in_subsegment(f"## {event.method} {event.path}") as subsegment:
             subsegment.put_annotation(key="correlation_id", value=correlation_id)
             response = _reshape_chalice_error(get_response(event))
-            subsegment.put_annotation(key="status", value=response.status_code)
+            subsegment.put_annotation(key="status", value=str(response.status_code))
     finally:
         logger.set_correlation_id(None)
     elapsed_ms = (time.perf_counter() - started) * 1000

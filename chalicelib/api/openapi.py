@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from chalicelib.api.http import OPERATIONS, Operation
 
@@ -118,7 +118,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
 def openapi_document() -> dict[str, Any]:
     """The whole document; built once per process."""
     models = _models()
-    pairs = [(m, "validation") for m in models] + [(m, "serialization") for m in models]
+    pairs: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in models]
+    pairs += [(m, "serialization") for m in models]
     refs, defs = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
     schemas = dict(defs.get("$defs", {}))
     schemas["Error"] = ERROR_SCHEMA

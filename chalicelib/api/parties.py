@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.http import RequestContext, operation
 from chalicelib.api.schemas.common import ListOf, ListQuery
@@ -25,58 +25,122 @@ ADMIN = {Role.ADMIN}
 PLATFORM = {Role.PLATFORM}
 
 
-@operation(bp, "/v1/platforms", method="POST", summary="Create a platform and its first API key",
-           roles=ADMIN, body=PlatformCreate, response=PlatformCreated, status=201, tag="Parties")
+@operation(
+    bp,
+    "/v1/platforms",
+    method="POST",
+    summary="Create a platform and its first API key",
+    roles=ADMIN,
+    body=PlatformCreate,
+    response=PlatformCreated,
+    status=201,
+    tag="Parties",
+)
 def create_platform(ctx: RequestContext, body: PlatformCreate) -> PlatformCreated:
     platform, secret = ctx.app.parties.create_platform(body.name)
     return PlatformCreated(id=platform.id, name=platform.name, api_key=secret)
 
 
-@operation(bp, "/v1/api-keys", method="POST", summary="Create an underwriter or platform API key",
-           roles=ADMIN, body=ApiKeyCreate, response=ApiKeyCreated, status=201, tag="Parties",
-           errors=(404,))
+@operation(
+    bp,
+    "/v1/api-keys",
+    method="POST",
+    summary="Create an underwriter or platform API key",
+    roles=ADMIN,
+    body=ApiKeyCreate,
+    response=ApiKeyCreated,
+    status=201,
+    tag="Parties",
+    errors=(404,),
+)
 def create_api_key(ctx: RequestContext, body: ApiKeyCreate) -> ApiKeyCreated:
     key_id, secret = ctx.app.parties.create_api_key(Role(body.role), body.platform)
     return ApiKeyCreated(id=key_id, role=body.role, platform=body.platform, api_key=secret)
 
 
-@operation(bp, "/v1/customers", method="POST", summary="Create a customer-of-record",
-           roles=PLATFORM, body=CustomerCreate, response=CustomerOut, status=201, tag="Parties")
+@operation(
+    bp,
+    "/v1/customers",
+    method="POST",
+    summary="Create a customer-of-record",
+    roles=PLATFORM,
+    body=CustomerCreate,
+    response=CustomerOut,
+    status=201,
+    tag="Parties",
+)
 def create_customer(ctx: RequestContext, body: CustomerCreate) -> CustomerOut:
     return CustomerOut.of(ctx.app.parties.create_customer(ctx.platform, body.model_dump()))
 
 
-@operation(bp, "/v1/customers", summary="List customers, newest first", roles=PLATFORM,
-           query=ListQuery, response=ListOf[CustomerOut], tag="Parties")
+@operation(
+    bp,
+    "/v1/customers",
+    summary="List customers, newest first",
+    roles=PLATFORM,
+    query=ListQuery,
+    response=ListOf[CustomerOut],
+    tag="Parties",
+)
 def list_customers(ctx: RequestContext, query: ListQuery) -> ListOf[CustomerOut]:
     page = ctx.app.parties.list_customers(ctx.platform, query.limit, query.starting_after)
     return ListOf[CustomerOut](data=[CustomerOut.of(c) for c in page.items], has_more=page.has_more)
 
 
-@operation(bp, "/v1/customers/{customer_id}", summary="Get a customer", roles=PLATFORM,
-           response=CustomerOut, tag="Parties", errors=(404,))
+@operation(
+    bp,
+    "/v1/customers/{customer_id}",
+    summary="Get a customer",
+    roles=PLATFORM,
+    response=CustomerOut,
+    tag="Parties",
+    errors=(404,),
+)
 def get_customer(ctx: RequestContext, customer_id: str) -> CustomerOut:
     return CustomerOut.of(ctx.app.parties.get_customer(ctx.platform, customer_id))
 
 
-@operation(bp, "/v1/customers/{customer_id}", method="PATCH", summary="Update a customer",
-           roles=PLATFORM, body=CustomerPatch, response=CustomerOut, tag="Parties",
-           errors=(404, 409))
+@operation(
+    bp,
+    "/v1/customers/{customer_id}",
+    method="PATCH",
+    summary="Update a customer",
+    roles=PLATFORM,
+    body=CustomerPatch,
+    response=CustomerOut,
+    tag="Parties",
+    errors=(404, 409),
+)
 def update_customer(ctx: RequestContext, customer_id: str, body: CustomerPatch) -> CustomerOut:
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     return CustomerOut.of(ctx.app.parties.update_customer(ctx.platform, customer_id, changes))
 
 
-@operation(bp, "/v1/contractors", method="POST", summary="Create a contractor (the named insured)",
-           roles=PLATFORM, body=ContractorCreate, response=ContractorOut, status=201,
-           tag="Parties")
+@operation(
+    bp,
+    "/v1/contractors",
+    method="POST",
+    summary="Create a contractor (the named insured)",
+    roles=PLATFORM,
+    body=ContractorCreate,
+    response=ContractorOut,
+    status=201,
+    tag="Parties",
+)
 def create_contractor(ctx: RequestContext, body: ContractorCreate) -> ContractorOut:
     fields = body.model_dump(exclude={"tin"})
     return ContractorOut.of(ctx.app.parties.create_contractor(ctx.platform, fields, body.tin))
 
 
-@operation(bp, "/v1/contractors", summary="List contractors, newest first", roles=PLATFORM,
-           query=ListQuery, response=ListOf[ContractorOut], tag="Parties")
+@operation(
+    bp,
+    "/v1/contractors",
+    summary="List contractors, newest first",
+    roles=PLATFORM,
+    query=ListQuery,
+    response=ListOf[ContractorOut],
+    tag="Parties",
+)
 def list_contractors(ctx: RequestContext, query: ListQuery) -> ListOf[ContractorOut]:
     page = ctx.app.parties.list_contractors(ctx.platform, query.limit, query.starting_after)
     return ListOf[ContractorOut](
@@ -84,17 +148,33 @@ def list_contractors(ctx: RequestContext, query: ListQuery) -> ListOf[Contractor
     )
 
 
-@operation(bp, "/v1/contractors/{contractor_id}", summary="Get a contractor", roles=PLATFORM,
-           response=ContractorOut, tag="Parties", errors=(404,))
+@operation(
+    bp,
+    "/v1/contractors/{contractor_id}",
+    summary="Get a contractor",
+    roles=PLATFORM,
+    response=ContractorOut,
+    tag="Parties",
+    errors=(404,),
+)
 def get_contractor(ctx: RequestContext, contractor_id: str) -> ContractorOut:
     return ContractorOut.of(ctx.app.parties.get_contractor(ctx.platform, contractor_id))
 
 
-@operation(bp, "/v1/contractors/{contractor_id}", method="PATCH",
-           summary="Update a contractor; later quotes and renewals use the current facts",
-           roles=PLATFORM, body=ContractorPatch, response=ContractorOut, tag="Parties",
-           errors=(404, 409))
-def update_contractor(ctx: RequestContext, contractor_id: str, body: ContractorPatch) -> ContractorOut:
+@operation(
+    bp,
+    "/v1/contractors/{contractor_id}",
+    method="PATCH",
+    summary="Update a contractor; later quotes and renewals use the current facts",
+    roles=PLATFORM,
+    body=ContractorPatch,
+    response=ContractorOut,
+    tag="Parties",
+    errors=(404, 409),
+)
+def update_contractor(
+    ctx: RequestContext, contractor_id: str, body: ContractorPatch
+) -> ContractorOut:
     changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"tin"})
     updated = ctx.app.parties.update_contractor(ctx.platform, contractor_id, changes, body.tin)
     return ContractorOut.of(updated)

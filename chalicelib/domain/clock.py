@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 
 def utc_today(now: datetime) -> date:
-    """"Today" is today's UTC date (API.md "Conventions")."""
+    """ "Today" is today's UTC date (API.md "Conventions")."""
     return now.astimezone(UTC).date()
 
 

@@ -10,7 +10,9 @@ HUNDRED = Decimal(100)
 
 def round_cents(amount_dollars: Decimal) -> int:
     """cents = round_half_up(amount_dollars, 0.01) * 100."""
-    return int((amount_dollars.quantize(CENT, rounding=ROUND_HALF_UP) * HUNDRED).to_integral_value())
+    return int(
+        (amount_dollars.quantize(CENT, rounding=ROUND_HALF_UP) * HUNDRED).to_integral_value()
+    )
 
 
 def round_half_up_cents(amount_cents: Decimal) -> int:
@@ -19,7 +21,7 @@ def round_half_up_cents(amount_cents: Decimal) -> int:
 
 
 def round_up_to_dollar_cents(amount_cents: int) -> int:
-    """cents = ceil(amount_cents / 100) * 100 (the California guidelines' "next higher whole dollar")."""
+    """cents = ceil(amount_cents / 100) * 100 (California: "next higher whole dollar")."""
     dollars = (Decimal(amount_cents) / HUNDRED).to_integral_value(rounding=ROUND_CEILING)
     return int(dollars * HUNDRED)
 

@@ -1,4 +1,4 @@
-"""API keys: random, prefixed, shown once, stored as a SHA-256 hash; roles admin/platform/underwriter."""
+"""API keys: random, prefixed, shown once, stored as a SHA-256 hash; roles admin/platform/uw."""
 
 from __future__ import annotations
 

@@ -73,7 +73,9 @@ class PartyServices:
             raise NotFound(f"No customer {customer_id}.")
         return found
 
-    def update_customer(self, platform_id: str, customer_id: str, changes: dict[str, Any]) -> Customer:
+    def update_customer(
+        self, platform_id: str, customer_id: str, changes: dict[str, Any]
+    ) -> Customer:
         current = self.get_customer(platform_id, customer_id)
         merged = current.model_dump() | changes
         updated = Customer.model_validate(
@@ -82,7 +84,9 @@ class PartyServices:
         self.parties.put_customer(updated, expected_version=current.version)
         return updated
 
-    def list_customers(self, platform_id: str, limit: int, starting_after: str | None) -> Page[Customer]:
+    def list_customers(
+        self, platform_id: str, limit: int, starting_after: str | None
+    ) -> Page[Customer]:
         return self.parties.list_customers(platform_id, limit=limit, starting_after=starting_after)
 
     # -- contractors --------------------------------------------------------------------------
@@ -125,7 +129,9 @@ class PartyServices:
     def list_contractors(
         self, platform_id: str, limit: int, starting_after: str | None
     ) -> Page[Contractor]:
-        return self.parties.list_contractors(platform_id, limit=limit, starting_after=starting_after)
+        return self.parties.list_contractors(
+            platform_id, limit=limit, starting_after=starting_after
+        )
 
     def _contractor(
         self, fields: dict[str, Any], tin: str | None, identity: dict[str, Any]

@@ -20,12 +20,15 @@ ADMIN_KEY = stage_environment(STAGE)["JOBCOVER_ADMIN_KEY"]
 
 
 @pytest.fixture
-def aws() -> Iterator[None]:
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto with the test stage's resources; the stage environment is set for direct calls too."""
+    env = stage_environment(STAGE)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     with mock_aws():
         from chalicelib import bootstrap
 
         bootstrap.reset()
-        env = stage_environment(STAGE)
         create_resources(boto3.session.Session(), stage=STAGE, names=stage_names(env))
         yield
         bootstrap.reset()
@@ -60,7 +63,9 @@ class Api:
 @pytest.fixture
 def api(aws: None) -> Iterator[Api]:
     from app import app
+    from devserver.gateway import install_gateway_responses
 
+    install_gateway_responses()
     with Client(app, stage_name=STAGE, project_dir=PROJECT_DIR) as client:
         yield Api(client)
 

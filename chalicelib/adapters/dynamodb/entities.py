@@ -12,10 +12,14 @@ from chalicelib.adapters.dynamodb.table import DynamoTable, Item
 from chalicelib.domain.parties import Page
 
 M = TypeVar("M", bound=BaseModel)
-_KEY_ATTRIBUTES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"})
+_KEY_ATTRIBUTES = frozenset(
+    {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"}
+)
 
 
-def record_item(record: BaseModel, pk: str, sk: str, extra: Mapping[str, Any] | None = None) -> Item:
+def record_item(
+    record: BaseModel, pk: str, sk: str, extra: Mapping[str, Any] | None = None
+) -> Item:
     """The item for a record: its JSON form plus the key attributes."""
     return {**record.model_dump(mode="json"), **(extra or {}), "pk": pk, "sk": sk}
 
@@ -62,4 +66,6 @@ class TenantEntities:
         partition = tenant_partition(platform_id, self.kind)
         start = {"pk": partition, "sk": starting_after} if starting_after else None
         answer = self.table.query_page(partition=("pk", partition), limit=limit, start_key=start)
-        return Page[M](items=[item_record(i, model) for i in answer.items], has_more=answer.has_more)
+        return Page[M](
+            items=[item_record(i, model) for i in answer.items], has_more=answer.has_more
+        )

@@ -61,7 +61,9 @@ class DynamoParties:
     def list_customers(
         self, platform_id: str, *, limit: int, starting_after: str | None
     ) -> Page[Customer]:
-        return self._customers.page(platform_id, Customer, limit=limit, starting_after=starting_after)
+        return self._customers.page(
+            platform_id, Customer, limit=limit, starting_after=starting_after
+        )
 
     def add_contractor(self, contractor: Contractor) -> None:
         self._contractors.add(contractor.platform, contractor.id, contractor)

@@ -34,12 +34,13 @@ def from_attributes(attributes: Mapping[str, Any]) -> Item:
 
 def map_client_error(exc: ClientError, *, conflict_message: str) -> Exception:
     """ConditionalCheckFailed -> Conflict; throttling -> Throttled; anything else unchanged."""
-    code = exc.response.get("Error", {}).get("Code", "")
+    code = str(exc.response.get("Error", {}).get("Code", ""))
     if code == "ConditionalCheckFailedException":
         return Conflict(conflict_message)
     if code in _THROTTLING:
         return Throttled("The data store is busy; retry with backoff.")
-    return exc
+    unchanged: Exception = exc
+    return unchanged
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    field_validator,
+)
 
 from chalicelib.domain.geo import US_JURISDICTIONS
 
@@ -18,7 +25,8 @@ ObjectId = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 StateCode = Annotated[str, StringConstraints(min_length=2, max_length=2, to_upper=True)]
 # Counts and years are shown as JSON numbers; money never goes through this (it is integer cents).
 JsonNumber = Annotated[
-    Decimal, PlainSerializer(lambda v: int(v) if v == v.to_integral_value() else float(v), return_type=Any)
+    Decimal,
+    PlainSerializer(lambda v: int(v) if v == v.to_integral_value() else float(v), return_type=Any),
 ]
 
 

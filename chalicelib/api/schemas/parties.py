@@ -24,7 +24,10 @@ Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
 ]
-Tin = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\d{9}|\d{3}-\d{2}-\d{4}|\d{2}-\d{7})$")]
+Tin = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^(\d{9}|\d{3}-\d{2}-\d{4}|\d{2}-\d{7})$"),
+]
 ExperienceMod = Annotated[Decimal, Field(ge=Decimal("0.01"), le=Decimal("9.99"), decimal_places=2)]
 
 

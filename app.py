@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from chalice.app import Chalice
 
-from chalicelib.api import meta, parties
+from chalicelib.api import meta, parties, quotes
 from chalicelib.api.observability import http_middleware
 
 app = Chalice(app_name="jobcover")
 app.register_middleware(http_middleware, "http")
 app.register_blueprint(meta.bp)
 app.register_blueprint(parties.bp)
+app.register_blueprint(quotes.bp)

@@ -14,6 +14,7 @@ import boto3
 from botocore.config import Config
 
 from chalicelib.adapters.dynamodb.parties import DynamoApiKeys, DynamoParties, DynamoPlatforms
+from chalicelib.adapters.dynamodb.quotes import DynamoQuotes
 from chalicelib.adapters.dynamodb.table import DynamoTable
 from chalicelib.adapters.idempotency import IdempotentExecutor
 from chalicelib.adapters.secrets import EnvironmentAdminKey, SsmAdminKey
@@ -22,6 +23,7 @@ from chalicelib.adapters.tin_vault import KmsTinVault
 from chalicelib.ports import AdminKeySource
 from chalicelib.services.auth import Authenticator, KeyIssuer
 from chalicelib.services.parties import PartyServices
+from chalicelib.services.quotes import QuoteServices
 from chalicelib.settings import Settings, load_settings
 
 _BOTO_CONFIG = Config(
@@ -76,6 +78,21 @@ class Container:
             parties=DynamoParties(self.table),
             keys=KeyIssuer(self.api_keys, self.ids, self.clock),
             tins=KmsTinVault(self.client("kms"), self.settings.tin_key_id),
+            ids=self.ids,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def quotes(self) -> QuoteServices:
+        from chalicelib.reference_data import load_reference_data
+        from chalicelib.underwriting_rules import load_rulebook, trade_profile
+
+        return QuoteServices(
+            parties=self.parties,
+            quotes=DynamoQuotes(self.table),
+            reference=load_reference_data,
+            rulebook=load_rulebook,
+            trade_profile=trade_profile,
             ids=self.ids,
             clock=self.clock,
         )

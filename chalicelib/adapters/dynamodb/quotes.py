@@ -1,0 +1,123 @@
+"""Quotes (tenant-owned) and referrals (worked across platforms by underwriters)."""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+from chalicelib.adapters.dynamodb.entities import TenantEntities, item_record, record_item
+from chalicelib.adapters.dynamodb.keys import tenant_key
+from chalicelib.adapters.dynamodb.table import DynamoTable, to_attributes
+from chalicelib.domain.parties import Page
+from chalicelib.domain.quotes import Quote, Referral
+
+REFERRAL_STATUSES = ("open", "approved", "declined")
+
+
+def referral_key(referral_id: str) -> tuple[str, str]:
+    return f"REF#{referral_id}", "REF"
+
+
+def _referral_item(referral: Referral) -> dict[str, Any]:
+    return record_item(
+        referral,
+        *referral_key(referral.id),
+        {
+            "gsi1pk": f"QTE#{referral.quote}#REF",
+            "gsi1sk": referral.id,
+            "gsi2pk": f"REF#STATUS#{referral.status}",
+            "gsi2sk": referral.id,
+        },
+    )
+
+
+class DynamoQuotes:
+    def __init__(self, table: DynamoTable) -> None:
+        self._table = table
+        self._quotes = TenantEntities(table, "QTE")
+
+    def _quote_item(self, quote: Quote) -> dict[str, Any]:
+        return record_item(
+            quote,
+            *tenant_key(quote.platform, "QTE", quote.id),
+            {"gsi1pk": f"{quote.platform}#CTR#{quote.contractor}#QTE", "gsi1sk": quote.id},
+        )
+
+    def add_quote(self, quote: Quote, referral: Referral | None) -> None:
+        """The quote and its referral are written together or not at all."""
+        operations = [
+            {
+                "Put": {
+                    "Item": to_attributes(self._quote_item(quote)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]
+        if referral is not None:
+            operations.append(
+                {
+                    "Put": {
+                        "Item": to_attributes(_referral_item(referral)),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        self._table.transact(operations, conflict_message=f"{quote.id} already exists.")
+
+    def get_quote(self, platform_id: str, quote_id: str) -> Quote | None:
+        return self._quotes.get(platform_id, quote_id, Quote)
+
+    def get_referral(self, referral_id: str) -> Referral | None:
+        item = self._table.get(*referral_key(referral_id))
+        return item_record(item, Referral) if item else None
+
+    def decide_referral(self, referral: Referral, quote: Quote, *, expected_version: int) -> None:
+        """Referral decision and the quote's referral status change in one transaction."""
+        self._table.transact(
+            [
+                {
+                    "Put": {
+                        "Item": to_attributes(_referral_item(referral)),
+                        "ConditionExpression": "version = :v AND #s = :open",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": to_attributes(
+                            {":v": expected_version, ":open": "open"}
+                        ),
+                    }
+                },
+                {
+                    "Put": {
+                        "Item": to_attributes(self._quote_item(quote)),
+                        "ConditionExpression": "version = :qv",
+                        "ExpressionAttributeValues": to_attributes({":qv": quote.version - 1}),
+                    }
+                },
+            ],
+            conflict_message=f"Referral {referral.id} was decided meanwhile.",
+        )
+
+    def list_referrals(
+        self, status: str | None, quote_id: str | None, limit: int, starting_after: str | None
+    ) -> Page[Referral]:
+        """By quote (gsi1) or by status (gsi2); with neither, the three status lists merged."""
+        if quote_id is not None:
+            partitions = [("gsi1", "gsi1pk", "gsi1sk", f"QTE#{quote_id}#REF")]
+        else:
+            statuses = [status] if status else list(REFERRAL_STATUSES)
+            partitions = [("gsi2", "gsi2pk", "gsi2sk", f"REF#STATUS#{s}") for s in statuses]
+        found: list[Referral] = []
+        more = False
+        for index, pk_name, sk_name, value in partitions:
+            start = None
+            if starting_after:
+                start = {pk_name: value, sk_name: starting_after}
+                start.update(dict(zip(("pk", "sk"), referral_key(starting_after), strict=True)))
+            page = self._table.query_page(
+                partition=(pk_name, value), index=index, limit=limit, start_key=start
+            )
+            more = more or page.has_more
+            found.extend(item_record(item, Referral) for item in page.items)
+        if quote_id is not None and status:
+            found = [r for r in found if r.status == status]
+        newest = heapq.nlargest(limit + 1, found, key=lambda r: r.id)
+        return Page[Referral](items=newest[:limit], has_more=more or len(newest) > limit)

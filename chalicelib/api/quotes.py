@@ -1,0 +1,200 @@
+"""Routes: reference data (trades, programs), quotes, referrals."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from chalice.app import Blueprint
+
+from chalicelib.api.http import RequestContext, operation
+from chalicelib.api.schemas.common import ListOf
+from chalicelib.api.schemas.quotes import (
+    ClassCodeOut,
+    GlClassOut,
+    ProgramList,
+    ProgramOut,
+    QuoteCreate,
+    QuoteOut,
+    ReferralDecision,
+    ReferralOut,
+    ReferralQuery,
+    TradeList,
+    TradeOut,
+    WageSplitOut,
+)
+from chalicelib.domain.parties import Role
+from chalicelib.domain.reference import ReferenceData
+from chalicelib.reference_data import load_reference_data
+from chalicelib.services.quotes import QuoteInput
+
+bp = Blueprint(__name__)
+ANY_ROLE = {Role.ADMIN, Role.PLATFORM, Role.UNDERWRITER}
+
+
+def _class_code(reference: ReferenceData, trade: str, state: str) -> ClassCodeOut:
+    assigned = reference.wc_class_for(trade, state, None)
+    split = assigned.wage_split
+    return ClassCodeOut(
+        wc=assigned.class_code,
+        bureau=assigned.bureau,
+        description=assigned.description,
+        verified=assigned.verified,
+        wage_split=WageSplitOut(
+            threshold_cents=split.threshold_cents,
+            below=split.below.code,
+            at_or_above=split.at_or_above.code,
+            below_description=split.below.description,
+            at_or_above_description=split.at_or_above.description,
+        )
+        if split
+        else None,
+    )
+
+
+@cache
+def trade_list() -> TradeList:
+    """Every trade with its class per jurisdiction some WC program writes (built once)."""
+    reference = load_reference_data()
+    written = sorted({state for p in reference.programs("wc") for state in p.states})
+    return TradeList(
+        data=[
+            TradeOut(
+                code=trade.code,
+                description=trade.description,
+                gl_class=GlClassOut(
+                    code=trade.gl_class.code,
+                    description=trade.gl_class.description,
+                    verified=trade.gl_class.verified,
+                ),
+                class_codes={state: _class_code(reference, trade.code, state) for state in written},
+            )
+            for trade in reference.trades()
+        ]
+    )
+
+
+@operation(
+    bp,
+    "/v1/trades",
+    summary="Trades and their class codes per jurisdiction",
+    roles=ANY_ROLE,
+    response=TradeList,
+    tag="Reference data",
+)
+def list_trades(ctx: RequestContext) -> TradeList:
+    return trade_list()
+
+
+@operation(
+    bp,
+    "/v1/programs",
+    summary="Carrier programs in priority order",
+    roles=ANY_ROLE,
+    response=ProgramList,
+    tag="Reference data",
+)
+def list_programs(ctx: RequestContext) -> ProgramList:
+    programs = load_reference_data().programs()
+    return ProgramList(
+        data=[ProgramOut.model_validate(p.model_dump(mode="json")) for p in programs]
+    )
+
+
+@operation(
+    bp,
+    "/v1/quotes",
+    method="POST",
+    summary="Quote WC and GL for a contractor's work",
+    roles={Role.PLATFORM},
+    body=QuoteCreate,
+    response=QuoteOut,
+    status=201,
+    tag="Quotes",
+    errors=(404,),
+)
+def create_quote(ctx: RequestContext, body: QuoteCreate) -> QuoteOut:
+    request = QuoteInput(
+        contractor=body.contractor,
+        trade=body.trade,
+        work_state=body.work_state,
+        lines=tuple(body.lines),
+        effective_date=body.effective_date,
+        end_date=body.end_date,
+        estimated_annual_pay_cents=body.estimated_annual_pay_cents,
+        hourly_wage_cents=body.hourly_wage_cents,
+        customer=body.customer,
+        employers_liability_limits=body.employers_liability_limits,
+        deductible_cents=body.deductible_cents,
+        rating_plan=body.rating_plan,
+        operations=body.operations.model_dump(exclude_none=True) if body.operations else {},
+        requested_coverages=tuple(body.requested_coverages),
+        raw=body.model_dump(mode="json"),
+    )
+    return QuoteOut.of(ctx.app.quotes.create_quote(ctx.platform, request))
+
+
+@operation(
+    bp,
+    "/v1/quotes/{quote_id}",
+    summary="Get a quote",
+    roles={Role.PLATFORM},
+    response=QuoteOut,
+    tag="Quotes",
+    errors=(404,),
+)
+def get_quote(ctx: RequestContext, quote_id: str) -> QuoteOut:
+    return QuoteOut.of(ctx.app.quotes.get_quote(ctx.platform, quote_id))
+
+
+@operation(
+    bp,
+    "/v1/referrals",
+    summary="Referrals for underwriters, newest first",
+    roles={Role.UNDERWRITER},
+    query=ReferralQuery,
+    response=ListOf[ReferralOut],
+    tag="Referrals",
+)
+def list_referrals(ctx: RequestContext, query: ReferralQuery) -> ListOf[ReferralOut]:
+    page = ctx.app.quotes.list_referrals(
+        query.status, query.quote, query.limit, query.starting_after
+    )
+    return ListOf[ReferralOut](data=[ReferralOut.of(r) for r in page.items], has_more=page.has_more)
+
+
+def _decide(
+    ctx: RequestContext, referral_id: str, decision: str, body: ReferralDecision
+) -> ReferralOut:
+    assert ctx.principal is not None
+    decided = ctx.app.quotes.decide_referral(referral_id, decision, body.note, ctx.principal)
+    return ReferralOut.of(decided)
+
+
+@operation(
+    bp,
+    "/v1/referrals/{referral_id}/approve",
+    method="POST",
+    summary="Approve a referral: its referred lines become bindable",
+    roles={Role.UNDERWRITER},
+    body=ReferralDecision,
+    response=ReferralOut,
+    tag="Referrals",
+    errors=(404, 409),
+)
+def approve_referral(ctx: RequestContext, referral_id: str, body: ReferralDecision) -> ReferralOut:
+    return _decide(ctx, referral_id, "approve", body)
+
+
+@operation(
+    bp,
+    "/v1/referrals/{referral_id}/decline",
+    method="POST",
+    summary="Decline a referral: the quote's referred lines never bind",
+    roles={Role.UNDERWRITER},
+    body=ReferralDecision,
+    response=ReferralOut,
+    tag="Referrals",
+    errors=(404, 409),
+)
+def decline_referral(ctx: RequestContext, referral_id: str, body: ReferralDecision) -> ReferralOut:
+    return _decide(ctx, referral_id, "decline", body)

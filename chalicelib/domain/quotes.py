@@ -1,0 +1,72 @@
+"""Quotes and referrals as stored: what a policy is later bound from."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib.domain.reasons import Reason
+from chalicelib.domain.routing import LineQuote
+
+QuoteStatus = Literal["eligible", "referred", "declined", "partial"]
+ReferralStatus = Literal["open", "approved", "declined"]
+QUOTE_VALID_DAYS = 30
+
+
+class Quote(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    platform: str
+    contractor: str
+    customer: str | None = None
+    trade: str
+    work_state: str
+    effective_date: date
+    end_date: date | None = None
+    estimated_annual_pay_cents: int
+    request: dict[str, Any]
+    status: QuoteStatus
+    lines: dict[str, LineQuote]
+    reasons: list[Reason]
+    referral: str | None = None
+    referral_status: ReferralStatus | None = None
+    created_at: datetime
+    expires_at: datetime
+    version: int = 1
+
+    def bindable_lines(self) -> dict[str, LineQuote]:
+        """Eligible lines, plus referred lines once an underwriter approved the referral."""
+        approved = self.referral_status == "approved"
+        return {
+            name: line
+            for name, line in self.lines.items()
+            if line.status == "eligible" or (line.status == "referred" and approved)
+        }
+
+
+class Referral(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    platform: str
+    quote: str
+    contractor: str
+    status: ReferralStatus
+    reasons: list[Reason]
+    created_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    note: str | None = None
+    version: int = 1
+
+
+def referral_reasons(lines: dict[str, LineQuote]) -> list[Reason]:
+    """The reasons an underwriter must weigh: those of every referred line."""
+    reasons: list[Reason] = []
+    for line in lines.values():
+        if line.status == "referred":
+            reasons.extend(line.reasons)
+    return reasons

@@ -1,4 +1,4 @@
-"""Shapes for trades, programs, quotes and referrals (API.md "Reference data", "Quote -> policy")."""
+"""Shapes for trades, programs, quotes and referrals."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ import boto3
 from botocore.config import Config
 
 from chalicelib.adapters.dynamodb.parties import DynamoApiKeys, DynamoParties, DynamoPlatforms
+from chalicelib.adapters.dynamodb.policies import DynamoPolicies
 from chalicelib.adapters.dynamodb.quotes import DynamoQuotes
 from chalicelib.adapters.dynamodb.table import DynamoTable
 from chalicelib.adapters.idempotency import IdempotentExecutor
@@ -23,6 +24,7 @@ from chalicelib.adapters.tin_vault import KmsTinVault
 from chalicelib.ports import AdminKeySource
 from chalicelib.services.auth import Authenticator, KeyIssuer
 from chalicelib.services.parties import PartyServices
+from chalicelib.services.policies import PolicyServices
 from chalicelib.services.quotes import QuoteServices
 from chalicelib.settings import Settings, load_settings
 
@@ -93,6 +95,18 @@ class Container:
             reference=load_reference_data,
             rulebook=load_rulebook,
             trade_profile=trade_profile,
+            ids=self.ids,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def policies(self) -> PolicyServices:
+        from chalicelib.reference_data import load_reference_data
+
+        return PolicyServices(
+            quotes=self.quotes,
+            policies=DynamoPolicies(self.table),
+            reference=load_reference_data,
             ids=self.ids,
             clock=self.clock,
         )

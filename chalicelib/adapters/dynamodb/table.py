@@ -117,6 +117,58 @@ class DynamoTable:
         has_more = len(items) > limit or (len(items) == limit and "LastEvaluatedKey" in answer)
         return QueryPage(items=items[:limit], has_more=has_more)
 
+    def query_all(
+        self,
+        *,
+        partition: tuple[str, str],
+        index: str | None = None,
+        projection: str | None = None,
+        filter_status: str | None = None,
+    ) -> list[Item]:
+        """Every item of one partition, oldest first, following LastEvaluatedKey."""
+        name, value = partition
+        request: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "#p = :p",
+            "ExpressionAttributeNames": {"#p": name},
+            "ExpressionAttributeValues": to_attributes({":p": value}),
+        }
+        if index:
+            request["IndexName"] = index
+        if projection:
+            request["ProjectionExpression"] = projection
+        if filter_status:
+            request["FilterExpression"] = "#s = :s"
+            request["ExpressionAttributeNames"]["#s"] = "status"
+            request["ExpressionAttributeValues"].update(to_attributes({":s": filter_status}))
+        items: list[Item] = []
+        while True:
+            try:
+                answer = self.client.query(**request)
+            except ClientError as exc:
+                raise map_client_error(exc, conflict_message="query conflict") from exc
+            items.extend(from_attributes(raw) for raw in answer.get("Items", []))
+            if "LastEvaluatedKey" not in answer:
+                return items
+            request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def batch_get(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+        """Up to 100 items in one BatchGetItem round (retrying unprocessed keys), by key."""
+        found: dict[tuple[str, str], Item] = {}
+        pending = [to_attributes({"pk": pk, "sk": sk}) for pk, sk in dict.fromkeys(keys)]
+        while pending:
+            try:
+                answer = self.client.batch_get_item(
+                    RequestItems={self.name: {"Keys": pending, "ConsistentRead": True}}
+                )
+            except ClientError as exc:
+                raise map_client_error(exc, conflict_message="read conflict") from exc
+            for raw in answer.get("Responses", {}).get(self.name, []):
+                item = from_attributes(raw)
+                found[(item["pk"], item["sk"])] = item
+            pending = answer.get("UnprocessedKeys", {}).get(self.name, {}).get("Keys", [])
+        return found
+
     def transact(self, operations: Sequence[dict[str, Any]], *, conflict_message: str) -> None:
         """TransactWriteItems with each operation's TableName filled in."""
         for operation in operations:

@@ -1,0 +1,77 @@
+"""Shapes for policies and payments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, field_validator
+
+from chalicelib.api.schemas.common import ObjectId, RequestModel, ResponseModel
+from chalicelib.domain.policies import Payment, Policy, PolicyLine
+
+
+class PolicyCreate(RequestModel):
+    quote: ObjectId
+    accept_terms: bool
+
+    @field_validator("accept_terms")
+    @classmethod
+    def _accepted(cls, value: bool) -> bool:
+        if value is not True:
+            raise ValueError("the contractor must accept the terms (accept_terms: true)")
+        return value
+
+
+class PolicyOut(ResponseModel):
+    id: str
+    object: Literal["policy"] = "policy"
+    number: str
+    contractor: str
+    quote: str
+    trade: str
+    lines: dict[str, PolicyLine]
+    status: str
+    effective_date: date
+    expiration_date: date
+    auto_renew: bool
+    estimated_annual_premium_cents: int | None
+    balance_due_cents: int
+    down_payment_due_cents: int | None
+    down_payment_due_by: date | None
+    final_audit: dict[str, Any] | None
+    cancellation: dict[str, Any] | None
+    renewal_of: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, policy: Policy) -> PolicyOut:
+        return cls.model_validate(
+            policy.model_dump(exclude={"platform", "version", "paid_cents", "updated_at"})
+        )
+
+
+class PolicyQuery(RequestModel):
+    model_config = RequestModel.model_config | {"extra": "ignore"}
+
+    contractor: ObjectId | None = None
+    limit: int = Field(default=20, ge=1, le=100)
+    starting_after: ObjectId | None = None
+
+
+class PaymentCreate(RequestModel):
+    amount_cents: int = Field(gt=0, le=10**12)
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+
+
+class PaymentOut(ResponseModel):
+    id: str
+    object: Literal["payment"] = "payment"
+    policy: str
+    amount_cents: int
+    reference: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, payment: Payment) -> PaymentOut:
+        return cls.model_validate(payment.model_dump(exclude={"platform"}))

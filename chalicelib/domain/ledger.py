@@ -1,0 +1,48 @@
+"""The premium ledger: append-only entries; an assignment's premium is the sum of its entries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+EntryType = Literal[
+    "premium_estimate",
+    "premium_adjustment",
+    "refund",
+    "waiver_charge",
+    "policy_charge",
+    "return_premium",
+    "audit_adjustment",
+]
+
+
+class LedgerEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    platform: str
+    type: EntryType
+    amount_cents: int
+    contractor: str
+    assignment: str | None = None
+    policy: str | None = None
+    line: str | None = None
+    at: datetime
+    memo: str
+
+
+def total_cents(entries: Iterable[LedgerEntry]) -> int:
+    """sum(amount_cents) over the entries: exact integer cents."""
+    return sum(entry.amount_cents for entry in entries)
+
+
+def premium_by_line(entries: Iterable[LedgerEntry]) -> dict[str, int]:
+    """Each line's premium so far: the sum of that line's entries."""
+    totals: dict[str, int] = {}
+    for entry in entries:
+        if entry.line is not None:
+            totals[entry.line] = totals.get(entry.line, 0) + entry.amount_cents
+    return totals

@@ -1,0 +1,194 @@
+"""Policies from quotes (the opt-in), and payments against them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from chalicelib.domain.calendar import add_business_days
+from chalicelib.domain.clock import utc_today
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.domain.ids import is_id_of
+from chalicelib.domain.ledger import LedgerEntry
+from chalicelib.domain.money import round_cents
+from chalicelib.domain.parties import Page
+from chalicelib.domain.policies import Payment, Policy, PolicyLine, policy_number
+from chalicelib.domain.quotes import Quote
+from chalicelib.domain.reference import ReferenceData
+from chalicelib.ports import Clock, IdGenerator
+from chalicelib.services.quotes import QuoteServices
+
+
+class PolicyRepository(Protocol):
+    def add_policy(self, policy: Policy, entries: list[LedgerEntry]) -> None: ...
+
+    def get_policy(self, platform_id: str, policy_id: str) -> Policy | None: ...
+
+    def policies_of(self, platform_id: str, contractor_id: str) -> list[Policy]: ...
+
+    def page(
+        self, platform_id: str, contractor_id: str | None, *, limit: int, starting_after: str | None
+    ) -> Page[Policy]: ...
+
+    def record_payment(
+        self, payment: Payment, policy: Policy, *, expected_version: int
+    ) -> None: ...
+
+
+def policy_lines(quote: Quote, reference: ReferenceData) -> dict[str, PolicyLine]:
+    """The quote's bindable lines as policy lines, with the program's states and trades."""
+    lines: dict[str, PolicyLine] = {}
+    for name, line in quote.bindable_lines().items():
+        assert line.program is not None
+        program = reference.program(line.program)
+        annual = not program.per_dispatch and line.premium is not None
+        charges = sum(c.amount_cents for c in line.premium.policy_charges) if line.premium else 0
+        lines[name] = PolicyLine(
+            program=program.id,
+            carrier=program.carrier.model_dump(mode="json", include={"name", "naic"}),
+            states=list(program.states),
+            trades=list(program.trades),
+            per_dispatch=program.per_dispatch,
+            el_limits=line.premium.el_limits if line.premium else None,
+            quoted_state=line.state,
+            quoted_class_code=line.class_code,
+            quoted_rate_per_100=str(line.rate_per_100) if line.rate_per_100 is not None else None,
+            estimated_annual_premium_cents=line.premium.total_cents
+            if annual and line.premium
+            else None,
+            policy_charges_cents=charges if annual else 0,
+            referred_and_approved=line.status == "referred",
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class PolicyServices:
+    quotes: QuoteServices
+    policies: PolicyRepository
+    reference: Callable[[], ReferenceData]
+    ids: IdGenerator
+    clock: Clock
+
+    def create_policy(self, platform_id: str, quote_id: str) -> Policy:
+        quote = self.quotes.get_quote(platform_id, quote_id)
+        now = self.clock.now()
+        if quote.expires_at <= now:
+            raise Conflict(f"Quote {quote.id} expired at {quote.expires_at}.", code="quote_expired")
+        reference = self.reference()
+        lines = policy_lines(quote, reference)
+        if not lines:
+            why = (
+                "its referral is not approved"
+                if quote.referral_status in {"open", "declined"}
+                else "no line is eligible"
+            )
+            raise Conflict(f"Quote {quote.id} cannot be bound: {why}.", code="quote_not_bindable")
+        assert quote.end_date is not None
+        policy_id = self.ids.new("pol")
+        annual = [
+            line for line in lines.values() if line.estimated_annual_premium_cents is not None
+        ]
+        estimated = (
+            sum(line.estimated_annual_premium_cents or 0 for line in annual) if annual else None
+        )
+        written = sum(
+            (line.estimated_annual_premium_cents or 0) + line.policy_charges_cents
+            for line in annual
+        )
+        down_payment_cents, due_by = None, None
+        for line in annual:
+            terms = reference.program(line.program).term.down_payment
+            if terms is not None:
+                down_payment_cents = (down_payment_cents or 0) + round_cents(
+                    Decimal(written) / 100 * terms.pct
+                )
+                due_by = add_business_days(utc_today(now), terms.due_business_days)
+        entries = [
+            LedgerEntry(
+                id=self.ids.new("led"),
+                platform=platform_id,
+                type="policy_charge",
+                amount_cents=line.estimated_annual_premium_cents + line.policy_charges_cents,
+                contractor=quote.contractor,
+                policy=policy_id,
+                line=name,
+                at=now,
+                memo=f"{line.program}: estimated annual premium and term charges "
+                "(guaranteed cost, adjusted by final audit)",
+            )
+            for name, line in lines.items()
+            if line.estimated_annual_premium_cents is not None
+        ]
+        policy = Policy(
+            id=policy_id,
+            number=policy_number(policy_id, quote.effective_date),
+            platform=platform_id,
+            contractor=quote.contractor,
+            quote=quote.id,
+            trade=quote.trade,
+            lines=lines,
+            status="pending_payment" if down_payment_cents else "active",
+            effective_date=quote.effective_date,
+            expiration_date=quote.end_date,
+            estimated_annual_premium_cents=estimated,
+            written_premium_cents=written,
+            down_payment_due_cents=down_payment_cents,
+            down_payment_due_by=due_by,
+            created_at=now,
+            updated_at=now,
+        )
+        self.policies.add_policy(policy, entries)
+        return policy
+
+    def get_policy(self, platform_id: str, policy_id: str) -> Policy:
+        found = (
+            self.policies.get_policy(platform_id, policy_id) if is_id_of(policy_id, "pol") else None
+        )
+        if found is None:
+            raise NotFound(f"No policy {policy_id}.")
+        return found
+
+    def list_policies(
+        self, platform_id: str, contractor_id: str | None, limit: int, starting_after: str | None
+    ) -> Page[Policy]:
+        return self.policies.page(
+            platform_id, contractor_id, limit=limit, starting_after=starting_after
+        )
+
+    def pay(self, platform_id: str, policy_id: str, amount_cents: int, reference: str) -> Payment:
+        """A payment reduces the balance; paying the down payment activates a pending policy."""
+        policy = self.get_policy(platform_id, policy_id)
+        if policy.status in {"cancelled", "rescinded", "expired", "non_renewed"}:
+            raise Conflict(f"Policy {policy.number} is {policy.status}.", code="policy_closed")
+        if amount_cents > policy.balance_due_cents:
+            raise ValidationFailed(
+                f"Payment of {amount_cents} cents exceeds the balance due "
+                f"({policy.balance_due_cents} cents).",
+                details=[{"loc": ["body", "amount_cents"], "msg": "more than the balance due"}],
+            )
+        now = self.clock.now()
+        paid = policy.paid_cents + amount_cents
+        status = policy.status
+        if status == "pending_payment" and paid >= (policy.down_payment_due_cents or 0):
+            status = "active"
+        payment = Payment(
+            id=self.ids.new("pay"),
+            platform=platform_id,
+            policy=policy.id,
+            amount_cents=amount_cents,
+            reference=reference,
+            created_at=now,
+        )
+        updated = policy.model_copy(
+            update={
+                "paid_cents": paid,
+                "status": status,
+                "updated_at": now,
+                "version": policy.version + 1,
+            }
+        )
+        self.policies.record_payment(payment, updated, expected_version=policy.version)
+        return payment

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Chalice
 
-from chalicelib.api import meta, parties, policies, quotes
+from chalicelib.api import assignments, meta, parties, policies, quotes
 from chalicelib.api.observability import http_middleware
 
 app = Chalice(app_name="jobcover")
@@ -13,3 +13,4 @@ app.register_blueprint(meta.bp)
 app.register_blueprint(parties.bp)
 app.register_blueprint(quotes.bp)
 app.register_blueprint(policies.bp)
+app.register_blueprint(assignments.bp)

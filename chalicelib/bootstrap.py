@@ -13,6 +13,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from chalicelib.adapters.dynamodb.assignments import DynamoAssignments
+from chalicelib.adapters.dynamodb.ledger import DynamoLedger
 from chalicelib.adapters.dynamodb.parties import DynamoApiKeys, DynamoParties, DynamoPlatforms
 from chalicelib.adapters.dynamodb.policies import DynamoPolicies
 from chalicelib.adapters.dynamodb.quotes import DynamoQuotes
@@ -22,6 +24,7 @@ from chalicelib.adapters.secrets import EnvironmentAdminKey, SsmAdminKey
 from chalicelib.adapters.system import RandomIds, SystemClock
 from chalicelib.adapters.tin_vault import KmsTinVault
 from chalicelib.ports import AdminKeySource
+from chalicelib.services.assignments import AssignmentServices
 from chalicelib.services.auth import Authenticator, KeyIssuer
 from chalicelib.services.parties import PartyServices
 from chalicelib.services.policies import PolicyServices
@@ -110,6 +113,24 @@ class Container:
             ids=self.ids,
             clock=self.clock,
         )
+
+    @cached_property
+    def assignments(self) -> AssignmentServices:
+        from chalicelib.reference_data import load_reference_data
+        from chalicelib.underwriting_rules import load_rulebook, trade_profile
+
+        return AssignmentServices(
+            assignments=DynamoAssignments(self.table),
+            reference=load_reference_data,
+            rulebook=load_rulebook,
+            trade_profile=trade_profile,
+            ids=self.ids,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def ledger(self) -> DynamoLedger:
+        return DynamoLedger(self.table)
 
     @cached_property
     def idempotency(self) -> IdempotentExecutor:

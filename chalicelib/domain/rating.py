@@ -632,17 +632,25 @@ def _request(item: str | EndorsementRequest) -> EndorsementRequest:
 _PLAIN_REQUESTS = {code: EndorsementRequest(code=code) for code in ENDORSEMENT_CODES}
 
 
+def monopolistic_state_reason(reference: ReferenceData, state: str) -> Reason | None:
+    """WC in ND, OH, WA, WY comes only from the state fund: the reason, or None elsewhere."""
+    jurisdiction = reference.jurisdiction(state)
+    if not jurisdiction.monopolistic:
+        return None
+    return Reason(
+        code="monopolistic_state",
+        message=f"{jurisdiction.name} writes workers' compensation only through its "
+        "monopolistic state fund",
+        guideline=_JURISDICTIONS_FACTS,
+    )
+
+
 def _not_rated_reason(
     reference: ReferenceData, program: Program, trade: str, state: str
 ) -> Reason | None:
     jurisdiction = reference.jurisdiction(state)
-    if program.line == "wc" and jurisdiction.monopolistic:
-        return Reason(
-            code="monopolistic_state",
-            message=f"{jurisdiction.name} writes workers' compensation only through its "
-            "monopolistic state fund",
-            guideline=_JURISDICTIONS_FACTS,
-        )
+    if program.line == "wc" and (monopolistic := monopolistic_state_reason(reference, state)):
+        return monopolistic
     if state not in program.states:
         return Reason(
             code="state_not_written",

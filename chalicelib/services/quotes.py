@@ -12,7 +12,7 @@ from dateutil.relativedelta import relativedelta
 from chalicelib.domain.clock import utc_today
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.ids import is_id_of
-from chalicelib.domain.parties import Contractor, Customer, Page, Principal
+from chalicelib.domain.parties import Contractor, Page, Principal, Requirements
 from chalicelib.domain.quotes import QUOTE_VALID_DAYS, Quote, Referral, referral_reasons
 from chalicelib.domain.rating import RatedLine
 from chalicelib.domain.reference import ReferenceData
@@ -90,16 +90,16 @@ def contractor_facts(contractor: Contractor) -> ContractorFacts:
     )
 
 
-def endorsements_for(line: str, customer: Customer | None) -> tuple[str, ...]:
+def endorsements_for(line: str, requirements: Requirements | None) -> tuple[str, ...]:
     """What the customer-of-record's requirements ask of a line (WC never takes an AI)."""
-    if customer is None:
+    if requirements is None:
         return ()
     wanted: list[str] = []
-    if customer.requirements.waiver_of_subrogation:
+    if requirements.waiver_of_subrogation:
         wanted.append("waiver_of_subrogation_specific")
-    if line == "gl" and customer.requirements.additional_insured:
+    if line == "gl" and requirements.additional_insured:
         wanted.append("additional_insured")
-    if line == "gl" and customer.requirements.primary_noncontributory:
+    if line == "gl" and requirements.primary_noncontributory:
         wanted.append("primary_noncontributory")
     return tuple(wanted)
 
@@ -180,7 +180,9 @@ class QuoteServices:
                     hourly_wage_cents=request.hourly_wage_cents,
                     el_limits=request.employers_liability_limits,
                     experience_mod=contractor.experience_mod,
-                    endorsements=endorsements_for(line, customer),
+                    endorsements=endorsements_for(
+                        line, customer.requirements if customer else None
+                    ),
                 ),
                 facts_for,
             )

@@ -43,6 +43,14 @@ def map_client_error(exc: ClientError, *, conflict_message: str) -> Exception:
     return unchanged
 
 
+class TransactionConflict(Conflict):
+    """A TransactWriteItems was cancelled; `failed` holds the indexes whose condition failed."""
+
+    def __init__(self, message: str, failed: frozenset[int]) -> None:
+        super().__init__(message)
+        self.failed = failed
+
+
 @dataclass(frozen=True)
 class QueryPage:
     items: list[Item]
@@ -94,8 +102,13 @@ class DynamoTable:
         limit: int,
         start_key: Mapping[str, str] | None = None,
         newest_first: bool = True,
+        filter_status: str | None = None,
     ) -> QueryPage:
-        """One page of a partition, sorted by its sort key; fetches limit+1 to know has_more."""
+        """One page of a partition, sorted by its sort key; fetches limit+1 to know has_more.
+
+        With `filter_status`, a FilterExpression on `status` within the one partition, following
+        LastEvaluatedKey until the page is full (still a Query, never a Scan).
+        """
         name, value = partition
         request: dict[str, Any] = {
             "TableName": self.name,
@@ -109,12 +122,22 @@ class DynamoTable:
             request["IndexName"] = index
         if start_key:
             request["ExclusiveStartKey"] = to_attributes(start_key)
-        try:
-            answer = self.client.query(**request)
-        except ClientError as exc:
-            raise map_client_error(exc, conflict_message="query conflict") from exc
-        items = [from_attributes(raw) for raw in answer.get("Items", [])]
-        has_more = len(items) > limit or (len(items) == limit and "LastEvaluatedKey" in answer)
+        if filter_status:
+            request["FilterExpression"] = "#s = :s"
+            request["ExpressionAttributeNames"]["#s"] = "status"
+            request["ExpressionAttributeValues"].update(to_attributes({":s": filter_status}))
+        items: list[Item] = []
+        while True:
+            try:
+                answer = self.client.query(**request)
+            except ClientError as exc:
+                raise map_client_error(exc, conflict_message="query conflict") from exc
+            items.extend(from_attributes(raw) for raw in answer.get("Items", []))
+            last = answer.get("LastEvaluatedKey")
+            if len(items) > limit or not last or not filter_status:
+                break
+            request["ExclusiveStartKey"] = last
+        has_more = len(items) > limit or (len(items) == limit and last is not None)
         return QueryPage(items=items[:limit], has_more=has_more)
 
     def query_all(
@@ -179,5 +202,13 @@ class DynamoTable:
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "TransactionCanceledException":
-                raise Conflict(conflict_message) from exc
+                reasons = exc.response.get("CancellationReasons") or []
+                failed = frozenset(
+                    index
+                    for index, reason in enumerate(reasons)
+                    if reason.get("Code") == "ConditionalCheckFailed"
+                )
+                if any(reason.get("Code") in _THROTTLING for reason in reasons):
+                    raise Throttled("The data store is busy; retry with backoff.") from exc
+                raise TransactionConflict(conflict_message, failed) from exc
             raise map_client_error(exc, conflict_message=conflict_message) from exc

@@ -1,0 +1,162 @@
+"""Routes: assignments (coverage per dispatch) and the premium ledger."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+
+from chalicelib.api.http import RequestContext, operation
+from chalicelib.api.schemas.assignments import (
+    AssignmentCreate,
+    AssignmentOut,
+    AssignmentQuery,
+    CancelIn,
+    CompleteIn,
+    LedgerEntryOut,
+    LedgerPage,
+    LedgerQuery,
+    StartIn,
+)
+from chalicelib.api.schemas.common import ListOf
+from chalicelib.domain.assignments import Pay, Window
+from chalicelib.domain.parties import Address, Role
+from chalicelib.services.assignments import AssignmentInput
+
+bp = Blueprint(__name__)
+PLATFORM = {Role.PLATFORM}
+
+
+@operation(
+    bp,
+    "/v1/assignments",
+    method="POST",
+    summary="Create an assignment; each line binds under the contractor's policy",
+    roles=PLATFORM,
+    body=AssignmentCreate,
+    response=AssignmentOut,
+    status=201,
+    tag="Assignments",
+    errors=(404, 409),
+)
+def create_assignment(ctx: RequestContext, body: AssignmentCreate) -> AssignmentOut:
+    request = AssignmentInput(
+        external_id=body.external_id,
+        contractor=body.contractor,
+        customer=body.customer,
+        trade=body.trade,
+        description=body.description,
+        work_address=Address.model_validate(body.work_address.model_dump()),
+        window=Window(start=body.window.start, end=body.window.end),
+        pay=Pay.model_validate(body.pay.model_dump()),
+        lines=tuple(body.lines),
+        requirements=body.requirements.model_dump(exclude_none=True) if body.requirements else None,
+        bind=body.bind,
+    )
+    return AssignmentOut.of(ctx.app.assignments.create(ctx.platform, request))
+
+
+@operation(
+    bp,
+    "/v1/assignments",
+    summary="List assignments, newest first",
+    roles=PLATFORM,
+    query=AssignmentQuery,
+    response=ListOf[AssignmentOut],
+    tag="Assignments",
+)
+def list_assignments(ctx: RequestContext, query: AssignmentQuery) -> ListOf[AssignmentOut]:
+    page = ctx.app.assignments.list(
+        ctx.platform, query.contractor, query.status, query.limit, query.starting_after
+    )
+    return ListOf[AssignmentOut](
+        data=[AssignmentOut.of(a) for a in page.items], has_more=page.has_more
+    )
+
+
+@operation(
+    bp,
+    "/v1/assignments/{assignment_id}",
+    summary="Get an assignment",
+    roles=PLATFORM,
+    response=AssignmentOut,
+    tag="Assignments",
+    errors=(404,),
+)
+def get_assignment(ctx: RequestContext, assignment_id: str) -> AssignmentOut:
+    return AssignmentOut.of(ctx.app.assignments.get(ctx.platform, assignment_id))
+
+
+@operation(
+    bp,
+    "/v1/assignments/{assignment_id}/start",
+    method="POST",
+    summary="The tech is on site: coverage in force from then",
+    roles=PLATFORM,
+    body=StartIn,
+    response=AssignmentOut,
+    tag="Assignments",
+    errors=(404, 409),
+)
+def start_assignment(ctx: RequestContext, assignment_id: str, body: StartIn) -> AssignmentOut:
+    return AssignmentOut.of(ctx.app.assignments.start(ctx.platform, assignment_id, body.at))
+
+
+@operation(
+    bp,
+    "/v1/assignments/{assignment_id}/complete",
+    method="POST",
+    summary="Complete on actual pay: premium recomputed, difference booked",
+    roles=PLATFORM,
+    body=CompleteIn,
+    response=AssignmentOut,
+    tag="Assignments",
+    errors=(404, 409),
+)
+def complete_assignment(ctx: RequestContext, assignment_id: str, body: CompleteIn) -> AssignmentOut:
+    completed = ctx.app.assignments.complete(
+        ctx.platform, assignment_id, body.actual_pay_cents, body.actual_hours, body.completed_at
+    )
+    return AssignmentOut.of(completed)
+
+
+@operation(
+    bp,
+    "/v1/assignments/{assignment_id}/cancel",
+    method="POST",
+    summary="Cancel before start: premium refunded in full",
+    roles=PLATFORM,
+    body=CancelIn,
+    response=AssignmentOut,
+    tag="Assignments",
+    errors=(404, 409),
+)
+def cancel_assignment(ctx: RequestContext, assignment_id: str, body: CancelIn) -> AssignmentOut:
+    return AssignmentOut.of(ctx.app.assignments.cancel(ctx.platform, assignment_id, body.reason))
+
+
+@operation(
+    bp,
+    "/v1/ledger",
+    summary="Premium ledger entries with the total of every match",
+    roles=PLATFORM,
+    query=LedgerQuery,
+    response=LedgerPage,
+    tag="Ledger",
+)
+def list_ledger(ctx: RequestContext, query: LedgerQuery) -> LedgerPage:
+    field, value = next(
+        (
+            (name, getattr(query, name))
+            for name in ("assignment", "policy", "contractor")
+            if getattr(query, name) is not None
+        ),
+        (None, None),
+    )
+    ledger = ctx.app.ledger
+    page = ledger.page(
+        ctx.platform, field, value, limit=query.limit, starting_after=query.starting_after
+    )
+    return LedgerPage(
+        data=[LedgerEntryOut.of(entry) for entry in page.items],
+        has_more=page.has_more,
+        total_cents=ledger.total_cents(ctx.platform, field, value),
+    )

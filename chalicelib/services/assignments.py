@@ -1,0 +1,517 @@
+"""Coverage per dispatch: bind each line under the contractor's policy, rated for the work state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.adapters.dynamodb.assignments import (
+    BindContext,
+    DynamoAssignments,
+    WaiverClaim,
+    duplicate_external_id,
+    waiver_key,
+)
+from chalicelib.adapters.dynamodb.table import TransactionConflict
+from chalicelib.domain.assignments import (
+    AdditionalInsured,
+    Assignment,
+    LineCoverage,
+    LineStatus,
+    Pay,
+    Window,
+    assignment_status,
+    check_complete,
+    check_start,
+    require_not_started,
+    rerate,
+)
+from chalicelib.domain.clock import utc_today
+from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.ids import is_id_of
+from chalicelib.domain.ledger import EntryType, LedgerEntry
+from chalicelib.domain.parties import Address, Contractor, Page, Requirements
+from chalicelib.domain.policies import Policy, coverage_gap
+from chalicelib.domain.rating import (
+    EndorsementRequest,
+    RatedLine,
+    monopolistic_state_reason,
+    rate_line,
+)
+from chalicelib.domain.reasons import Reason
+from chalicelib.domain.reference import ReferenceData
+from chalicelib.domain.underwriting import UnderwritingFacts, evaluate_rule
+from chalicelib.domain.underwriting_rulebook import Rulebook
+from chalicelib.ports import Clock, IdGenerator
+from chalicelib.services.quotes import contractor_facts, endorsements_for
+
+# Rules of each program's rulebook that apply to a single dispatch (the rest are term rules,
+# already applied when the policy was quoted).
+ASSIGNMENT_RULE_CODES = frozenset(
+    {"backdated", "waiver_backdated", "waiver_backdating_requires_approval"}
+)
+GL_AI_FORMS = ["CG 20 10", "CG 20 37"]
+BIND_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class AssignmentInput:
+    external_id: str
+    contractor: str
+    customer: str | None
+    trade: str
+    description: str | None
+    work_address: Address
+    window: Window
+    pay: Pay
+    lines: tuple[str, ...]
+    requirements: dict[str, bool] | None
+    bind: bool
+
+
+@dataclass(frozen=True)
+class AssignmentServices:
+    assignments: DynamoAssignments
+    reference: Callable[[], ReferenceData]
+    rulebook: Callable[[str], Rulebook]
+    trade_profile: Callable[[str], Any]
+    ids: IdGenerator
+    clock: Clock
+
+    # -- create and bind ----------------------------------------------------------------------
+    def create(self, platform_id: str, request: AssignmentInput) -> Assignment:
+        """Rate and bind every line; retried when a concurrent bind took the waiver first."""
+        self.reference().trade(request.trade)
+        if request.window.end <= request.window.start:
+            raise ValidationFailed(
+                "window.end must be after window.start.",
+                details=[{"loc": ["body", "window", "end"], "msg": "not after start"}],
+            )
+        for attempt in range(BIND_ATTEMPTS):
+            context = self.assignments.load_bind_context(
+                platform_id,
+                request.contractor,
+                request.customer,
+                request.external_id,
+                request.lines,
+            )
+            if context.existing_assignment:
+                raise duplicate_external_id(request.external_id, context.existing_assignment)
+            if context.contractor is None:
+                raise NotFound(f"No contractor {request.contractor}.")
+            if request.customer and context.customer is None:
+                raise NotFound(f"No customer {request.customer}.")
+            assignment, entries, waivers = self._bind(platform_id, request, context)
+            try:
+                self.assignments.create(assignment, entries, waivers)
+                return assignment
+            except TransactionConflict:
+                if attempt == BIND_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _requirements(self, request: AssignmentInput, context: BindContext) -> Requirements:
+        base = context.customer.requirements.model_dump() if context.customer else {}
+        return Requirements.model_validate({**base, **(request.requirements or {})})
+
+    def _bind(
+        self, platform_id: str, request: AssignmentInput, context: BindContext
+    ) -> tuple[Assignment, list[LedgerEntry], list[WaiverClaim]]:
+        assert context.contractor is not None
+        now = self.clock.now()
+        assignment_id = self.ids.new("asg")
+        requirements = self._requirements(request, context)
+        coverage: dict[str, LineCoverage] = {}
+        entries: list[LedgerEntry] = []
+        waivers: list[WaiverClaim] = []
+        for line in request.lines:
+            covered = self._line(request, context, line, requirements, now)
+            coverage[line] = covered
+            if covered.status != "bound" or covered.premium is None:
+                continue
+            entries.append(
+                self._entry(
+                    platform_id,
+                    request.contractor,
+                    assignment_id,
+                    covered,
+                    line,
+                    "premium_estimate",
+                    covered.premium.total_cents,
+                    now,
+                    f"{line.upper()} {covered.class_code} {covered.state}: "
+                    f"pay ${covered.premium.basis_cents / 100:,.2f} x {covered.rate_per_100}/100",
+                )
+            )
+            for charge in covered.premium.term_charges:
+                entries.append(
+                    self._entry(
+                        platform_id,
+                        request.contractor,
+                        assignment_id,
+                        covered,
+                        line,
+                        "waiver_charge",
+                        charge.amount_cents,
+                        now,
+                        f"{charge.code}: program minimum, once per customer per term",
+                    )
+                )
+            if covered.waiver_minimum_booked and request.customer and covered.policy:
+                waivers.append(
+                    WaiverClaim(
+                        waiver_key(platform_id, request.contractor, request.customer, line),
+                        covered.policy,
+                    )
+                )
+        statuses: list[LineStatus] = [c.status for c in coverage.values()]
+        assignment = Assignment(
+            id=assignment_id,
+            platform=platform_id,
+            external_id=request.external_id,
+            contractor=request.contractor,
+            customer=request.customer,
+            trade=request.trade,
+            description=request.description,
+            work_address=request.work_address,
+            window=request.window,
+            pay=request.pay,
+            lines=list(request.lines),
+            requirements=requirements,
+            bind=request.bind,
+            status=assignment_status(statuses, request.bind),
+            coverage=coverage,
+            premium_cents=sum(entry.amount_cents for entry in entries),
+            created_at=now,
+            updated_at=now,
+        )
+        return assignment, entries, waivers
+
+    def _entry(
+        self,
+        platform_id: str,
+        contractor: str,
+        assignment_id: str,
+        covered: LineCoverage,
+        line: str,
+        kind: EntryType,
+        amount: int,
+        now: datetime,
+        memo: str,
+    ) -> LedgerEntry:
+        return LedgerEntry(
+            id=self.ids.new("led"),
+            platform=platform_id,
+            type=kind,
+            amount_cents=amount,
+            contractor=contractor,
+            assignment=assignment_id,
+            policy=covered.policy,
+            line=line,
+            at=now,
+            memo=memo,
+        )
+
+    def _policy_for(
+        self, context: BindContext, line: str, state: str, trade: str, window: Window
+    ) -> tuple[Policy | None, list[Reason]]:
+        """The newest policy that covers this line for this work, or every reason none does."""
+        gaps: list[Reason] = []
+        start, end = window.start.date(), window.end.date()
+        for policy in sorted(context.policies, key=lambda p: p.id, reverse=True):
+            gap = coverage_gap(policy, line, state, trade, start, end)
+            if gap is None:
+                return policy, []
+            if gap.code != "line_not_on_policy":
+                gaps.append(gap)
+        if not gaps:
+            gaps.append(
+                Reason(
+                    code="no_active_policy",
+                    message=f"The contractor has no policy with {line.upper()}; opt in with "
+                    "POST /v1/policies.",
+                )
+            )
+        return None, _prefer_specific(gaps)
+
+    def _line(
+        self,
+        request: AssignmentInput,
+        context: BindContext,
+        line: str,
+        requirements: Requirements,
+        now: datetime,
+    ) -> LineCoverage:
+        contractor = context.contractor
+        assert contractor is not None
+        state = request.work_address.state
+        if line == "wc" and (monopolistic := monopolistic_state_reason(self.reference(), state)):
+            return LineCoverage(status="uncovered", state=state, reasons=[monopolistic])
+        policy, gaps = self._policy_for(context, line, state, request.trade, request.window)
+        if policy is None:
+            return LineCoverage(status="uncovered", state=state, reasons=gaps)
+        program_id = policy.lines[line].program
+        wanted = endorsements_for(line, requirements)
+        booked = (line, policy.id) in context.waivers_booked
+        rated = rate_line(
+            self.reference(),
+            program_id,
+            request.trade,
+            state,
+            request.pay.job_pay_cents(),
+            hourly_wage_cents=request.pay.hourly_wage_cents(),
+            el_limits=policy.lines[line].el_limits if line == "wc" else None,
+            experience_mod=contractor.experience_mod,
+            endorsements=[
+                EndorsementRequest(code=code, minimum_already_booked=booked) for code in wanted
+            ],
+        )
+        if not isinstance(rated, RatedLine):
+            return LineCoverage(
+                status="uncovered",
+                policy=policy.id,
+                program=program_id,
+                state=state,
+                reasons=[rated.reason],
+            )
+        decision_reasons, status = self._assignment_rules(
+            program_id, request, contractor, rated, now
+        )
+        premium = rated.premium
+        term_total = sum(charge.amount_cents for charge in premium.term_charges)
+        final: LineStatus = "quoted" if status == "bound" and not request.bind else status
+        return LineCoverage(
+            status=final,
+            policy=policy.id,
+            program=program_id,
+            state=state,
+            class_code=rated.class_code,
+            class_description=rated.class_description,
+            rate_per_100=rated.rate_per_100,
+            premium_cents=premium.total_cents + term_total if final == "bound" else 0,
+            premium=premium,
+            endorsements=[
+                {"code": e.code, "form": e.form, "charge_cents": e.charge_cents}
+                for e in premium.endorsements
+            ],
+            additional_insureds=self._additional_insureds(line, requirements, context, premium),
+            waiver_minimum_booked=term_total > 0,
+            reasons=[*decision_reasons, *rated.reasons],
+        )
+
+    def _additional_insureds(
+        self, line: str, requirements: Requirements, context: BindContext, premium: Any
+    ) -> list[AdditionalInsured]:
+        """GL names the customer-of-record (ongoing and completed operations); WC never."""
+        offered = {e.code for e in premium.endorsements}
+        if line != "gl" or context.customer is None or "additional_insured" not in offered:
+            return []
+        customer = context.customer
+        return [
+            AdditionalInsured(
+                customer=customer.id,
+                name=customer.name,
+                address=customer.address,
+                forms=GL_AI_FORMS,
+                primary_noncontributory=requirements.primary_noncontributory,
+            )
+        ]
+
+    def _assignment_rules(
+        self,
+        program_id: str,
+        request: AssignmentInput,
+        contractor: Contractor,
+        rated: RatedLine,
+        now: datetime,
+    ) -> tuple[list[Reason], LineStatus]:
+        """The program's dispatch-level rules (backdating...) over this assignment's facts."""
+        rulebook = self.rulebook(program_id)
+        profile = self.trade_profile(request.trade)
+        facts = UnderwritingFacts(
+            state=request.work_address.state,
+            trade=request.trade,
+            contractor_type=profile.contractor_type,
+            preferred_class=profile.preferred_class,
+            contractor=contractor_facts(contractor),
+            effective_date=request.window.start.date(),
+            expiration_date=request.window.end.date(),
+            bind_date=utc_today(now),
+            estimated_premium_cents=rated.premium.total_cents,
+            modified_premium_cents=rated.premium.modified_premium_cents,
+        )
+        fired: list[tuple[str, Reason]] = []
+        for rule in rulebook.rules:
+            if rule.code in ASSIGNMENT_RULE_CODES:
+                reason = evaluate_rule(rule, facts, rulebook.term_lists)
+                if reason is not None:
+                    fired.append((rule.outcome, reason))
+        outcomes = {outcome for outcome, _ in fired}
+        status: LineStatus = (
+            "uncovered" if "decline" in outcomes else "referred" if "refer" in outcomes else "bound"
+        )
+        return [reason for _, reason in fired], status
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def get(self, platform_id: str, assignment_id: str) -> Assignment:
+        found = (
+            self.assignments.get(platform_id, assignment_id)
+            if is_id_of(assignment_id, "asg")
+            else None
+        )
+        if found is None:
+            raise NotFound(f"No assignment {assignment_id}.")
+        return found
+
+    def list(
+        self,
+        platform_id: str,
+        contractor: str | None,
+        status: str | None,
+        limit: int,
+        starting_after: str | None,
+    ) -> Page[Assignment]:
+        return self.assignments.page(
+            platform_id,
+            contractor=contractor,
+            status=status,
+            limit=limit,
+            starting_after=starting_after,
+        )
+
+    def start(self, platform_id: str, assignment_id: str, at: datetime | None) -> Assignment:
+        """The tech is on site: coverage is in force from `at` (default now)."""
+        assignment = self.get(platform_id, assignment_id)
+        now = self.clock.now()
+        started = at or now
+        check_start(assignment, started)
+        updated = assignment.model_copy(
+            update={
+                "status": "active",
+                "started_at": started,
+                "updated_at": now,
+                "version": assignment.version + 1,
+            }
+        )
+        self.assignments.save(updated, expected_version=assignment.version)
+        return updated
+
+    def complete(
+        self,
+        platform_id: str,
+        assignment_id: str,
+        actual_pay_cents: int,
+        actual_hours: Decimal | None,
+        completed_at: datetime | None,
+    ) -> Assignment:
+        """Premium recomputed on actual pay with the same rates; the difference is booked."""
+        assignment = self.get(platform_id, assignment_id)
+        check_complete(assignment)
+        now = self.clock.now()
+        coverage = dict(assignment.coverage)
+        entries: list[LedgerEntry] = []
+        reference = self.reference()
+        for line, covered in assignment.coverage.items():
+            if covered.status != "bound" or covered.premium is None or covered.program is None:
+                continue
+            actual = rerate(reference.program(covered.program), covered, actual_pay_cents)
+            difference = actual.total_cents - covered.premium.total_cents
+            if difference:
+                entries.append(
+                    self._entry(
+                        platform_id,
+                        assignment.contractor,
+                        assignment.id,
+                        covered,
+                        line,
+                        "premium_adjustment",
+                        difference,
+                        now,
+                        f"actual pay ${actual_pay_cents / 100:,.2f} "
+                        f"(estimated ${covered.premium.basis_cents / 100:,.2f})",
+                    )
+                )
+            coverage[line] = covered.model_copy(
+                update={"premium": actual, "premium_cents": covered.premium_cents + difference}
+            )
+        updated = assignment.model_copy(
+            update={
+                "status": "completed",
+                "completed_at": completed_at or now,
+                "updated_at": now,
+                "actual_pay_cents": actual_pay_cents,
+                "actual_hours": actual_hours,
+                "coverage": coverage,
+                "premium_cents": assignment.premium_cents + sum(e.amount_cents for e in entries),
+                "version": assignment.version + 1,
+            }
+        )
+        self.assignments.save(updated, expected_version=assignment.version, entries=entries)
+        return updated
+
+    def cancel(self, platform_id: str, assignment_id: str, reason: str) -> Assignment:
+        """Before start only: every line's premium refunded in full, waiver minimum released."""
+        assignment = self.get(platform_id, assignment_id)
+        require_not_started(assignment, "cancelled")
+        now = self.clock.now()
+        entries: list[LedgerEntry] = []
+        release: list[WaiverClaim] = []
+        coverage = dict(assignment.coverage)
+        for line, covered in assignment.coverage.items():
+            if covered.premium_cents:
+                entries.append(
+                    self._entry(
+                        platform_id,
+                        assignment.contractor,
+                        assignment.id,
+                        covered,
+                        line,
+                        "refund",
+                        -covered.premium_cents,
+                        now,
+                        f"assignment cancelled before start ({reason})",
+                    )
+                )
+                coverage[line] = covered.model_copy(update={"premium_cents": 0})
+            if covered.waiver_minimum_booked and assignment.customer and covered.policy:
+                release.append(
+                    WaiverClaim(
+                        waiver_key(platform_id, assignment.contractor, assignment.customer, line),
+                        covered.policy,
+                    )
+                )
+        updated = assignment.model_copy(
+            update={
+                "status": "cancelled",
+                "cancelled_at": now,
+                "cancel_reason": reason,
+                "coverage": coverage,
+                "premium_cents": 0,
+                "updated_at": now,
+                "version": assignment.version + 1,
+            }
+        )
+        self.assignments.save(
+            updated, expected_version=assignment.version, entries=entries, release=release
+        )
+        return updated
+
+
+_SPECIFICITY = [
+    "monopolistic_state",
+    "policy_pending_payment",
+    "outside_policy_term",
+    "state_not_written",
+    "trade_not_written",
+    "no_active_policy",
+]
+
+
+def _prefer_specific(gaps: list[Reason]) -> list[Reason]:
+    """One reason per code, most actionable first."""
+    unique = {gap.code: gap for gap in gaps}
+    order = {code: index for index, code in enumerate(_SPECIFICITY)}
+    return sorted(unique.values(), key=lambda gap: order.get(gap.code, len(order)))

@@ -1,0 +1,352 @@
+"""Opt in once, cover every dispatch: policies, assignments, ledger, on moto."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.functional.conftest import contractor_body, customer_body
+
+TODAY = datetime.now(UTC).date()
+
+
+def window(days_from_now: int = 1, hours: int = 4) -> dict[str, str]:
+    start = datetime.now(UTC).replace(hour=14, minute=0, second=0, microsecond=0) + timedelta(
+        days=days_from_now
+    )
+    return {"start": start.isoformat(), "end": (start + timedelta(hours=hours)).isoformat()}
+
+
+def address(state: str) -> dict[str, str]:
+    postal = {"NJ": "07102", "PA": "19103", "OH": "43215", "CA": "94103", "TX": "78701"}[state]
+    return {"line1": "12 Job St", "city": "Somewhere", "state": state, "postal_code": postal}
+
+
+@pytest.fixture
+def opted_in(api, platform_key):
+    """A tech who opted in: contractor, eligible quote for WC + GL, and the policy."""
+    contractor = api.json("POST", "/v1/contractors", platform_key, contractor_body())[1]["id"]
+    status, quote = api.json(
+        "POST",
+        "/v1/quotes",
+        platform_key,
+        {
+            "contractor": contractor,
+            "trade": "hvac",
+            "work_state": "NJ",
+            "lines": ["wc", "gl"],
+            "effective_date": TODAY.isoformat(),
+            "estimated_annual_pay_cents": 4_000_000,
+        },
+    )
+    assert quote["status"] == "eligible", quote
+    status, policy = api.json(
+        "POST", "/v1/policies", platform_key, {"quote": quote["id"], "accept_terms": True}
+    )
+    assert status == 201, policy
+    return {"contractor": contractor, "policy": policy, "quote": quote}
+
+
+def dispatch(api, key, contractor, external_id="job-1", state="NJ", **overrides):
+    body = {
+        "external_id": external_id,
+        "contractor": contractor,
+        "trade": "hvac",
+        "work_address": address(state),
+        "window": window(),
+        "pay": {"amount_cents": 40_000, "basis": "flat"},
+        "lines": ["wc", "gl"],
+    }
+    body.update(overrides)
+    return api.json("POST", "/v1/assignments", key, body)
+
+
+def ledger(api, key, **filters):
+    query = "&".join(f"{k}={v}" for k, v in filters.items())
+    return api.json("GET", f"/v1/ledger?{query}", key)[1]
+
+
+def test_policy_from_an_eligible_quote_is_active_per_dispatch(opted_in):
+    policy = opted_in["policy"]
+    assert policy["status"] == "active"
+    assert set(policy["lines"]) == {"wc", "gl"}
+    assert policy["lines"]["wc"]["program"] == "multistate-wc"
+    assert policy["auto_renew"] is True
+    assert policy["balance_due_cents"] == 0
+    assert policy["number"].startswith("JC-")
+
+
+def test_a_quote_binds_once(api, platform_key, opted_in):
+    again = api.json(
+        "POST",
+        "/v1/policies",
+        platform_key,
+        {"quote": opted_in["quote"]["id"], "accept_terms": True},
+    )
+    assert again[0] == 409
+    assert again[1]["error"]["details"][0]["id"] == opted_in["policy"]["id"]
+
+
+def test_declined_quote_cannot_become_a_policy(api, platform_key):
+    contractor = api.json("POST", "/v1/contractors", platform_key, contractor_body())[1]["id"]
+    _, quote = api.json(
+        "POST",
+        "/v1/quotes",
+        platform_key,
+        {
+            "contractor": contractor,
+            "trade": "hvac",
+            "work_state": "OH",
+            "lines": ["wc"],
+            "effective_date": TODAY.isoformat(),
+            "estimated_annual_pay_cents": 4_000_000,
+        },
+    )
+    assert quote["status"] == "declined"
+    status, body = api.json(
+        "POST", "/v1/policies", platform_key, {"quote": quote["id"], "accept_terms": True}
+    )
+    assert status == 409
+    assert body["error"]["code"] == "quote_not_bindable"
+
+
+def test_terms_must_be_accepted(api, platform_key, opted_in):
+    status, _ = api.json(
+        "POST",
+        "/v1/policies",
+        platform_key,
+        {"quote": opted_in["quote"]["id"], "accept_terms": False},
+    )
+    assert status == 422
+
+
+def test_assignment_binds_and_books_premium_per_line(api, platform_key, opted_in):
+    status, body = dispatch(api, platform_key, opted_in["contractor"])
+    assert status == 201, body
+    assert body["status"] == "bound"
+    wc = body["coverage"]["wc"]
+    assert wc["policy"] == opted_in["policy"]["id"]
+    assert (wc["state"], wc["class_code"]) == ("NJ", "5537")
+    expected_wc = round(40_000 * float(wc["rate_per_100"]) / 100)
+    assert wc["premium_cents"] == expected_wc
+    assert body["premium_cents"] == wc["premium_cents"] + body["coverage"]["gl"]["premium_cents"]
+    entries = ledger(api, platform_key, assignment=body["id"])
+    assert entries["total_cents"] == body["premium_cents"]
+    assert {e["type"] for e in entries["data"]} == {"premium_estimate"}
+
+
+def test_same_policy_rates_the_next_job_by_its_own_state(api, platform_key, opted_in):
+    _, nj = dispatch(api, platform_key, opted_in["contractor"], "nj-job", "NJ")
+    _, pa = dispatch(api, platform_key, opted_in["contractor"], "pa-job", "PA")
+    assert nj["coverage"]["wc"]["policy"] == pa["coverage"]["wc"]["policy"]
+    assert nj["coverage"]["wc"]["state"] == "NJ"
+    assert pa["coverage"]["wc"]["state"] == "PA"
+    assert nj["coverage"]["wc"]["class_code"] != pa["coverage"]["wc"]["class_code"]
+
+
+def test_monopolistic_state_leaves_wc_uncovered_and_binds_gl(api, platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"], state="OH")
+    assert body["status"] == "partial"
+    assert body["coverage"]["wc"]["status"] == "uncovered"
+    assert [r["code"] for r in body["coverage"]["wc"]["reasons"]] == ["monopolistic_state"]
+    assert body["coverage"]["gl"]["status"] == "bound"
+
+
+def test_no_policy_means_uncovered(api, platform_key):
+    contractor = api.json("POST", "/v1/contractors", platform_key, contractor_body())[1]["id"]
+    status, body = dispatch(api, platform_key, contractor)
+    assert status == 201
+    assert body["status"] == "uncovered"
+    assert body["coverage"]["wc"]["reasons"][0]["code"] == "no_active_policy"
+    assert ledger(api, platform_key, assignment=body["id"])["total_cents"] == 0
+
+
+def test_backdated_window_is_referred_under_multistate(api, platform_key, admin_key):
+    contractor = api.json("POST", "/v1/contractors", platform_key, contractor_body())[1]["id"]
+    _, quote = api.json(
+        "POST",
+        "/v1/quotes",
+        platform_key,
+        {
+            "contractor": contractor,
+            "trade": "hvac",
+            "work_state": "NJ",
+            "lines": ["wc"],
+            "effective_date": (TODAY - timedelta(days=5)).isoformat(),
+            "estimated_annual_pay_cents": 4_000_000,
+        },
+    )
+    assert quote["status"] == "referred"  # a backdated quote needs an underwriter
+    status, _ = api.json(
+        "POST", "/v1/policies", platform_key, {"quote": quote["id"], "accept_terms": True}
+    )
+    assert status == 409  # referred and not approved: not bindable
+    underwriter = api.json("POST", "/v1/api-keys", admin_key, {"role": "underwriter"})[1]["api_key"]
+    api.json(
+        "POST",
+        f"/v1/referrals/{quote['referral']['id']}/approve",
+        underwriter,
+        {"note": "no losses"},
+    )
+    status, policy = api.json(
+        "POST", "/v1/policies", platform_key, {"quote": quote["id"], "accept_terms": True}
+    )
+    assert status == 201
+    assert policy["lines"]["wc"]["referred_and_approved"] is True
+    _, body = dispatch(api, platform_key, contractor, window=window(days_from_now=-1), lines=["wc"])
+    wc = body["coverage"]["wc"]
+    assert wc["status"] == "referred"
+    assert wc["reasons"][0]["code"] == "backdated"
+    assert "Backdating" in wc["reasons"][0]["guideline"]
+
+
+def test_window_outside_the_policy_term_is_uncovered(api, platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"], window=window(days_from_now=400))
+    assert body["coverage"]["wc"]["reasons"][0]["code"] == "outside_policy_term"
+
+
+def test_bind_false_quotes_without_touching_the_ledger(api, platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"], bind=False)
+    assert body["status"] == "quoted"
+    assert body["coverage"]["wc"]["premium"]["total_cents"] > 0
+    assert ledger(api, platform_key, assignment=body["id"])["data"] == []
+
+
+def test_duplicate_external_id_is_409_pointing_at_the_first(api, platform_key, opted_in):
+    _, first = dispatch(api, platform_key, opted_in["contractor"], "dup")
+    status, body = dispatch(api, platform_key, opted_in["contractor"], "dup")
+    assert status == 409
+    assert body["error"]["details"][0]["id"] == first["id"]
+
+
+def test_gl_names_the_customer_as_additional_insured_wc_never(api, platform_key, opted_in):
+    customer = api.json("POST", "/v1/customers", platform_key, customer_body())[1]
+    _, body = dispatch(api, platform_key, opted_in["contractor"], customer=customer["id"])
+    gl = body["coverage"]["gl"]
+    assert gl["additional_insureds"][0]["name"] == customer["name"]
+    assert body["coverage"]["wc"]["additional_insureds"] == []
+
+
+def test_waiver_not_available_in_nj_still_binds(api, platform_key, opted_in):
+    customer = api.json("POST", "/v1/customers", platform_key, customer_body())[1]
+    _, body = dispatch(api, platform_key, opted_in["contractor"], customer=customer["id"])
+    wc = body["coverage"]["wc"]
+    assert wc["status"] == "bound"
+    assert "waiver_not_available" in [r["code"] for r in wc["reasons"]]
+
+
+def test_specific_waiver_minimum_is_booked_once_per_customer_per_term(api, platform_key, opted_in):
+    customer = api.json("POST", "/v1/customers", platform_key, customer_body())[1]["id"]
+    _, first = dispatch(api, platform_key, opted_in["contractor"], "w1", "PA", customer=customer)
+    _, second = dispatch(api, platform_key, opted_in["contractor"], "w2", "PA", customer=customer)
+    charges = [
+        e
+        for e in ledger(api, platform_key, contractor=opted_in["contractor"])["data"]
+        if e["type"] == "waiver_charge"
+    ]
+    assert {e["assignment"] for e in charges} == {first["id"]}
+    assert "wc" in {e["line"] for e in charges}  # multistate-wc: specific waiver min $250
+    assert sum(e["amount_cents"] for e in charges if e["line"] == "wc") == 25_000
+    waiver = next(
+        e
+        for e in second["coverage"]["wc"]["endorsements"]
+        if e["code"] == "waiver_of_subrogation_specific"
+    )
+    assert waiver["charge_cents"] > 0  # the percentage still applies to every job
+
+
+def test_lifecycle_start_complete_books_the_difference_on_actuals(api, platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"])
+    asg = body["id"]
+    status, started = api.json("POST", f"/v1/assignments/{asg}/start", platform_key, {})
+    assert (status, started["status"]) == (200, "active")
+    status, done = api.json(
+        "POST", f"/v1/assignments/{asg}/complete", platform_key, {"actual_pay_cents": 60_000}
+    )
+    assert (status, done["status"]) == (200, "completed")
+    entries = ledger(api, platform_key, assignment=asg)
+    assert entries["total_cents"] == done["premium_cents"]
+    adjustments = [e for e in entries["data"] if e["type"] == "premium_adjustment"]
+    assert len(adjustments) == 2
+    wc_rate = float(body["coverage"]["wc"]["rate_per_100"])
+    assert done["coverage"]["wc"]["premium_cents"] == round(60_000 * wc_rate / 100)
+
+
+def test_cancel_before_start_refunds_in_full(api, platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"])
+    status, cancelled = api.json(
+        "POST", f"/v1/assignments/{body['id']}/cancel", platform_key, {"reason": "client_request"}
+    )
+    assert (status, cancelled["status"]) == (200, "cancelled")
+    entries = ledger(api, platform_key, assignment=body["id"])
+    assert entries["total_cents"] == 0
+    assert (
+        sum(e["amount_cents"] for e in entries["data"] if e["type"] == "refund")
+        == -body["premium_cents"]
+    )
+
+
+def test_invalid_transitions_are_409(api, platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"])
+    asg = body["id"]
+    assert (
+        api.json("POST", f"/v1/assignments/{asg}/complete", platform_key, {"actual_pay_cents": 1})[
+            0
+        ]
+        == 409
+    )
+    api.json("POST", f"/v1/assignments/{asg}/start", platform_key, {})
+    assert (
+        api.json(
+            "POST", f"/v1/assignments/{asg}/cancel", platform_key, {"reason": "client_request"}
+        )[0]
+        == 409
+    )
+    assert api.json("POST", f"/v1/assignments/{asg}/start", platform_key, {})[0] == 409
+
+
+def test_start_after_the_window_closed_is_409(api, platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"])
+    late = (datetime.fromisoformat(body["window"]["end"]) + timedelta(minutes=1)).isoformat()
+    status, error = api.json(
+        "POST", f"/v1/assignments/{body['id']}/start", platform_key, {"at": late}
+    )
+    assert (status, error["error"]["code"]) == (409, "window_closed")
+
+
+def test_hourly_pay_needs_estimated_hours(api, platform_key, opted_in):
+    status, body = dispatch(
+        api, platform_key, opted_in["contractor"], pay={"amount_cents": 5000, "basis": "hourly"}
+    )
+    assert status == 422
+    assert body["error"]["details"][0]["loc"][:2] == ["body", "pay"]
+
+
+def test_lists_filter_by_contractor_and_status(api, platform_key, opted_in):
+    _, one = dispatch(api, platform_key, opted_in["contractor"], "l1")
+    _, two = dispatch(api, platform_key, opted_in["contractor"], "l2")
+    api.json("POST", f"/v1/assignments/{two['id']}/start", platform_key, {})
+    mine = api.json("GET", f"/v1/assignments?contractor={opted_in['contractor']}", platform_key)[1]
+    assert [a["id"] for a in mine["data"]] == [two["id"], one["id"]]
+    active = api.json(
+        "GET", f"/v1/assignments?contractor={opted_in['contractor']}&status=active", platform_key
+    )[1]
+    assert [a["id"] for a in active["data"]] == [two["id"]]
+    bound = api.json("GET", "/v1/assignments?status=bound", platform_key)[1]
+    assert [a["id"] for a in bound["data"]] == [one["id"]]
+
+
+def test_other_platform_cannot_see_or_cancel(api, platform_key, other_platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"])
+    assert api.json("GET", f"/v1/assignments/{body['id']}", other_platform_key)[0] == 404
+    assert (
+        api.json(
+            "POST",
+            f"/v1/assignments/{body['id']}/cancel",
+            other_platform_key,
+            {"reason": "client_request"},
+        )[0]
+        == 404
+    )
+    assert ledger(api, other_platform_key, assignment=body["id"])["total_cents"] == 0

@@ -8,6 +8,7 @@ from chalicelib.api.http import RequestContext, operation
 from chalicelib.api.schemas.assignments import (
     AssignmentCreate,
     AssignmentOut,
+    AssignmentPatch,
     AssignmentQuery,
     CancelIn,
     CompleteIn,
@@ -19,7 +20,7 @@ from chalicelib.api.schemas.assignments import (
 from chalicelib.api.schemas.common import ListOf
 from chalicelib.domain.assignments import Pay, Window
 from chalicelib.domain.parties import Address, Role
-from chalicelib.services.assignments import AssignmentInput
+from chalicelib.services.assignments import AssignmentChanges, AssignmentInput
 
 bp = Blueprint(__name__)
 PLATFORM = {Role.PLATFORM}
@@ -83,6 +84,29 @@ def list_assignments(ctx: RequestContext, query: AssignmentQuery) -> ListOf[Assi
 )
 def get_assignment(ctx: RequestContext, assignment_id: str) -> AssignmentOut:
     return AssignmentOut.of(ctx.app.assignments.get(ctx.platform, assignment_id))
+
+
+@operation(
+    bp,
+    "/v1/assignments/{assignment_id}",
+    method="PATCH",
+    summary="Change an assignment before start: re-rated, the difference booked",
+    roles=PLATFORM,
+    body=AssignmentPatch,
+    response=AssignmentOut,
+    tag="Assignments",
+    errors=(404, 409),
+)
+def update_assignment(
+    ctx: RequestContext, assignment_id: str, body: AssignmentPatch
+) -> AssignmentOut:
+    changes = AssignmentChanges(
+        window=Window(start=body.window.start, end=body.window.end) if body.window else None,
+        pay=Pay.model_validate(body.pay.model_dump()) if body.pay else None,
+        customer=body.customer,
+        description=body.description,
+    )
+    return AssignmentOut.of(ctx.app.assignments.update(ctx.platform, assignment_id, changes))
 
 
 @operation(

@@ -73,6 +73,16 @@ class AssignmentInput:
 
 
 @dataclass(frozen=True)
+class AssignmentChanges:
+    """A PATCH: only the fields given change."""
+
+    window: Window | None = None
+    pay: Pay | None = None
+    customer: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class AssignmentServices:
     assignments: DynamoAssignments
     reference: Callable[[], ReferenceData]
@@ -120,54 +130,17 @@ class AssignmentServices:
     def _bind(
         self, platform_id: str, request: AssignmentInput, context: BindContext
     ) -> tuple[Assignment, list[LedgerEntry], list[WaiverClaim]]:
-        assert context.contractor is not None
         now = self.clock.now()
         assignment_id = self.ids.new("asg")
         requirements = self._requirements(request, context)
-        coverage: dict[str, LineCoverage] = {}
-        entries: list[LedgerEntry] = []
-        waivers: list[WaiverClaim] = []
-        for line in request.lines:
-            covered = self._line(request, context, line, requirements, now)
-            coverage[line] = covered
-            if covered.status != "bound" or covered.premium is None:
-                continue
-            entries.append(
-                self._entry(
-                    platform_id,
-                    request.contractor,
-                    assignment_id,
-                    covered,
-                    line,
-                    "premium_estimate",
-                    covered.premium.total_cents,
-                    now,
-                    f"{line.upper()} {covered.class_code} {covered.state}: "
-                    f"pay ${covered.premium.basis_cents / 100:,.2f} x {covered.rate_per_100}/100",
-                )
+        coverage = self._evaluate(request, context, requirements, assignment_id, now)
+        entries = [
+            entry
+            for line, covered in coverage.items()
+            for entry in self._booking(
+                platform_id, request.contractor, assignment_id, line, covered, now
             )
-            for charge in covered.premium.term_charges:
-                entries.append(
-                    self._entry(
-                        platform_id,
-                        request.contractor,
-                        assignment_id,
-                        covered,
-                        line,
-                        "waiver_charge",
-                        charge.amount_cents,
-                        now,
-                        f"{charge.code}: program minimum, once per customer per term",
-                    )
-                )
-            if covered.waiver_minimum_booked and request.customer and covered.policy:
-                waivers.append(
-                    WaiverClaim(
-                        waiver_key(platform_id, request.contractor, request.customer, line),
-                        covered.policy,
-                    )
-                )
-        statuses: list[LineStatus] = [c.status for c in coverage.values()]
+        ]
         assignment = Assignment(
             id=assignment_id,
             platform=platform_id,
@@ -182,13 +155,68 @@ class AssignmentServices:
             lines=list(request.lines),
             requirements=requirements,
             bind=request.bind,
-            status=assignment_status(statuses, request.bind),
+            status=assignment_status([c.status for c in coverage.values()], request.bind),
             coverage=coverage,
             premium_cents=sum(entry.amount_cents for entry in entries),
             created_at=now,
             updated_at=now,
         )
-        return assignment, entries, waivers
+        return assignment, entries, _waiver_claims(platform_id, assignment)
+
+    def _evaluate(
+        self,
+        request: AssignmentInput,
+        context: BindContext,
+        requirements: Requirements,
+        assignment_id: str,
+        now: datetime,
+    ) -> dict[str, LineCoverage]:
+        return {
+            line: self._line(request, context, line, requirements, assignment_id, now)
+            for line in request.lines
+        }
+
+    def _booking(
+        self,
+        platform_id: str,
+        contractor: str,
+        assignment_id: str,
+        line: str,
+        covered: LineCoverage,
+        now: datetime,
+    ) -> list[LedgerEntry]:
+        """A newly bound line's entries: its premium estimate, and the waiver minimum if booked."""
+        if covered.status != "bound" or covered.premium is None:
+            return []
+        entries = [
+            self._entry(
+                platform_id,
+                contractor,
+                assignment_id,
+                covered,
+                line,
+                "premium_estimate",
+                covered.premium.total_cents,
+                now,
+                f"{line.upper()} {covered.class_code} {covered.state}: "
+                f"pay ${covered.premium.basis_cents / 100:,.2f} x {covered.rate_per_100}/100",
+            )
+        ]
+        entries += [
+            self._entry(
+                platform_id,
+                contractor,
+                assignment_id,
+                covered,
+                line,
+                "waiver_charge",
+                charge.amount_cents,
+                now,
+                f"{charge.code}: program minimum, once per customer per term",
+            )
+            for charge in covered.premium.term_charges
+        ]
+        return entries
 
     def _entry(
         self,
@@ -243,6 +271,7 @@ class AssignmentServices:
         context: BindContext,
         line: str,
         requirements: Requirements,
+        assignment_id: str,
         now: datetime,
     ) -> LineCoverage:
         contractor = context.contractor
@@ -255,7 +284,8 @@ class AssignmentServices:
             return LineCoverage(status="uncovered", state=state, reasons=gaps)
         program_id = policy.lines[line].program
         wanted = endorsements_for(line, requirements)
-        booked = (line, policy.id) in context.waivers_booked
+        holder = context.waivers_booked.get((line, policy.id))
+        booked = holder is not None and holder != assignment_id
         rated = rate_line(
             self.reference(),
             program_id,
@@ -458,7 +488,6 @@ class AssignmentServices:
         require_not_started(assignment, "cancelled")
         now = self.clock.now()
         entries: list[LedgerEntry] = []
-        release: list[WaiverClaim] = []
         coverage = dict(assignment.coverage)
         for line, covered in assignment.coverage.items():
             if covered.premium_cents:
@@ -476,13 +505,6 @@ class AssignmentServices:
                     )
                 )
                 coverage[line] = covered.model_copy(update={"premium_cents": 0})
-            if covered.waiver_minimum_booked and assignment.customer and covered.policy:
-                release.append(
-                    WaiverClaim(
-                        waiver_key(platform_id, assignment.contractor, assignment.customer, line),
-                        covered.policy,
-                    )
-                )
         updated = assignment.model_copy(
             update={
                 "status": "cancelled",
@@ -495,9 +517,112 @@ class AssignmentServices:
             }
         )
         self.assignments.save(
-            updated, expected_version=assignment.version, entries=entries, release=release
+            updated,
+            expected_version=assignment.version,
+            entries=entries,
+            release=_waiver_claims(platform_id, assignment),
         )
         return updated
+
+    def update(
+        self, platform_id: str, assignment_id: str, changes: AssignmentChanges
+    ) -> Assignment:
+        """Before start: new window, pay, customer or description; re-rated, difference booked."""
+        current = self.get(platform_id, assignment_id)
+        require_not_started(current, "changed")
+        customer = changes.customer if changes.customer is not None else current.customer
+        request = AssignmentInput(
+            external_id=current.external_id,
+            contractor=current.contractor,
+            customer=customer,
+            trade=current.trade,
+            description=changes.description
+            if changes.description is not None
+            else current.description,
+            work_address=current.work_address,
+            window=changes.window or current.window,
+            pay=changes.pay or current.pay,
+            lines=tuple(current.lines),
+            # A new customer brings its own requirements; otherwise keep the effective ones.
+            requirements=None
+            if customer != current.customer
+            else current.requirements.model_dump(),
+            bind=current.bind,
+        )
+        if request.window.end <= request.window.start:
+            raise ValidationFailed(
+                "window.end must be after window.start.",
+                details=[{"loc": ["body", "window", "end"], "msg": "not after start"}],
+            )
+        context = self.assignments.load_bind_context(
+            platform_id, current.contractor, customer, current.external_id, current.lines
+        )
+        if customer and context.customer is None:
+            raise NotFound(f"No customer {customer}.")
+        now = self.clock.now()
+        requirements = self._requirements(request, context)
+        coverage = self._evaluate(request, context, requirements, current.id, now)
+        entries: list[LedgerEntry] = []
+        for line, covered in coverage.items():
+            before = current.coverage[line]
+            if before.status != "bound":
+                entries += self._booking(
+                    platform_id, current.contractor, current.id, line, covered, now
+                )
+                continue
+            difference = covered.premium_cents - before.premium_cents
+            if difference:
+                entries.append(
+                    self._entry(
+                        platform_id,
+                        current.contractor,
+                        current.id,
+                        covered,
+                        line,
+                        "premium_adjustment" if covered.status == "bound" else "refund",
+                        difference,
+                        now,
+                        "assignment changed before start: re-rated",
+                    )
+                )
+        updated = current.model_copy(
+            update={
+                "customer": customer,
+                "description": request.description,
+                "window": request.window,
+                "pay": request.pay,
+                "requirements": requirements,
+                "coverage": coverage,
+                "status": assignment_status([c.status for c in coverage.values()], current.bind),
+                "premium_cents": current.premium_cents + sum(e.amount_cents for e in entries),
+                "updated_at": now,
+                "version": current.version + 1,
+            }
+        )
+        held_before = set(_waiver_claims(platform_id, current))
+        held_after = set(_waiver_claims(platform_id, updated))
+        self.assignments.save(
+            updated,
+            expected_version=current.version,
+            entries=entries,
+            release=sorted(held_before - held_after, key=str),
+            take=sorted(held_after - held_before, key=str),
+        )
+        return updated
+
+
+def _waiver_claims(platform_id: str, assignment: Assignment) -> list[WaiverClaim]:
+    """The waiver minimums this assignment holds: one per (customer, line, policy term)."""
+    if assignment.customer is None:
+        return []
+    return [
+        WaiverClaim(
+            waiver_key(platform_id, assignment.contractor, assignment.customer, line),
+            covered.policy,
+        )
+        for line, covered in assignment.coverage.items()
+        if covered.waiver_minimum_booked and covered.policy and covered.status == "bound"
+    ]
 
 
 _SPECIFICITY = [

@@ -350,3 +350,47 @@ def test_other_platform_cannot_see_or_cancel(api, platform_key, other_platform_k
         == 404
     )
     assert ledger(api, other_platform_key, assignment=body["id"])["total_cents"] == 0
+
+
+def test_patch_before_start_rerates_and_books_the_difference(api, platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"])
+    status, changed = api.json(
+        "PATCH",
+        f"/v1/assignments/{body['id']}",
+        platform_key,
+        {"pay": {"amount_cents": 80_000, "basis": "flat"}, "description": "bigger job"},
+    )
+    assert status == 200, changed
+    wc_rate = float(body["coverage"]["wc"]["rate_per_100"])
+    assert changed["coverage"]["wc"]["premium_cents"] == round(80_000 * wc_rate / 100)
+    entries = ledger(api, platform_key, assignment=body["id"])
+    assert entries["total_cents"] == changed["premium_cents"]
+    assert [e["type"] for e in entries["data"]].count("premium_adjustment") == 2
+
+
+def test_patch_moving_work_to_a_new_customer_moves_the_waiver_minimum(api, platform_key, opted_in):
+    first = api.json("POST", "/v1/customers", platform_key, customer_body(name="A"))[1]["id"]
+    second = api.json("POST", "/v1/customers", platform_key, customer_body(name="B"))[1]["id"]
+    _, job = dispatch(api, platform_key, opted_in["contractor"], "m1", "PA", customer=first)
+    assert job["coverage"]["wc"]["premium_cents"] > 25_000  # includes the $250 minimum
+    _, moved = api.json("PATCH", f"/v1/assignments/{job['id']}", platform_key, {"customer": second})
+    assert moved["customer"] == second
+    # The minimum moved with the job: a new job for the first customer books it again.
+    _, again = dispatch(api, platform_key, opted_in["contractor"], "m2", "PA", customer=first)
+    charges = [
+        e
+        for e in ledger(api, platform_key, contractor=opted_in["contractor"])["data"]
+        if e["type"] == "waiver_charge"
+    ]
+    assert {e["assignment"] for e in charges} == {job["id"], again["id"]}
+    total = ledger(api, platform_key, contractor=opted_in["contractor"])["total_cents"]
+    assert total == moved["premium_cents"] + again["premium_cents"]
+
+
+def test_patch_after_start_is_409(api, platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"])
+    api.json("POST", f"/v1/assignments/{body['id']}/start", platform_key, {})
+    status, _ = api.json(
+        "PATCH", f"/v1/assignments/{body['id']}", platform_key, {"description": "late change"}
+    )
+    assert status == 409

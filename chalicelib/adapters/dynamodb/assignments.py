@@ -43,7 +43,8 @@ class BindContext:
     customer: Customer | None
     existing_assignment: str | None
     policies: list[Policy]
-    waivers_booked: frozenset[tuple[str, str]]  # (line, policy) whose minimum is booked
+    # (line, policy) whose waiver minimum is booked for this customer -> the assignment holding it
+    waivers_booked: dict[tuple[str, str], str]
 
 
 def assignment_item(assignment: Assignment) -> dict[str, Any]:
@@ -94,17 +95,23 @@ class DynamoAssignments:
         contractor = found.get(keys[0])
         claim = found.get(keys[1])
         customer = found.get(keys[2]) if customer_id else None
-        booked: set[tuple[str, str]] = set()
+        booked: dict[tuple[str, str], str] = {}
         if customer_id:
             for line in lines:
                 item = found.get(waiver_key(platform_id, contractor_id, customer_id, line), {})
-                booked |= {(line, name[5:]) for name in item if name.startswith("term_")}
+                booked.update(
+                    {
+                        (line, name[5:]): str(holder)
+                        for name, holder in item.items()
+                        if name.startswith("term_")
+                    }
+                )
         return BindContext(
             contractor=item_record(contractor, Contractor) if contractor else None,
             customer=item_record(customer, Customer) if customer else None,
             existing_assignment=str(claim["assignment"]) if claim else None,
             policies=policies,
-            waivers_booked=frozenset(booked),
+            waivers_booked=booked,
         )
 
     def create(
@@ -149,6 +156,7 @@ class DynamoAssignments:
         expected_version: int,
         entries: Sequence[LedgerEntry] = (),
         release: Sequence[WaiverClaim] = (),
+        take: Sequence[WaiverClaim] = (),
     ) -> None:
         """A state change: the new assignment (optimistic lock) and its ledger entries together."""
         operations: list[dict[str, Any]] = [
@@ -160,6 +168,7 @@ class DynamoAssignments:
                 }
             },
             *(self._release_waiver(waiver, assignment.id) for waiver in release),
+            *(self._take_waiver(waiver, assignment.id) for waiver in take),
             *(ledger_put(entry) for entry in entries),
         ]
         self._table.transact(

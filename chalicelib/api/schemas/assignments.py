@@ -73,6 +73,13 @@ class AssignmentCreate(RequestModel):
         return self
 
 
+class AssignmentPatch(RequestModel):
+    window: WindowIn | None = None
+    pay: PayIn | None = None
+    customer: ObjectId | None = None
+    description: Description | None = None
+
+
 class StartIn(RequestModel):
     at: AwareDatetime | None = None
 

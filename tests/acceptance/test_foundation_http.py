@@ -116,4 +116,6 @@ def test_sigterm_stops_cleanly_and_frees_the_port():
     assert running.call("GET", "/v1/health").status_code == 200
     assert stop_stack(running.process), "the stack needed SIGKILL or left a process behind"
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", running.port))  # would fail if an orphan still held it
+        # As a restarted server would: SO_REUSEADDR tolerates TIME_WAIT, never a live listener.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", running.port))  # fails if an orphan still listens there

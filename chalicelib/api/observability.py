@@ -3,20 +3,38 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.logging import Logger
+from aws_lambda_powertools.metrics import Metrics, MetricUnit
 from chalice.app import Request, Response
 
 from chalicelib.api.errors import error_body
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.tracing import Tracer
+
 SERVICE = "jobcover"
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace="Jobcover", service=SERVICE)
-tracer = Tracer(service=SERVICE)
+
+
+@cache
+def tracer() -> Tracer | None:
+    """X-Ray tracing in Lambda only: the SDK costs ~200 ms of import, so local stages skip it."""
+    disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() in {"1", "true"}
+    if disabled or "AWS_LAMBDA_FUNCTION_NAME" not in os.environ:
+        return None
+    from aws_lambda_powertools.tracing import Tracer
+
+    return Tracer(service=SERVICE)
+
 
 # Chalice answers a few errors itself (405, 415...) as {"Code", "Message"}: re-shape them.
 _CHALICE_CODES = {
@@ -45,6 +63,11 @@ def _reshape_chalice_error(response: Response) -> Response:
     return response
 
 
+def _subsegment(name: str) -> AbstractContextManager[Any]:
+    active = tracer()
+    return active.provider.in_subsegment(name) if active is not None else nullcontext()
+
+
 def correlation_id_for(request: Request) -> str:
     """The caller's X-Request-Id when sane, else API Gateway's request id, else a new one."""
     supplied = str(request.headers.get("x-request-id", ""))
@@ -59,10 +82,12 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
     logger.set_correlation_id(correlation_id)
     started = time.perf_counter()
     try:
-        with tracer.provider.in_subsegment(f"## {event.method} {event.path}") as subsegment:
-            subsegment.put_annotation(key="correlation_id", value=correlation_id)
+        with _subsegment(f"## {event.method} {event.path}") as subsegment:
+            if subsegment is not None:
+                subsegment.put_annotation(key="correlation_id", value=correlation_id)
             response = _reshape_chalice_error(get_response(event))
-            subsegment.put_annotation(key="status", value=str(response.status_code))
+            if subsegment is not None:
+                subsegment.put_annotation(key="status", value=str(response.status_code))
     finally:
         logger.set_correlation_id(None)
     elapsed_ms = (time.perf_counter() - started) * 1000

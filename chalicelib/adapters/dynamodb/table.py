@@ -94,6 +94,34 @@ class DynamoTable:
         except ClientError as exc:
             raise map_client_error(exc, conflict_message=conflict_message) from exc
 
+    def _query_request(
+        self, partition: tuple[str, str], index: str | None, filter_status: str | None
+    ) -> dict[str, Any]:
+        """A Query on one partition key (of the table or an index), optionally on `status`."""
+        name, value = partition
+        request: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "#p = :p",
+            "ExpressionAttributeNames": {"#p": name},
+            "ExpressionAttributeValues": to_attributes({":p": value}),
+        }
+        if index:
+            request["IndexName"] = index
+        if filter_status:
+            request["FilterExpression"] = "#s = :s"
+            request["ExpressionAttributeNames"]["#s"] = "status"
+            request["ExpressionAttributeValues"].update(to_attributes({":s": filter_status}))
+        return request
+
+    def _query(self, request: dict[str, Any]) -> tuple[list[Item], Any]:
+        """One Query call: its items and its LastEvaluatedKey (None at the end)."""
+        try:
+            answer = self.client.query(**request)
+        except ClientError as exc:
+            raise map_client_error(exc, conflict_message="query conflict") from exc
+        items = [from_attributes(raw) for raw in answer.get("Items", [])]
+        return items, answer.get("LastEvaluatedKey")
+
     def query_page(
         self,
         *,
@@ -109,31 +137,14 @@ class DynamoTable:
         With `filter_status`, a FilterExpression on `status` within the one partition, following
         LastEvaluatedKey until the page is full (still a Query, never a Scan).
         """
-        name, value = partition
-        request: dict[str, Any] = {
-            "TableName": self.name,
-            "KeyConditionExpression": "#p = :p",
-            "ExpressionAttributeNames": {"#p": name},
-            "ExpressionAttributeValues": to_attributes({":p": value}),
-            "ScanIndexForward": not newest_first,
-            "Limit": limit + 1,
-        }
-        if index:
-            request["IndexName"] = index
+        request = self._query_request(partition, index, filter_status)
+        request.update(ScanIndexForward=not newest_first, Limit=limit + 1)
         if start_key:
             request["ExclusiveStartKey"] = to_attributes(start_key)
-        if filter_status:
-            request["FilterExpression"] = "#s = :s"
-            request["ExpressionAttributeNames"]["#s"] = "status"
-            request["ExpressionAttributeValues"].update(to_attributes({":s": filter_status}))
         items: list[Item] = []
         while True:
-            try:
-                answer = self.client.query(**request)
-            except ClientError as exc:
-                raise map_client_error(exc, conflict_message="query conflict") from exc
-            items.extend(from_attributes(raw) for raw in answer.get("Items", []))
-            last = answer.get("LastEvaluatedKey")
+            found, last = self._query(request)
+            items.extend(found)
             if len(items) > limit or not last or not filter_status:
                 break
             request["ExclusiveStartKey"] = last
@@ -146,34 +157,18 @@ class DynamoTable:
         partition: tuple[str, str],
         index: str | None = None,
         projection: str | None = None,
-        filter_status: str | None = None,
     ) -> list[Item]:
         """Every item of one partition, oldest first, following LastEvaluatedKey."""
-        name, value = partition
-        request: dict[str, Any] = {
-            "TableName": self.name,
-            "KeyConditionExpression": "#p = :p",
-            "ExpressionAttributeNames": {"#p": name},
-            "ExpressionAttributeValues": to_attributes({":p": value}),
-        }
-        if index:
-            request["IndexName"] = index
+        request = self._query_request(partition, index, None)
         if projection:
             request["ProjectionExpression"] = projection
-        if filter_status:
-            request["FilterExpression"] = "#s = :s"
-            request["ExpressionAttributeNames"]["#s"] = "status"
-            request["ExpressionAttributeValues"].update(to_attributes({":s": filter_status}))
         items: list[Item] = []
         while True:
-            try:
-                answer = self.client.query(**request)
-            except ClientError as exc:
-                raise map_client_error(exc, conflict_message="query conflict") from exc
-            items.extend(from_attributes(raw) for raw in answer.get("Items", []))
-            if "LastEvaluatedKey" not in answer:
+            found, last = self._query(request)
+            items.extend(found)
+            if not last:
                 return items
-            request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+            request["ExclusiveStartKey"] = last
 
     def batch_get(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Item]:
         """Up to 100 items in one BatchGetItem round (retrying unprocessed keys), by key."""

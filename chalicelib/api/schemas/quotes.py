@@ -19,20 +19,10 @@ from chalicelib.api.schemas.common import (
 from chalicelib.domain.quotes import Quote, Referral
 from chalicelib.domain.reasons import Reason
 from chalicelib.domain.routing import LineQuote
+from chalicelib.domain.underwriting_facts import RequestedCoverage
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
-Coverage = Literal[
-    "uslh",
-    "jones_act",
-    "defense_base_act",
-    "outer_continental_shelf",
-    "nonappropriated_fund",
-    "federal_coal_mine",
-    "fela",
-    "foreign",
-    "voluntary_wc",
-]
 
 
 class WageSplitOut(ResponseModel):
@@ -117,7 +107,7 @@ class QuoteCreate(RequestModel):
     deductible_cents: int = Field(default=0, ge=0, le=10**12)
     rating_plan: Code = "guaranteed_cost"
     operations: OperationsIn | None = None
-    requested_coverages: list[Coverage] = Field(default_factory=list, max_length=20)
+    requested_coverages: list[RequestedCoverage] = Field(default_factory=list, max_length=20)
 
     _state = field_validator("work_state")(check_state)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from chalicelib.domain.assignments import Assignment, WaiverClaim
+from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import (
     ApiKeyRecord,
     Contractor,
@@ -14,6 +17,56 @@ from chalicelib.domain.parties import (
     Platform,
     ProtectedTin,
 )
+from chalicelib.domain.policies import Policy
+
+
+@dataclass(frozen=True)
+class BindContext:
+    """What binding an assignment reads, in one round."""
+
+    contractor: Contractor | None
+    customer: Customer | None
+    existing_assignment: str | None
+    policies: list[Policy]
+    # (line, policy) whose waiver minimum is booked for this customer -> the assignment holding it
+    waivers_booked: dict[tuple[str, str], str]
+
+
+class AssignmentRepository(Protocol):
+    def load_bind_context(
+        self,
+        platform_id: str,
+        contractor_id: str,
+        customer_id: str | None,
+        external_id: str,
+        lines: Sequence[str],
+    ) -> BindContext: ...
+
+    def create(
+        self, assignment: Assignment, entries: Sequence[LedgerEntry], waivers: Sequence[WaiverClaim]
+    ) -> None: ...
+
+    def save(
+        self,
+        assignment: Assignment,
+        *,
+        expected_version: int,
+        entries: Sequence[LedgerEntry] = (),
+        release: Sequence[WaiverClaim] = (),
+        take: Sequence[WaiverClaim] = (),
+    ) -> None: ...
+
+    def get(self, platform_id: str, assignment_id: str) -> Assignment | None: ...
+
+    def page(
+        self,
+        platform_id: str,
+        *,
+        contractor: str | None,
+        status: str | None,
+        limit: int,
+        starting_after: str | None,
+    ) -> Page[Assignment]: ...
 
 
 class Clock(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
@@ -113,6 +114,46 @@ class Assignment(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int = 1
+
+
+@dataclass(frozen=True)
+class WaiverClaim:
+    """An assignment books the program's waiver minimum for (customer, line) in a policy term."""
+
+    platform: str
+    contractor: str
+    customer: str
+    line: str
+    policy: str
+
+
+def waiver_claims(assignment: Assignment) -> list[WaiverClaim]:
+    """The waiver minimums this assignment holds: one per (customer, line, policy term)."""
+    if assignment.customer is None:
+        return []
+    return [
+        WaiverClaim(
+            assignment.platform, assignment.contractor, assignment.customer, line, covered.policy
+        )
+        for line, covered in assignment.coverage.items()
+        if covered.waiver_minimum_booked and covered.policy and covered.status == "bound"
+    ]
+
+
+def duplicate_external_id(external_id: str, existing: str | None) -> Conflict:
+    """409: `external_id` is unique per platform; details point at the existing assignment."""
+    return Conflict(
+        f"An assignment with external_id {external_id!r} already exists: {existing}.",
+        code="duplicate_external_id",
+        details=[
+            {
+                "loc": ["body", "external_id"],
+                "msg": "already used on this platform",
+                "id": existing,
+                "assignment": existing,
+            }
+        ],
+    )
 
 
 def assignment_status(statuses: list[LineStatus], bind: bool) -> AssignmentStatus:

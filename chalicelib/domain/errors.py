@@ -61,6 +61,18 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class WriteConflict(Conflict):
+    """A conditional multi-item write lost a race: a re-read and retry may succeed.
+
+    `failed` holds the positions of the writes whose condition failed (empty when the store
+    cancelled the write because another one was still in flight on the same item).
+    """
+
+    def __init__(self, message: str, failed: frozenset[int] = frozenset()) -> None:
+        super().__init__(message)
+        self.failed = failed
+
+
 class PayloadTooLarge(DomainError):
     """Body over the contract's limit (413)."""
 

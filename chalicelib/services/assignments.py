@@ -2,35 +2,32 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.adapters.dynamodb.assignments import (
-    BindContext,
-    DynamoAssignments,
-    WaiverClaim,
-    duplicate_external_id,
-    waiver_key,
-)
-from chalicelib.adapters.dynamodb.table import TransactionConflict
 from chalicelib.domain.assignments import (
     AdditionalInsured,
     Assignment,
     LineCoverage,
     LineStatus,
     Pay,
+    WaiverClaim,
     Window,
     assignment_status,
     check_complete,
     check_start,
+    duplicate_external_id,
     require_not_started,
     rerate,
+    waiver_claims,
 )
 from chalicelib.domain.clock import utc_today
-from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.errors import NotFound, ValidationFailed, WriteConflict
 from chalicelib.domain.ids import is_id_of
 from chalicelib.domain.ledger import EntryType, LedgerEntry
 from chalicelib.domain.parties import Address, Contractor, Page, Requirements
@@ -45,7 +42,7 @@ from chalicelib.domain.reasons import Reason
 from chalicelib.domain.reference import ReferenceData
 from chalicelib.domain.underwriting import UnderwritingFacts, evaluate_rule
 from chalicelib.domain.underwriting_rulebook import Rulebook
-from chalicelib.ports import Clock, IdGenerator
+from chalicelib.ports import AssignmentRepository, BindContext, Clock, IdGenerator
 from chalicelib.services.quotes import contractor_facts, endorsements_for
 
 # Rules of each program's rulebook that apply to a single dispatch (the rest are term rules,
@@ -54,7 +51,11 @@ ASSIGNMENT_RULE_CODES = frozenset(
     {"backdated", "waiver_backdated", "waiver_backdating_requires_approval"}
 )
 GL_AI_FORMS = ["CG 20 10", "CG 20 37"]
-BIND_ATTEMPTS = 3
+BIND_ATTEMPTS = 5
+# Between attempts, the doubled step with equal jitter: 12-25, 25-50, 50-100, 100-200 ms. A
+# conflicting transaction still in flight is invisible to the re-read; retrying at once would only
+# meet it again (WriteConflict) until the attempts ran out.
+BIND_BACKOFF_SECONDS = 0.025
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class AssignmentChanges:
 
 @dataclass(frozen=True)
 class AssignmentServices:
-    assignments: DynamoAssignments
+    assignments: AssignmentRepository
     reference: Callable[[], ReferenceData]
     rulebook: Callable[[str], Rulebook]
     trade_profile: Callable[[str], Any]
@@ -93,7 +94,8 @@ class AssignmentServices:
 
     # -- create and bind ----------------------------------------------------------------------
     def create(self, platform_id: str, request: AssignmentInput) -> Assignment:
-        """Rate and bind every line; retried when a concurrent bind took the waiver first."""
+        """Rate and bind every line; retried, backing off, when a concurrent bind took the waiver
+        or the external id first, or was still in flight on one of them."""
         self.reference().trade(request.trade)
         if request.window.end <= request.window.start:
             raise ValidationFailed(
@@ -118,9 +120,10 @@ class AssignmentServices:
             try:
                 self.assignments.create(assignment, entries, waivers)
                 return assignment
-            except TransactionConflict:
+            except WriteConflict:
                 if attempt == BIND_ATTEMPTS - 1:
                     raise
+                time.sleep(_backoff(attempt))
         raise AssertionError("unreachable")
 
     def _requirements(self, request: AssignmentInput, context: BindContext) -> Requirements:
@@ -161,7 +164,7 @@ class AssignmentServices:
             created_at=now,
             updated_at=now,
         )
-        return assignment, entries, _waiver_claims(platform_id, assignment)
+        return assignment, entries, waiver_claims(assignment)
 
     def _evaluate(
         self,
@@ -520,7 +523,7 @@ class AssignmentServices:
             updated,
             expected_version=assignment.version,
             entries=entries,
-            release=_waiver_claims(platform_id, assignment),
+            release=waiver_claims(assignment),
         )
         return updated
 
@@ -599,8 +602,8 @@ class AssignmentServices:
                 "version": current.version + 1,
             }
         )
-        held_before = set(_waiver_claims(platform_id, current))
-        held_after = set(_waiver_claims(platform_id, updated))
+        held_before = set(waiver_claims(current))
+        held_after = set(waiver_claims(updated))
         self.assignments.save(
             updated,
             expected_version=current.version,
@@ -611,18 +614,10 @@ class AssignmentServices:
         return updated
 
 
-def _waiver_claims(platform_id: str, assignment: Assignment) -> list[WaiverClaim]:
-    """The waiver minimums this assignment holds: one per (customer, line, policy term)."""
-    if assignment.customer is None:
-        return []
-    return [
-        WaiverClaim(
-            waiver_key(platform_id, assignment.contractor, assignment.customer, line),
-            covered.policy,
-        )
-        for line, covered in assignment.coverage.items()
-        if covered.waiver_minimum_booked and covered.policy and covered.status == "bound"
-    ]
+def _backoff(attempt: int) -> float:
+    """Half the doubled step, plus up to the other half at random (jitter, not security)."""
+    step = BIND_BACKOFF_SECONDS * 2.0**attempt
+    return step / 2 + random.uniform(0, step / 2)  # noqa: S311
 
 
 _SPECIFICITY = [

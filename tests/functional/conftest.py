@@ -14,6 +14,7 @@ from moto import mock_aws
 
 from devserver.resources import create_resources, stage_environment, stage_names
 from tests.conftest import PROJECT_DIR
+from tests.functional.moto_threads import dynamo
 
 STAGE = "test"
 ADMIN_KEY = stage_environment(STAGE)["JOBCOVER_ADMIN_KEY"]
@@ -116,4 +117,4 @@ def customer_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-__all__ = ["Api", "contractor_body", "customer_body", "os"]
+__all__ = ["Api", "contractor_body", "customer_body", "dynamo", "os"]

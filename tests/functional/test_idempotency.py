@@ -60,8 +60,11 @@ def test_validation_failures_are_not_stored(api, platform_key):
     assert good[0] == 201
 
 
-def test_eight_concurrent_runs_with_one_key_execute_once(aws):
-    """Powertools' conditional write lets exactly one of 8 racing threads run the action."""
+def test_eight_concurrent_runs_with_one_key_execute_once(aws, dynamo):
+    """Powertools' conditional write lets exactly one of 8 racing threads run the action.
+
+    `dynamo` makes moto apply each request atomically, as DynamoDB does.
+    """
     from chalicelib.bootstrap import container
     from chalicelib.domain.errors import Conflict
 

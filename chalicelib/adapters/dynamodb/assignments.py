@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters.dynamodb.entities import TenantEntities, item_record, record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key
 from chalicelib.adapters.dynamodb.ledger import ledger_put
-from chalicelib.adapters.dynamodb.table import DynamoTable, TransactionConflict, to_attributes
-from chalicelib.domain.assignments import Assignment
-from chalicelib.domain.errors import Conflict
+from chalicelib.adapters.dynamodb.table import DynamoTable, to_attributes
+from chalicelib.domain.assignments import Assignment, WaiverClaim, duplicate_external_id
+from chalicelib.domain.errors import WriteConflict
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import Contractor, Customer, Page
 from chalicelib.domain.policies import Policy
+from chalicelib.ports import BindContext
 
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bind-read")
 
@@ -29,22 +29,8 @@ def waiver_key(platform_id: str, contractor: str, customer: str, line: str) -> t
     return f"{platform_id}#WAIVER", f"{contractor}#{customer}#{line}"
 
 
-@dataclass(frozen=True)
-class WaiverClaim:
-    """This assignment books the program's waiver minimum for (customer, line, policy term)."""
-
-    key: tuple[str, str]
-    policy: str
-
-
-@dataclass(frozen=True)
-class BindContext:
-    contractor: Contractor | None
-    customer: Customer | None
-    existing_assignment: str | None
-    policies: list[Policy]
-    # (line, policy) whose waiver minimum is booked for this customer -> the assignment holding it
-    waivers_booked: dict[tuple[str, str], str]
+def claim_key(claim: WaiverClaim) -> tuple[str, str]:
+    return waiver_key(claim.platform, claim.contractor, claim.customer, claim.line)
 
 
 def assignment_item(assignment: Assignment) -> dict[str, Any]:
@@ -141,7 +127,7 @@ class DynamoAssignments:
         ]
         try:
             self._table.transact(operations, conflict_message="bind conflict")
-        except TransactionConflict as conflict:
+        except WriteConflict as conflict:
             if 0 in conflict.failed:
                 existing = self._table.get(claim_pk, claim_sk)
                 raise duplicate_external_id(
@@ -176,9 +162,10 @@ class DynamoAssignments:
         )
 
     def _take_waiver(self, waiver: WaiverClaim, assignment_id: str) -> dict[str, Any]:
+        pk, sk = claim_key(waiver)
         return {
             "Update": {
-                "Key": to_attributes({"pk": waiver.key[0], "sk": waiver.key[1]}),
+                "Key": to_attributes({"pk": pk, "sk": sk}),
                 "UpdateExpression": "SET #t = :a",
                 "ConditionExpression": "attribute_not_exists(#t)",
                 "ExpressionAttributeNames": {"#t": _attribute(waiver.policy)},
@@ -187,9 +174,10 @@ class DynamoAssignments:
         }
 
     def _release_waiver(self, waiver: WaiverClaim, assignment_id: str) -> dict[str, Any]:
+        pk, sk = claim_key(waiver)
         return {
             "Update": {
-                "Key": to_attributes({"pk": waiver.key[0], "sk": waiver.key[1]}),
+                "Key": to_attributes({"pk": pk, "sk": sk}),
                 "UpdateExpression": "REMOVE #t",
                 "ConditionExpression": "#t = :a",
                 "ExpressionAttributeNames": {"#t": _attribute(waiver.policy)},
@@ -234,18 +222,3 @@ class DynamoAssignments:
             items=[item_record(item, Assignment) for item in answer.items],
             has_more=answer.has_more,
         )
-
-
-def duplicate_external_id(external_id: str, existing: str | None) -> Conflict:
-    return Conflict(
-        f"An assignment with external_id {external_id!r} already exists: {existing}.",
-        code="duplicate_external_id",
-        details=[
-            {
-                "loc": ["body", "external_id"],
-                "msg": "already used on this platform",
-                "id": existing,
-                "assignment": existing,
-            }
-        ],
-    )

@@ -9,7 +9,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from chalicelib.domain.errors import Conflict, Throttled
+from chalicelib.domain.errors import Conflict, Throttled, WriteConflict
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -41,14 +41,6 @@ def map_client_error(exc: ClientError, *, conflict_message: str) -> Exception:
         return Throttled("The data store is busy; retry with backoff.")
     unchanged: Exception = exc
     return unchanged
-
-
-class TransactionConflict(Conflict):
-    """A TransactWriteItems was cancelled; `failed` holds the indexes whose condition failed."""
-
-    def __init__(self, message: str, failed: frozenset[int]) -> None:
-        super().__init__(message)
-        self.failed = failed
 
 
 @dataclass(frozen=True)
@@ -205,5 +197,5 @@ class DynamoTable:
                 )
                 if any(reason.get("Code") in _THROTTLING for reason in reasons):
                     raise Throttled("The data store is busy; retry with backoff.") from exc
-                raise TransactionConflict(conflict_message, failed) from exc
+                raise WriteConflict(conflict_message, failed) from exc
             raise map_client_error(exc, conflict_message=conflict_message) from exc

@@ -27,8 +27,7 @@ from chalicelib.domain.assignments import (
     waiver_claims,
 )
 from chalicelib.domain.clock import utc_today
-from chalicelib.domain.errors import NotFound, ValidationFailed, WriteConflict
-from chalicelib.domain.ids import is_id_of
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, WriteConflict
 from chalicelib.domain.ledger import EntryType, LedgerEntry
 from chalicelib.domain.parties import Address, Contractor, Page, Requirements
 from chalicelib.domain.policies import Policy, coverage_gap
@@ -43,6 +42,7 @@ from chalicelib.domain.reference import ReferenceData
 from chalicelib.domain.underwriting import UnderwritingFacts, evaluate_rule
 from chalicelib.domain.underwriting_rulebook import Rulebook
 from chalicelib.ports import AssignmentRepository, BindContext, Clock, IdGenerator
+from chalicelib.services.lookup import fetch
 from chalicelib.services.quotes import contractor_facts, endorsements_for
 
 # Rules of each program's rulebook that apply to a single dispatch (the rest are term rules,
@@ -120,9 +120,13 @@ class AssignmentServices:
             try:
                 self.assignments.create(assignment, entries, waivers)
                 return assignment
-            except WriteConflict:
+            except WriteConflict as conflict:
                 if attempt == BIND_ATTEMPTS - 1:
-                    raise
+                    raise Conflict(
+                        "Concurrent binds for this contractor kept colliding; retry the request "
+                        "(with the same Idempotency-Key).",
+                        code="concurrent_update",
+                    ) from conflict
                 time.sleep(_backoff(attempt))
         raise AssertionError("unreachable")
 
@@ -390,14 +394,12 @@ class AssignmentServices:
 
     # -- lifecycle ----------------------------------------------------------------------------
     def get(self, platform_id: str, assignment_id: str) -> Assignment:
-        found = (
-            self.assignments.get(platform_id, assignment_id)
-            if is_id_of(assignment_id, "asg")
-            else None
+        return fetch(
+            "assignment",
+            "asg",
+            assignment_id,
+            lambda: self.assignments.get(platform_id, assignment_id),
         )
-        if found is None:
-            raise NotFound(f"No assignment {assignment_id}.")
-        return found
 
     def list(
         self,

@@ -18,6 +18,7 @@ from chalicelib.domain.parties import (
 )
 from chalicelib.ports import Clock, IdGenerator, PartyRepository, PlatformRepository, TinVault
 from chalicelib.services.auth import KeyIssuer
+from chalicelib.services.lookup import fetch
 
 
 @dataclass(frozen=True)
@@ -64,14 +65,12 @@ class PartyServices:
         return customer
 
     def get_customer(self, platform_id: str, customer_id: str) -> Customer:
-        found = (
-            self.parties.get_customer(platform_id, customer_id)
-            if is_id_of(customer_id, "cus")
-            else None
+        return fetch(
+            "customer",
+            "cus",
+            customer_id,
+            lambda: self.parties.get_customer(platform_id, customer_id),
         )
-        if found is None:
-            raise NotFound(f"No customer {customer_id}.")
-        return found
 
     def update_customer(
         self, platform_id: str, customer_id: str, changes: dict[str, Any]
@@ -102,14 +101,12 @@ class PartyServices:
         return record
 
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor:
-        found = (
-            self.parties.get_contractor(platform_id, contractor_id)
-            if is_id_of(contractor_id, "ctr")
-            else None
+        return fetch(
+            "contractor",
+            "ctr",
+            contractor_id,
+            lambda: self.parties.get_contractor(platform_id, contractor_id),
         )
-        if found is None:
-            raise NotFound(f"No contractor {contractor_id}.")
-        return found
 
     def update_contractor(
         self, platform_id: str, contractor_id: str, changes: dict[str, Any], tin: str | None

@@ -9,8 +9,7 @@ from typing import Protocol
 
 from chalicelib.domain.calendar import add_business_days
 from chalicelib.domain.clock import utc_today
-from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.domain.ids import is_id_of
+from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.money import round_cents
 from chalicelib.domain.parties import Page
@@ -18,6 +17,7 @@ from chalicelib.domain.policies import Payment, Policy, PolicyLine, policy_numbe
 from chalicelib.domain.quotes import Quote
 from chalicelib.domain.reference import ReferenceData
 from chalicelib.ports import Clock, IdGenerator
+from chalicelib.services.lookup import fetch
 from chalicelib.services.quotes import QuoteServices
 
 
@@ -144,12 +144,9 @@ class PolicyServices:
         return policy
 
     def get_policy(self, platform_id: str, policy_id: str) -> Policy:
-        found = (
-            self.policies.get_policy(platform_id, policy_id) if is_id_of(policy_id, "pol") else None
+        return fetch(
+            "policy", "pol", policy_id, lambda: self.policies.get_policy(platform_id, policy_id)
         )
-        if found is None:
-            raise NotFound(f"No policy {policy_id}.")
-        return found
 
     def list_policies(
         self, platform_id: str, contractor_id: str | None, limit: int, starting_after: str | None

@@ -10,8 +10,7 @@ from typing import Any, Protocol
 from dateutil.relativedelta import relativedelta
 
 from chalicelib.domain.clock import utc_today
-from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.domain.ids import is_id_of
+from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.parties import Contractor, Page, Principal, Requirements
 from chalicelib.domain.quotes import QUOTE_VALID_DAYS, Quote, Referral, referral_reasons
 from chalicelib.domain.rating import RatedLine
@@ -28,6 +27,7 @@ from chalicelib.domain.underwriting import (
 )
 from chalicelib.domain.underwriting_rulebook import Rulebook
 from chalicelib.ports import Clock, IdGenerator
+from chalicelib.services.lookup import fetch
 from chalicelib.services.parties import PartyServices
 
 TERM_MONTHS = 12
@@ -224,10 +224,7 @@ class QuoteServices:
         return quote
 
     def get_quote(self, platform_id: str, quote_id: str) -> Quote:
-        found = self.quotes.get_quote(platform_id, quote_id) if is_id_of(quote_id, "qte") else None
-        if found is None:
-            raise NotFound(f"No quote {quote_id}.")
-        return found
+        return fetch("quote", "qte", quote_id, lambda: self.quotes.get_quote(platform_id, quote_id))
 
     # -- referrals (underwriter role) ---------------------------------------------------------
     def list_referrals(
@@ -239,9 +236,9 @@ class QuoteServices:
         self, referral_id: str, decision: str, note: str | None, underwriter: Principal
     ) -> Referral:
         """Approve (the referred lines become bindable) or decline (never bindable)."""
-        referral = self.quotes.get_referral(referral_id) if is_id_of(referral_id, "ref") else None
-        if referral is None:
-            raise NotFound(f"No referral {referral_id}.")
+        referral = fetch(
+            "referral", "ref", referral_id, lambda: self.quotes.get_referral(referral_id)
+        )
         if referral.status != "open":
             raise Conflict(
                 f"Referral {referral_id} was already {referral.status}.", code="referral_decided"

@@ -152,12 +152,7 @@ def check_contractor_facts(
 
 
 def check_prior_coverage(prior: PriorCoverage) -> None:
-    """A lapse has a start, and ends after it starts."""
-    if prior.status == "lapsed" and prior.lapse_start is None:
-        raise ValidationFailed(
-            "A lapsed prior coverage needs lapse_start.",
-            details=[{"loc": ["body", "prior_coverage", "lapse_start"], "msg": "required"}],
-        )
+    """A lapse ends after it starts (an undated lapse is accepted; underwriting judges it)."""
     if prior.lapse_start and prior.lapse_end and prior.lapse_end < prior.lapse_start:
         raise ValidationFailed(
             "lapse_end is before lapse_start.",

@@ -197,3 +197,13 @@ def test_customer_requirements_endorse_gl(api, platform_key, contractor_id):
     wc_codes = [e["code"] for e in body["lines"]["wc"]["premium"]["endorsements"]]
     assert "additional_insured" not in wc_codes
     assert "waiver_of_subrogation_specific" in wc_codes
+
+
+def test_undated_lapse_is_accepted_and_judged_by_underwriting(api, platform_key):
+    body = contractor_body(prior_coverage={"status": "lapsed"})
+    status, created = api.json("POST", "/v1/contractors", platform_key, body)
+    assert status == 201
+    _, answer = quote(api, platform_key, created["id"], lines=["wc"])
+    codes = [r["code"] for r in answer["lines"]["wc"]["reasons"]]
+    assert answer["lines"]["wc"]["status"] in {"referred", "declined"}
+    assert any("lapse" in code or "gap" in code for code in codes), codes

@@ -46,12 +46,7 @@ class Operation:
 
 OPERATIONS: list[Operation] = []
 # JSON is parsed from the raw body whatever the client labels it; a wrong label is not worth a 415.
-ACCEPTED_CONTENT_TYPES = [
-    "application/json",
-    "text/plain",
-    "application/octet-stream",
-    "application/x-www-form-urlencoded",
-]
+ACCEPTED_CONTENT_TYPES = ["*/*"]
 
 
 @dataclass

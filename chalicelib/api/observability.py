@@ -38,7 +38,7 @@ def tracer() -> Tracer | None:
 
 # Chalice answers a few errors itself (405, 415...) as {"Code", "Message"}: re-shape them.
 _CHALICE_CODES = {
-    "MethodNotAllowedError": "method_not_allowed",
+    "MethodNotAllowedError": "not_found",
     "UnsupportedMediaType": "unsupported_media_type",
     "BadRequestError": "bad_request",
     "BadRequest": "bad_request",
@@ -46,7 +46,7 @@ _CHALICE_CODES = {
 }
 
 
-def _reshape_chalice_error(response: Response) -> Response:
+def _reshape_chalice_error(response: Response, request: Request) -> Response:
     body = response.body
     if isinstance(body, str) and body.startswith('{"Code"'):
         try:
@@ -56,6 +56,10 @@ def _reshape_chalice_error(response: Response) -> Response:
     if isinstance(body, dict) and set(body) == {"Code", "Message"}:
         code = _CHALICE_CODES.get(str(body["Code"]), "error")
         message = str(body["Message"])
+        if response.status_code == 405:
+            # API Gateway answers an unknown method like an unknown route: 404 (API.md).
+            response.status_code = 404
+            code, message = "not_found", f"No route {request.method} {request.context.get('path')}."
         if response.status_code >= 500:
             message = "Something went wrong on our side; it has been logged."
         response.body = error_body(code, message)
@@ -85,7 +89,7 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
         with _subsegment(f"## {event.method} {event.path}") as subsegment:
             if subsegment is not None:
                 subsegment.put_annotation(key="correlation_id", value=correlation_id)
-            response = _reshape_chalice_error(get_response(event))
+            response = _reshape_chalice_error(get_response(event), event)
             if subsegment is not None:
                 subsegment.put_annotation(key="status", value=str(response.status_code))
     finally:

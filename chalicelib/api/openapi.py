@@ -27,7 +27,7 @@ ERROR_SCHEMA: dict[str, Any] = {
     "properties": {
         "error": {
             "type": "object",
-            "required": ["code", "message"],
+            "required": ["code", "message", "details"],
             "properties": {
                 "code": {"type": "string"},
                 "message": {"type": "string"},
@@ -72,7 +72,7 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
                 "name": "Idempotency-Key",
                 "in": "header",
                 "required": False,
-                "schema": {"type": "string", "maxLength": 255},
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
                 "description": "Same key + same body within 24 h replays the first response.",
             }
         )
@@ -84,7 +84,11 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     if op.response is not None:
         success["content"] = {op.content_type: {"schema": _ref(op.response, refs, "serialization")}}
     responses: dict[str, Any] = {str(op.status): success}
-    codes = set(op.errors) | {400, 422} if op.body else set(op.errors)
+    codes = set(op.errors)
+    if op.body is not None:
+        codes |= {400, 422}
+    if op.query is not None:
+        codes.add(422)
     if op.roles is not None:
         codes |= {401, 403, 429}
     if op.body is not None:

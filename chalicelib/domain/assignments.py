@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.parties import Address, Requirements
 from chalicelib.domain.rating import PremiumBreakdown, rate_gl, rate_wc
 from chalicelib.domain.reasons import Reason
@@ -183,6 +183,12 @@ def require_not_started(assignment: Assignment, action: str) -> None:
 def check_start(assignment: Assignment, at: datetime) -> None:
     """Start: before or inside the window (never after it closes), from a not-started status."""
     require_not_started(assignment, "started")
+    if not any(line.status == "bound" for line in assignment.coverage.values()):
+        raise Conflict(
+            f"Assignment {assignment.id} is {assignment.status}: no line is bound, so nothing "
+            "would be in force. Bind coverage first (opt in, then dispatch again).",
+            code="nothing_bound",
+        )
     if at > assignment.window.end:
         raise Conflict(
             f"The window closed at {assignment.window.end.isoformat()}; it cannot start after.",
@@ -190,11 +196,17 @@ def check_start(assignment: Assignment, at: datetime) -> None:
         )
 
 
-def check_complete(assignment: Assignment) -> None:
+def check_complete(assignment: Assignment, completed_at: datetime) -> None:
+    """Only an active assignment completes, and not before it started."""
     if assignment.status != "active":
         raise Conflict(
             f"Assignment {assignment.id} is {assignment.status}; only an active one completes.",
             code="invalid_transition",
+        )
+    if assignment.started_at and completed_at < assignment.started_at:
+        raise ValidationFailed(
+            f"completed_at is before the start ({assignment.started_at.isoformat()}).",
+            details=[{"loc": ["body", "completed_at"], "msg": "before started_at"}],
         )
 
 

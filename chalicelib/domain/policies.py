@@ -98,15 +98,7 @@ def coverage_gap(
     policy_line = policy.lines.get(line)
     if policy_line is None:
         return Reason(code="line_not_on_policy", message=f"Policy {policy.number} has no {line}.")
-    if policy.status == "pending_payment":
-        return Reason(
-            code="policy_pending_payment",
-            message=f"Policy {policy.number} waits for its down payment; nothing binds until then.",
-        )
-    if policy.status not in BINDING_STATUSES:
-        return Reason(
-            code="no_active_policy", message=f"Policy {policy.number} is {policy.status}."
-        )
+    # What the program writes comes first: paying a pending policy would not change it.
     if state not in policy_line.states:
         return Reason(
             code="state_not_written",
@@ -116,6 +108,15 @@ def coverage_gap(
         return Reason(
             code="trade_not_written",
             message=f"Program {policy_line.program} does not write {trade}.",
+        )
+    if policy.status == "pending_payment":
+        return Reason(
+            code="policy_pending_payment",
+            message=f"Policy {policy.number} waits for its down payment; nothing binds until then.",
+        )
+    if policy.status not in BINDING_STATUSES:
+        return Reason(
+            code="no_active_policy", message=f"Policy {policy.number} is {policy.status}."
         )
     last_day = policy.expiration_date
     if policy.cancellation and policy.cancellation.get("effective_date"):

@@ -286,11 +286,18 @@ class AssignmentServices:
         state = request.work_address.state
         if line == "wc" and (monopolistic := monopolistic_state_reason(self.reference(), state)):
             return LineCoverage(status="uncovered", state=state, reasons=[monopolistic])
+        if request.window.end <= now:
+            closed = Reason(
+                code="window_closed",
+                message=f"The window ended at {request.window.end.isoformat()}, before this "
+                "request: coverage cannot start after the work is done.",
+            )
+            return LineCoverage(status="uncovered", state=state, reasons=[closed])
         policy, gaps = self._policy_for(context, line, state, request.trade, request.window)
         if policy is None:
             return LineCoverage(status="uncovered", state=state, reasons=gaps)
         program_id = policy.lines[line].program
-        wanted = endorsements_for(line, requirements)
+        wanted, unnamed = _named_endorsements(line, requirements, context)
         holder = context.waivers_booked.get((line, policy.id))
         booked = holder is not None and holder != assignment_id
         rated = rate_line(
@@ -336,7 +343,7 @@ class AssignmentServices:
             ],
             additional_insureds=self._additional_insureds(line, requirements, context, premium),
             waiver_minimum_booked=term_total > 0,
-            reasons=[*decision_reasons, *rated.reasons],
+            reasons=[*decision_reasons, *rated.reasons, *unnamed],
         )
 
     def _additional_insureds(
@@ -444,8 +451,8 @@ class AssignmentServices:
     ) -> Assignment:
         """Premium recomputed on actual pay with the same rates; the difference is booked."""
         assignment = self.get(platform_id, assignment_id)
-        check_complete(assignment)
         now = self.clock.now()
+        check_complete(assignment, completed_at or now)
         coverage = dict(assignment.coverage)
         entries: list[LedgerEntry] = []
         reference = self.reference()
@@ -584,7 +591,7 @@ class AssignmentServices:
                         current.id,
                         covered,
                         line,
-                        "premium_adjustment" if covered.status == "bound" else "refund",
+                        "premium_adjustment",
                         difference,
                         now,
                         "assignment changed before start: re-rated",
@@ -620,6 +627,30 @@ def _backoff(attempt: int) -> float:
     """Half the doubled step, plus up to the other half at random (jitter, not security)."""
     step = BIND_BACKOFF_SECONDS * 2.0**attempt
     return step / 2 + random.uniform(0, step / 2)  # noqa: S311
+
+
+def _named_endorsements(
+    line: str, requirements: Requirements, context: BindContext
+) -> tuple[tuple[str, ...], list[Reason]]:
+    """The requirements' endorsements; a specific waiver or an additional insured names the
+    customer-of-record, so without one they are left off, each with its reason."""
+    wanted = endorsements_for(line, requirements)
+    if context.customer is not None:
+        return wanted, []
+    unnamed = {
+        "waiver_of_subrogation_specific": "waiver_not_available",
+        "additional_insured": "additional_insured_not_available",
+    }
+    reasons = [
+        Reason(
+            code=unnamed[code],
+            message=f"{code.replace('_', ' ')} names the customer-of-record; the assignment has "
+            "no customer, so the line binds without it.",
+        )
+        for code in wanted
+        if code in unnamed
+    ]
+    return tuple(code for code in wanted if code not in unnamed), reasons
 
 
 _SPECIFICITY = [

@@ -77,6 +77,8 @@ class PartyServices:
     ) -> Customer:
         current = self.get_customer(platform_id, customer_id)
         merged = current.model_dump() | changes
+        if "requirements" in changes:
+            merged["requirements"] = current.requirements.model_dump() | changes["requirements"]
         updated = Customer.model_validate(
             merged | {"updated_at": self.clock.now(), "version": current.version + 1}
         )

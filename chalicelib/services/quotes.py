@@ -108,9 +108,14 @@ def term_end(request: QuoteInput) -> date:
     """The quote's term: the requested end date, else 12 months; never longer than 12 months."""
     longest = request.effective_date + relativedelta(months=TERM_MONTHS)
     end = request.end_date or longest
-    if end <= request.effective_date or end > longest:
+    if end <= request.effective_date:
         raise ValidationFailed(
-            "end_date must be after effective_date and at most 12 months later.",
+            "end_date must be after effective_date.",
+            details=[{"loc": ["body", "end_date"], "msg": "not after effective_date"}],
+        )
+    if end > longest:
+        raise ValidationFailed(
+            f"A term is at most 12 months: end_date can be {longest} at the latest.",
             details=[{"loc": ["body", "end_date"], "msg": "term longer than 12 months"}],
         )
     return end

@@ -194,7 +194,9 @@ def test_backdated_window_is_referred_under_multistate(api, platform_key, admin_
     )
     assert status == 201
     assert policy["lines"]["wc"]["referred_and_approved"] is True
-    _, body = dispatch(api, platform_key, contractor, window=window(days_from_now=-1), lines=["wc"])
+    _, body = dispatch(
+        api, platform_key, contractor, window=window(days_from_now=-1, hours=72), lines=["wc"]
+    )
     wc = body["coverage"]["wc"]
     assert wc["status"] == "referred"
     assert wc["reasons"][0]["code"] == "backdated"
@@ -394,3 +396,67 @@ def test_patch_after_start_is_409(api, platform_key, opted_in):
         "PATCH", f"/v1/assignments/{body['id']}", platform_key, {"description": "late change"}
     )
     assert status == 409
+
+
+def test_a_window_that_already_ended_does_not_bind(api, platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"], window=window(days_from_now=-1))
+    assert body["status"] == "uncovered"
+    assert body["coverage"]["wc"]["reasons"][0]["code"] == "window_closed"
+    assert ledger(api, platform_key, assignment=body["id"])["total_cents"] == 0
+
+
+def test_waiver_and_additional_insured_need_a_named_customer(api, platform_key, opted_in):
+    _, body = dispatch(
+        api,
+        platform_key,
+        opted_in["contractor"],
+        "nc",
+        "PA",
+        requirements={"waiver_of_subrogation": True, "additional_insured": True},
+    )
+    assert body["status"] == "bound"
+    wc_codes = [r["code"] for r in body["coverage"]["wc"]["reasons"]]
+    gl_codes = [r["code"] for r in body["coverage"]["gl"]["reasons"]]
+    assert "waiver_not_available" in wc_codes
+    assert "additional_insured_not_available" in gl_codes
+    assert body["coverage"]["wc"]["endorsements"] == []
+    charges = ledger(api, platform_key, assignment=body["id"])["data"]
+    assert "waiver_charge" not in {e["type"] for e in charges}
+
+
+def test_start_needs_a_bound_line(api, platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"], bind=False)
+    status, error = api.json("POST", f"/v1/assignments/{body['id']}/start", platform_key, {})
+    assert (status, error["error"]["code"]) == (409, "nothing_bound")
+
+
+def test_completed_before_start_is_422(api, platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"])
+    api.json("POST", f"/v1/assignments/{body['id']}/start", platform_key, {})
+    status, _ = api.json(
+        "POST",
+        f"/v1/assignments/{body['id']}/complete",
+        platform_key,
+        {"actual_pay_cents": 100, "completed_at": "2020-01-01T00:00:00Z"},
+    )
+    assert status == 422
+
+
+def test_hours_are_numbers_and_money_must_be_integers(api, platform_key, opted_in):
+    _, body = dispatch(
+        api,
+        platform_key,
+        opted_in["contractor"],
+        "h1",
+        pay={"amount_cents": 5000, "basis": "hourly", "estimated_hours": 2.5},
+    )
+    assert body["pay"]["estimated_hours"] == 2.5
+    for bad in ("5000", True, 50.5):
+        status, _ = dispatch(
+            api,
+            platform_key,
+            opted_in["contractor"],
+            "h2",
+            pay={"amount_cents": bad, "basis": "flat"},
+        )
+        assert status == 422, bad

@@ -104,10 +104,21 @@ def test_json_array_body_is_rejected_cleanly(api, platform_key):
     assert body["error"]["code"] == "malformed_json"
 
 
-def test_wrong_method_is_405_in_error_shape(api, platform_key):
+def test_wrong_method_is_404_like_the_deployed_gateway(api, platform_key):
     status, body = api.json("DELETE", "/v1/customers", platform_key)
-    assert status == 405
-    assert body["error"]["code"] == "method_not_allowed"
+    assert status == 404
+    assert body["error"]["code"] == "not_found"
+
+
+def test_any_content_type_is_parsed_as_json(api, platform_key):
+    status, _ = api.json(
+        "POST",
+        "/v1/customers",
+        platform_key,
+        customer_body(),
+        headers={"Content-Type": "application/vnd.api+json"},
+    )
+    assert status == 201
 
 
 def test_every_response_has_a_correlation_id(api):
@@ -156,3 +167,57 @@ def test_docs_page_is_self_contained_html(api):
     text = response.body.decode()
     assert "/v1/contractors" in text
     assert "<script src" not in text and "cdn" not in text.lower()
+
+
+def test_customer_patch_merges_requirements(api, platform_key):
+    _, created = api.json("POST", "/v1/customers", platform_key, customer_body())
+    status, patched = api.json(
+        "PATCH",
+        f"/v1/customers/{created['id']}",
+        platform_key,
+        {"requirements": {"additional_insured": False}},
+    )
+    assert status == 200
+    assert patched["requirements"] == {
+        "additional_insured": False,
+        "waiver_of_subrogation": True,
+        "primary_noncontributory": False,
+    }
+
+
+def test_empty_query_values_mean_absent(api, platform_key):
+    assert api.json("GET", "/v1/customers?starting_after=&limit=", platform_key)[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("effective_date", "9999-12-31"),
+        ("effective_date", "2026-12-01T00:00:00Z"),
+        ("estimated_annual_pay_cents", "5000000"),
+        ("estimated_annual_pay_cents", True),
+    ],
+)
+def test_dates_and_money_are_strict(api, platform_key, field, value):
+    contractor = api.json("POST", "/v1/contractors", platform_key, contractor_body())[1]["id"]
+    body = {
+        "contractor": contractor,
+        "trade": "hvac",
+        "work_state": "TX",
+        "lines": ["gl"],
+        "effective_date": "2027-01-04",
+        "estimated_annual_pay_cents": 100,
+    }
+    body[field] = value
+    status, answer = api.json("POST", "/v1/quotes", platform_key, body)
+    assert status == 422, answer
+
+
+@pytest.mark.parametrize(("tin_type", "tin"), [("fein", "123-45-6789"), ("ssn", "12-3456789")])
+def test_tin_written_as_the_other_kind_is_422(api, platform_key, tin_type, tin):
+    body = contractor_body(tin_type=tin_type, tin=tin)
+    assert api.json("POST", "/v1/contractors", platform_key, body)[0] == 422
+
+
+def test_control_characters_in_names_are_422(api, platform_key):
+    assert api.json("POST", "/v1/customers", platform_key, customer_body(name="a\u0000b"))[0] == 422

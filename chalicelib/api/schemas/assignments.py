@@ -6,27 +6,30 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from chalicelib.api.schemas.common import (
     AddressIn,
+    Cents,
     Description,
     ExternalId,
+    Instant,
+    JsonNumber,
     ObjectId,
+    QueryModel,
     RequestModel,
     ResponseModel,
 )
-from chalicelib.api.schemas.parties import Requirements
+from chalicelib.api.schemas.parties import Requirements, RequirementsPatch
 from chalicelib.domain.assignments import Assignment, LineCoverage
 from chalicelib.domain.ledger import LedgerEntry
 
-Cents = Annotated[int, Field(ge=0, le=10**11)]
 Hours = Annotated[Decimal, Field(gt=0, le=10_000)]
 
 
 class WindowIn(RequestModel):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
     @model_validator(mode="after")
     def _ordered(self) -> WindowIn:
@@ -47,10 +50,10 @@ class PayIn(RequestModel):
         return self
 
 
-class RequirementsPatch(RequestModel):
-    additional_insured: bool | None = None
-    waiver_of_subrogation: bool | None = None
-    primary_noncontributory: bool | None = None
+class PayOut(ResponseModel):
+    amount_cents: int
+    basis: str
+    estimated_hours: JsonNumber | None = None
 
 
 class AssignmentCreate(RequestModel):
@@ -81,13 +84,13 @@ class AssignmentPatch(RequestModel):
 
 
 class StartIn(RequestModel):
-    at: AwareDatetime | None = None
+    at: Instant | None = None
 
 
 class CompleteIn(RequestModel):
     actual_pay_cents: Cents
     actual_hours: Hours | None = None
-    completed_at: AwareDatetime | None = None
+    completed_at: Instant | None = None
 
 
 class CancelIn(RequestModel):
@@ -128,7 +131,7 @@ class AssignmentOut(ResponseModel):
     description: str | None
     work_address: AddressIn
     window: dict[str, datetime]
-    pay: dict[str, Any]
+    pay: PayOut
     requirements: Requirements
     coverage: dict[str, CoverageOut]
     premium_cents: int
@@ -152,7 +155,7 @@ class AssignmentOut(ResponseModel):
             description=assignment.description,
             work_address=AddressIn.model_validate(assignment.work_address.model_dump()),
             window={"start": assignment.window.start, "end": assignment.window.end},
-            pay=assignment.pay.model_dump(mode="json", exclude_none=True),
+            pay=PayOut.model_validate(assignment.pay.model_dump()),
             requirements=Requirements.model_validate(assignment.requirements.model_dump()),
             coverage={line: CoverageOut.of(c) for line, c in assignment.coverage.items()},
             premium_cents=assignment.premium_cents,
@@ -165,9 +168,7 @@ class AssignmentOut(ResponseModel):
         )
 
 
-class AssignmentQuery(RequestModel):
-    model_config = RequestModel.model_config | {"extra": "ignore"}
-
+class AssignmentQuery(QueryModel):
     contractor: ObjectId | None = None
     status: (
         Literal[
@@ -186,9 +187,7 @@ class AssignmentQuery(RequestModel):
     starting_after: ObjectId | None = None
 
 
-class LedgerQuery(RequestModel):
-    model_config = RequestModel.model_config | {"extra": "ignore"}
-
+class LedgerQuery(QueryModel):
     assignment: ObjectId | None = None
     policy: ObjectId | None = None
     contractor: ObjectId | None = None

@@ -2,26 +2,57 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from chalicelib.domain.geo import US_JURISDICTIONS
 
 T = TypeVar("T")
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=2000)]
-ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=255)]
-ObjectId = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+# Printable text: no control characters (a NUL in a name would reach certificates and logs).
+_PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_PRINTABLE),
+]
+Description = Annotated[str, StringConstraints(max_length=2000, pattern=_PRINTABLE)]
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=_PRINTABLE)]
+ObjectId = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=_PRINTABLE)]
+
+
+# Calendar dates are strict `YYYY-MM-DD` within a sane horizon (date arithmetic never overflows).
+def _calendar_date_text(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a calendar date YYYY-MM-DD")
+    return value
+
+
+CalendarDate = Annotated[
+    date,
+    BeforeValidator(_calendar_date_text),
+    Field(ge=date(1900, 1, 1), le=date(2199, 12, 31)),
+]
+Instant = Annotated[
+    AwareDatetime,
+    Field(ge=datetime(1970, 1, 1, tzinfo=UTC), le=datetime(2199, 12, 31, tzinfo=UTC)),
+]
+# Money is integer cents: a JSON integer, never a string or a boolean.
+Cents = Annotated[int, Strict(), Field(ge=0, le=10**13)]
 StateCode = Annotated[str, StringConstraints(min_length=2, max_length=2, to_upper=True)]
 # Counts and years are shown as JSON numbers; money never goes through this (it is integer cents).
 JsonNumber = Annotated[
@@ -55,10 +86,21 @@ class AddressIn(RequestModel):
     _state = field_validator("state")(check_state)
 
 
-class ListQuery(RequestModel):
-    """`?limit=` (1-100, default 20) and `?starting_after=<id>`."""
+class QueryModel(RequestModel):
+    """Query strings: unknown parameters ignored, and `?contractor=` (empty) means absent."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_absent(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            return {key: value for key, value in values.items() if value != ""}
+        return values
+
+
+class ListQuery(QueryModel):
+    """`?limit=` (1-100, default 20) and `?starting_after=<id>`."""
 
     limit: int = Field(default=20, ge=1, le=100)
     starting_after: ObjectId | None = None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -10,6 +11,8 @@ from pydantic import Field, StringConstraints, model_validator
 
 from chalicelib.api.schemas.common import (
     AddressIn,
+    CalendarDate,
+    Cents,
     Description,
     ExternalId,
     JsonNumber,
@@ -65,10 +68,18 @@ class CustomerCreate(RequestModel):
     requirements: Requirements = Requirements()
 
 
+class RequirementsPatch(RequestModel):
+    """Only the flags given change (PATCH merges nested objects)."""
+
+    additional_insured: bool | None = None
+    waiver_of_subrogation: bool | None = None
+    primary_noncontributory: bool | None = None
+
+
 class CustomerPatch(RequestModel):
     name: Name | None = None
     address: AddressIn | None = None
-    requirements: Requirements | None = None
+    requirements: RequirementsPatch | None = None
 
 
 class CustomerOut(ResponseModel):
@@ -87,13 +98,13 @@ class CustomerOut(ResponseModel):
 
 class PriorCoverageIn(RequestModel):
     status: Literal["none", "current", "lapsed"]
-    lapse_start: date | None = None
-    lapse_end: date | None = None
+    lapse_start: CalendarDate | None = None
+    lapse_end: CalendarDate | None = None
 
 
 class LossIn(RequestModel):
-    date: date
-    amount_cents: int = Field(ge=0, le=10**12)
+    date: CalendarDate
+    amount_cents: Cents
     description: Description | None = None
 
 
@@ -117,6 +128,18 @@ class ContractorFields(RequestModel):
 class ContractorCreate(ContractorFields):
     tin: Tin
 
+    @model_validator(mode="after")
+    def _tin_shape(self) -> ContractorCreate:
+        check_tin_shape(self.tin_type, self.tin)
+        return self
+
+
+def check_tin_shape(tin_type: str, tin: str) -> None:
+    """An SSN is written 123-45-6789, a FEIN 12-3456789 (or nine bare digits for either)."""
+    other_kinds_dashes = {"ssn": r"^\d{2}-\d{7}$", "fein": r"^\d{3}-\d{2}-\d{4}$"}[tin_type]
+    if re.match(other_kinds_dashes, tin):
+        raise ValueError(f"tin is written as the other kind of number than tin_type {tin_type!r}")
+
 
 class ContractorPatch(RequestModel):
     external_id: ExternalId | None = None
@@ -137,6 +160,8 @@ class ContractorPatch(RequestModel):
     def _tin_with_type(self) -> ContractorPatch:
         if self.tin_type is not None and self.tin is None:
             raise ValueError("changing tin_type needs the new tin")
+        if self.tin is not None and self.tin_type is not None:
+            check_tin_shape(self.tin_type, self.tin)
         return self
 
 

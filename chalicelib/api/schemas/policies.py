@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from chalicelib.api.schemas.common import ObjectId, RequestModel, ResponseModel
+from chalicelib.api.schemas.common import Cents, ObjectId, QueryModel, RequestModel, ResponseModel
 from chalicelib.domain.policies import Payment, Policy, PolicyLine
 
 
@@ -51,16 +51,14 @@ class PolicyOut(ResponseModel):
         )
 
 
-class PolicyQuery(RequestModel):
-    model_config = RequestModel.model_config | {"extra": "ignore"}
-
+class PolicyQuery(QueryModel):
     contractor: ObjectId | None = None
     limit: int = Field(default=20, ge=1, le=100)
     starting_after: ObjectId | None = None
 
 
 class PaymentCreate(RequestModel):
-    amount_cents: int = Field(gt=0, le=10**12)
+    amount_cents: Cents = Field(gt=0)
     reference: Annotated[str, StringConstraints(min_length=1, max_length=255)]
 
 

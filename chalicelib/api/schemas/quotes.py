@@ -9,8 +9,11 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib.api.schemas.common import (
+    CalendarDate,
+    Cents,
     Description,
     ObjectId,
+    QueryModel,
     RequestModel,
     ResponseModel,
     StateCode,
@@ -87,7 +90,7 @@ class OperationsIn(RequestModel):
     max_depth_feet: Annotated[Decimal, Field(ge=0, le=10_000)] | None = None
     subcontracted_pay_pct: Percent | None = None
     cash_labor_pct: Percent | None = None
-    total_payroll_cents: Annotated[int, Field(ge=0, le=10**13)] | None = None
+    total_payroll_cents: Cents | None = None
     employee_count: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
 
 
@@ -96,15 +99,15 @@ class QuoteCreate(RequestModel):
     trade: Code
     work_state: StateCode
     lines: list[Literal["wc", "gl"]] = Field(min_length=1, max_length=2)
-    effective_date: date
-    end_date: date | None = None
-    estimated_annual_pay_cents: int = Field(ge=0, le=10**12)
-    hourly_wage_cents: int | None = Field(default=None, ge=0, le=10**7)
+    effective_date: CalendarDate
+    end_date: CalendarDate | None = None
+    estimated_annual_pay_cents: Cents
+    hourly_wage_cents: Cents | None = None
     customer: ObjectId | None = None
     employers_liability_limits: Annotated[
         str, StringConstraints(pattern=r"^\d{1,6}/\d{1,6}/\d{1,6}$")
     ] = "100/500/100"
-    deductible_cents: int = Field(default=0, ge=0, le=10**12)
+    deductible_cents: Cents = 0
     rating_plan: Code = "guaranteed_cost"
     operations: OperationsIn | None = None
     requested_coverages: list[RequestedCoverage] = Field(default_factory=list, max_length=20)
@@ -179,9 +182,7 @@ class ReferralOut(ResponseModel):
         return cls.model_validate(referral.model_dump(exclude={"version"}))
 
 
-class ReferralQuery(RequestModel):
-    model_config = RequestModel.model_config | {"extra": "ignore"}
-
+class ReferralQuery(QueryModel):
     status: Literal["open", "approved", "declined"] | None = None
     quote: ObjectId | None = None
     limit: int = Field(default=20, ge=1, le=100)

@@ -182,7 +182,9 @@ def _decide(
     errors=(404, 409),
 )
 def approve_referral(ctx: RequestContext, referral_id: str, body: ReferralDecision) -> ReferralOut:
-    return _decide(ctx, referral_id, "approve", body)
+    decided = _decide(ctx, referral_id, "approve", body)
+    ctx.app.policies.adopt_approved_lines(decided.platform, decided.quote)
+    return decided
 
 
 @operation(

@@ -81,6 +81,7 @@ class AssignmentChanges:
     pay: Pay | None = None
     customer: str | None = None
     description: str | None = None
+    bind: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class AssignmentServices:
                 request.lines,
             )
             if context.existing_assignment:
-                raise duplicate_external_id(request.external_id, context.existing_assignment)
+                return self._bind_quoted(platform_id, context.existing_assignment, request)
             if context.contractor is None:
                 raise NotFound(f"No contractor {request.contractor}.")
             if request.customer and context.customer is None:
@@ -129,6 +130,31 @@ class AssignmentServices:
                     ) from conflict
                 time.sleep(_backoff(attempt))
         raise AssertionError("unreachable")
+
+    def _bind_quoted(
+        self, platform_id: str, existing_id: str, request: AssignmentInput
+    ) -> Assignment:
+        """The same job sent again with bind: the `quoted` assignment binds (re-rated now).
+
+        Anything else under a used `external_id` is a duplicate: 409 pointing at the first.
+        """
+        existing = self.assignments.get(platform_id, existing_id)
+        same_job = existing is not None and (
+            existing.contractor,
+            existing.trade,
+            existing.work_address,
+            tuple(existing.lines),
+        ) == (request.contractor, request.trade, request.work_address, request.lines)
+        if existing is None or existing.status != "quoted" or not request.bind or not same_job:
+            raise duplicate_external_id(request.external_id, existing_id)
+        changes = AssignmentChanges(
+            window=request.window,
+            pay=request.pay,
+            customer=request.customer,
+            description=request.description,
+            bind=True,
+        )
+        return self.update(platform_id, existing_id, changes)
 
     def _requirements(self, request: AssignmentInput, context: BindContext) -> Requirements:
         base = context.customer.requirements.model_dump() if context.customer else {}
@@ -559,7 +585,7 @@ class AssignmentServices:
             requirements=None
             if customer != current.customer
             else current.requirements.model_dump(),
-            bind=current.bind,
+            bind=current.bind if changes.bind is None else changes.bind,
         )
         if request.window.end <= request.window.start:
             raise ValidationFailed(
@@ -600,12 +626,13 @@ class AssignmentServices:
         updated = current.model_copy(
             update={
                 "customer": customer,
+                "bind": request.bind,
                 "description": request.description,
                 "window": request.window,
                 "pay": request.pay,
                 "requirements": requirements,
                 "coverage": coverage,
-                "status": assignment_status([c.status for c in coverage.values()], current.bind),
+                "status": assignment_status([c.status for c in coverage.values()], request.bind),
                 "premium_cents": current.premium_cents + sum(e.amount_cents for e in entries),
                 "updated_at": now,
                 "version": current.version + 1,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -36,6 +37,12 @@ class PolicyRepository(Protocol):
         self, payment: Payment, policy: Policy, *, expected_version: int
     ) -> None: ...
 
+    def extend_policy(
+        self, policy: Policy, *, expected_version: int, entries: Sequence[LedgerEntry]
+    ) -> None: ...
+
+    def policy_for_quote(self, platform_id: str, quote_id: str) -> str | None: ...
+
 
 def policy_lines(quote: Quote, reference: ReferenceData) -> dict[str, PolicyLine]:
     """The quote's bindable lines as policy lines, with the program's states and trades."""
@@ -65,6 +72,40 @@ def policy_lines(quote: Quote, reference: ReferenceData) -> dict[str, PolicyLine
 
 
 @dataclass(frozen=True)
+class TermFigures:
+    estimated_annual_premium_cents: int | None
+    written_premium_cents: int
+    down_payment_cents: int | None
+    down_payment_due_by: date | None
+
+
+def term_figures(
+    lines: dict[str, PolicyLine], reference: ReferenceData, today: date
+) -> TermFigures:
+    """Annual lines' estimated premium, written premium (+ term charges) and down payment.
+
+    down payment = round_half_up(line written premium x program pct), due the program's number of
+    business days after the request to bind. Per-dispatch lines contribute nothing: their premium
+    is earned per assignment.
+    """
+    annual = [line for line in lines.values() if line.estimated_annual_premium_cents is not None]
+    estimated = sum(line.estimated_annual_premium_cents or 0 for line in annual) if annual else None
+    written = 0
+    down_payment: int | None = None
+    due_by: date | None = None
+    for line in annual:
+        line_written = (line.estimated_annual_premium_cents or 0) + line.policy_charges_cents
+        written += line_written
+        terms = reference.program(line.program).term.down_payment
+        if terms is not None:
+            down_payment = (down_payment or 0) + round_cents(
+                Decimal(line_written) / 100 * terms.pct
+            )
+            due_by = add_business_days(today, terms.due_business_days)
+    return TermFigures(estimated, written, down_payment, due_by)
+
+
+@dataclass(frozen=True)
 class PolicyServices:
     quotes: QuoteServices
     policies: PolicyRepository
@@ -88,31 +129,45 @@ class PolicyServices:
             raise Conflict(f"Quote {quote.id} cannot be bound: {why}.", code="quote_not_bindable")
         assert quote.end_date is not None
         policy_id = self.ids.new("pol")
-        annual = [
-            line for line in lines.values() if line.estimated_annual_premium_cents is not None
-        ]
-        estimated = (
-            sum(line.estimated_annual_premium_cents or 0 for line in annual) if annual else None
+        figures = term_figures(lines, reference, utc_today(now))
+        entries = self._term_charges(platform_id, quote.contractor, policy_id, lines, now)
+        policy = Policy(
+            id=policy_id,
+            number=policy_number(policy_id, quote.effective_date),
+            platform=platform_id,
+            contractor=quote.contractor,
+            quote=quote.id,
+            trade=quote.trade,
+            lines=lines,
+            status="pending_payment" if figures.down_payment_cents else "active",
+            effective_date=quote.effective_date,
+            expiration_date=quote.end_date,
+            estimated_annual_premium_cents=figures.estimated_annual_premium_cents,
+            written_premium_cents=figures.written_premium_cents,
+            down_payment_due_cents=figures.down_payment_cents,
+            down_payment_due_by=figures.down_payment_due_by,
+            created_at=now,
+            updated_at=now,
         )
-        written = sum(
-            (line.estimated_annual_premium_cents or 0) + line.policy_charges_cents
-            for line in annual
-        )
-        down_payment_cents, due_by = None, None
-        for line in annual:
-            terms = reference.program(line.program).term.down_payment
-            if terms is not None:
-                down_payment_cents = (down_payment_cents or 0) + round_cents(
-                    Decimal(written) / 100 * terms.pct
-                )
-                due_by = add_business_days(utc_today(now), terms.due_business_days)
-        entries = [
+        self.policies.add_policy(policy, entries)
+        return policy
+
+    def _term_charges(
+        self,
+        platform_id: str,
+        contractor: str,
+        policy_id: str,
+        lines: dict[str, PolicyLine],
+        now: datetime,
+    ) -> list[LedgerEntry]:
+        """A `policy_charge` per annual line: its estimated annual premium and term charges."""
+        return [
             LedgerEntry(
                 id=self.ids.new("led"),
                 platform=platform_id,
                 type="policy_charge",
                 amount_cents=line.estimated_annual_premium_cents + line.policy_charges_cents,
-                contractor=quote.contractor,
+                contractor=contractor,
                 policy=policy_id,
                 line=name,
                 at=now,
@@ -122,26 +177,41 @@ class PolicyServices:
             for name, line in lines.items()
             if line.estimated_annual_premium_cents is not None
         ]
-        policy = Policy(
-            id=policy_id,
-            number=policy_number(policy_id, quote.effective_date),
-            platform=platform_id,
-            contractor=quote.contractor,
-            quote=quote.id,
-            trade=quote.trade,
-            lines=lines,
-            status="pending_payment" if down_payment_cents else "active",
-            effective_date=quote.effective_date,
-            expiration_date=quote.end_date,
-            estimated_annual_premium_cents=estimated,
-            written_premium_cents=written,
-            down_payment_due_cents=down_payment_cents,
-            down_payment_due_by=due_by,
-            created_at=now,
-            updated_at=now,
+
+    def adopt_approved_lines(self, platform_id: str, quote_id: str) -> Policy | None:
+        """After an approval: lines of an already-bound quote join the policy the tech opted into.
+
+        The contractor accepted the quote's terms when the eligible lines were bound; the
+        underwriter's approval is what the referred lines were waiting for. A down payment they
+        bring is added to what is due (and follows the program's due date).
+        """
+        policy_id = self.policies.policy_for_quote(platform_id, quote_id)
+        if policy_id is None:
+            return None
+        policy = self.get_policy(platform_id, policy_id)
+        quote = self.quotes.get_quote(platform_id, quote_id)
+        reference = self.reference()
+        lines = policy_lines(quote, reference)
+        added = {name: line for name, line in lines.items() if name not in policy.lines}
+        if not added:
+            return policy
+        now = self.clock.now()
+        merged = {**policy.lines, **added}
+        figures = term_figures(merged, reference, utc_today(now))
+        updated = policy.model_copy(
+            update={
+                "lines": merged,
+                "estimated_annual_premium_cents": figures.estimated_annual_premium_cents,
+                "written_premium_cents": figures.written_premium_cents,
+                "down_payment_due_cents": figures.down_payment_cents,
+                "down_payment_due_by": policy.down_payment_due_by or figures.down_payment_due_by,
+                "updated_at": now,
+                "version": policy.version + 1,
+            }
         )
-        self.policies.add_policy(policy, entries)
-        return policy
+        entries = self._term_charges(platform_id, policy.contractor, policy.id, added, now)
+        self.policies.extend_policy(updated, expected_version=policy.version, entries=entries)
+        return updated
 
     def get_policy(self, platform_id: str, policy_id: str) -> Policy:
         return fetch(

@@ -460,3 +460,21 @@ def test_hours_are_numbers_and_money_must_be_integers(api, platform_key, opted_i
             pay={"amount_cents": bad, "basis": "flat"},
         )
         assert status == 422, bad
+
+
+def test_sending_a_quoted_job_again_with_bind_binds_it(api, platform_key, opted_in):
+    status, quoted = dispatch(api, platform_key, opted_in["contractor"], "q1", bind=False)
+    assert quoted["status"] == "quoted"
+    status, bound = dispatch(api, platform_key, opted_in["contractor"], "q1")
+    assert status == 201
+    assert bound["id"] == quoted["id"]
+    assert bound["status"] == "bound"
+    assert (
+        ledger(api, platform_key, assignment=bound["id"])["total_cents"] == bound["premium_cents"]
+    )
+    again = dispatch(api, platform_key, opted_in["contractor"], "q1")
+    assert again[0] == 409  # bound now: a true duplicate
+    other_job = dispatch(api, platform_key, opted_in["contractor"], "q2", bind=False)[1]
+    changed = dispatch(api, platform_key, opted_in["contractor"], "q2", state="PA")
+    assert changed[0] == 409  # a different job under a used external_id
+    assert changed[1]["error"]["details"][0]["id"] == other_job["id"]

@@ -175,3 +175,39 @@ def test_throttling_maps_to_429(api, platform_key, monkeypatch):
     monkeypatch.setattr(DynamoParties, "list_customers", throttled)
     status, body = api.json("GET", "/v1/customers", platform_key)
     assert (status, body["error"]["code"]) == (429, "throttled")
+
+
+def test_approval_adds_referred_lines_to_the_policy_already_bound(
+    api, platform_key, underwriter_key
+):
+    contractor = api.json("POST", "/v1/contractors", platform_key, contractor_body())[1]["id"]
+    _, quote = api.json(
+        "POST",
+        "/v1/quotes",
+        platform_key,
+        {
+            "contractor": contractor,
+            "trade": "hvac",
+            "work_state": "TX",
+            "lines": ["wc", "gl"],
+            "effective_date": TODAY.isoformat(),
+            "estimated_annual_pay_cents": 3_000_000,
+            "employers_liability_limits": "2000/2000/2000",
+        },
+    )
+    assert quote["lines"]["wc"]["status"] == "referred"  # EL limits above 1M/1M/1M
+    assert quote["lines"]["gl"]["status"] == "eligible"
+    status, policy = api.json(
+        "POST", "/v1/policies", platform_key, {"quote": quote["id"], "accept_terms": True}
+    )
+    assert status == 201
+    assert set(policy["lines"]) == {"gl"}
+    api.json(
+        "POST",
+        f"/v1/referrals/{quote['referral']['id']}/approve",
+        underwriter_key,
+        {"note": "EL limits agreed"},
+    )
+    after = api.json("GET", f"/v1/policies/{policy['id']}", platform_key)[1]
+    assert set(after["lines"]) == {"wc", "gl"}
+    assert after["lines"]["wc"]["el_limits"] == "2000/2000/2000"

@@ -96,6 +96,19 @@ class DynamoPolicies:
             conflict_message=f"Policy {policy.id} changed meanwhile; retry.",
         )
 
+    def extend_policy(
+        self, policy: Policy, *, expected_version: int, entries: Sequence[LedgerEntry]
+    ) -> None:
+        """New lines on a policy and their term charges, together."""
+        self.save_policy(
+            policy, expected_version=expected_version, extra=[ledger_put(e) for e in entries]
+        )
+
+    def policy_for_quote(self, platform_id: str, quote_id: str) -> str | None:
+        """The policy a quote was bound to (its QTEBOUND claim), if any."""
+        claim = self._table.get(f"{platform_id}#QTEBOUND", quote_id)
+        return str(claim["policy"]) if claim else None
+
     def record_payment(self, payment: Payment, policy: Policy, *, expected_version: int) -> None:
         self.save_policy(policy, expected_version=expected_version, extra=[payment_put(payment)])
 

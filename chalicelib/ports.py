@@ -18,6 +18,7 @@ from chalicelib.domain.parties import (
     ProtectedTin,
 )
 from chalicelib.domain.policies import Policy
+from chalicelib.domain.quotes import Referral
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,11 @@ class AssignmentRepository(Protocol):
     ) -> BindContext: ...
 
     def create(
-        self, assignment: Assignment, entries: Sequence[LedgerEntry], waivers: Sequence[WaiverClaim]
+        self,
+        assignment: Assignment,
+        entries: Sequence[LedgerEntry],
+        waivers: Sequence[WaiverClaim],
+        referral: Referral | None = None,
     ) -> None: ...
 
     def save(
@@ -54,6 +59,7 @@ class AssignmentRepository(Protocol):
         entries: Sequence[LedgerEntry] = (),
         release: Sequence[WaiverClaim] = (),
         take: Sequence[WaiverClaim] = (),
+        referral: Referral | None = None,
     ) -> None: ...
 
     def get(self, platform_id: str, assignment_id: str) -> Assignment | None: ...

@@ -167,6 +167,14 @@ def _decide(
 ) -> ReferralOut:
     assert ctx.principal is not None
     decided = ctx.app.quotes.decide_referral(referral_id, decision, body.note, ctx.principal)
+    if decided.assignment:
+        ctx.app.assignments.apply_referral_decision(
+            decided.platform,
+            decided.assignment,
+            "approved" if decision == "approve" else "declined",
+        )
+    elif decided.quote and decision == "approve":
+        ctx.app.policies.adopt_approved_lines(decided.platform, decided.quote)
     return ReferralOut.of(decided)
 
 
@@ -182,9 +190,7 @@ def _decide(
     errors=(404, 409),
 )
 def approve_referral(ctx: RequestContext, referral_id: str, body: ReferralDecision) -> ReferralOut:
-    decided = _decide(ctx, referral_id, "approve", body)
-    ctx.app.policies.adopt_approved_lines(decided.platform, decided.quote)
-    return decided
+    return _decide(ctx, referral_id, "approve", body)
 
 
 @operation(

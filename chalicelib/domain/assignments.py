@@ -105,6 +105,7 @@ class Assignment(BaseModel):
     status: AssignmentStatus
     coverage: dict[str, LineCoverage]
     premium_cents: int
+    referral: str | None = None
     started_at: datetime | None = None
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None

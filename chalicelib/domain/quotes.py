@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.reasons import Reason
 from chalicelib.domain.routing import LineQuote
+
+if TYPE_CHECKING:
+    from chalicelib.domain.assignments import LineCoverage
 
 QuoteStatus = Literal["eligible", "referred", "declined", "partial"]
 ReferralStatus = Literal["open", "approved", "declined"]
@@ -52,7 +56,8 @@ class Referral(BaseModel):
 
     id: str
     platform: str
-    quote: str
+    quote: str | None = None
+    assignment: str | None = None
     contractor: str
     status: ReferralStatus
     reasons: list[Reason]
@@ -63,7 +68,7 @@ class Referral(BaseModel):
     version: int = 1
 
 
-def referral_reasons(lines: dict[str, LineQuote]) -> list[Reason]:
+def referral_reasons(lines: Mapping[str, LineQuote | LineCoverage]) -> list[Reason]:
     """The reasons an underwriter must weigh: those of every referred line."""
     reasons: list[Reason] = []
     for line in lines.values():

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from chalicelib.domain.assignments import (
+    NOT_STARTED,
     AdditionalInsured,
     Assignment,
     LineCoverage,
@@ -31,6 +32,7 @@ from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, Write
 from chalicelib.domain.ledger import EntryType, LedgerEntry
 from chalicelib.domain.parties import Address, Contractor, Page, Requirements
 from chalicelib.domain.policies import Policy, coverage_gap
+from chalicelib.domain.quotes import Referral, referral_reasons
 from chalicelib.domain.rating import (
     EndorsementRequest,
     RatedLine,
@@ -71,6 +73,8 @@ class AssignmentInput:
     lines: tuple[str, ...]
     requirements: dict[str, bool] | None
     bind: bool
+    # An underwriter's decision on the assignment's referral (re-evaluation after it).
+    referral_decision: Literal["approved", "declined"] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class AssignmentChanges:
     customer: str | None = None
     description: str | None = None
     bind: bool | None = None
+    referral_decision: Literal["approved", "declined"] | None = None
 
 
 @dataclass(frozen=True)
@@ -118,8 +123,9 @@ class AssignmentServices:
             if request.customer and context.customer is None:
                 raise NotFound(f"No customer {request.customer}.")
             assignment, entries, waivers = self._bind(platform_id, request, context)
+            assignment, referral = self._open_referral(assignment, now=assignment.created_at)
             try:
-                self.assignments.create(assignment, entries, waivers)
+                self.assignments.create(assignment, entries, waivers, referral)
                 return assignment
             except WriteConflict as conflict:
                 if attempt == BIND_ATTEMPTS - 1:
@@ -130,6 +136,35 @@ class AssignmentServices:
                     ) from conflict
                 time.sleep(_backoff(attempt))
         raise AssertionError("unreachable")
+
+    def _open_referral(
+        self, assignment: Assignment, *, now: datetime
+    ) -> tuple[Assignment, Referral | None]:
+        """A bound dispatch with a referred line opens a referral (once) for an underwriter."""
+        referred = {n: c for n, c in assignment.coverage.items() if c.status == "referred"}
+        if not referred or not assignment.bind or assignment.referral is not None:
+            return assignment, None
+        referral = Referral(
+            id=self.ids.new("ref"),
+            platform=assignment.platform,
+            assignment=assignment.id,
+            contractor=assignment.contractor,
+            status="open",
+            reasons=referral_reasons(referred),
+            created_at=now,
+        )
+        return assignment.model_copy(update={"referral": referral.id}), referral
+
+    def apply_referral_decision(
+        self, platform_id: str, assignment_id: str, decision: Literal["approved", "declined"]
+    ) -> Assignment:
+        """The underwriter decided: referred lines bind (premium booked) or stay uncovered."""
+        return self.update(
+            platform_id,
+            assignment_id,
+            AssignmentChanges(referral_decision=decision),
+            allow_started=True,
+        )
 
     def _bind_quoted(
         self, platform_id: str, existing_id: str, request: AssignmentInput
@@ -312,7 +347,7 @@ class AssignmentServices:
         state = request.work_address.state
         if line == "wc" and (monopolistic := monopolistic_state_reason(self.reference(), state)):
             return LineCoverage(status="uncovered", state=state, reasons=[monopolistic])
-        if request.window.end <= now:
+        if request.window.end <= now and request.referral_decision is None:
             closed = Reason(
                 code="window_closed",
                 message=f"The window ended at {request.window.end.isoformat()}, before this "
@@ -350,6 +385,13 @@ class AssignmentServices:
         decision_reasons, status = self._assignment_rules(
             program_id, request, contractor, rated, now
         )
+        if status == "referred" and request.referral_decision == "approved":
+            status = "bound"
+        elif status == "referred" and request.referral_decision == "declined":
+            status = "uncovered"
+            decision_reasons.append(
+                Reason(code="referral_declined", message="The underwriter declined the referral.")
+            )
         premium = rated.premium
         term_total = sum(charge.amount_cents for charge in premium.term_charges)
         final: LineStatus = "quoted" if status == "bound" and not request.bind else status
@@ -563,11 +605,21 @@ class AssignmentServices:
         return updated
 
     def update(
-        self, platform_id: str, assignment_id: str, changes: AssignmentChanges
+        self,
+        platform_id: str,
+        assignment_id: str,
+        changes: AssignmentChanges,
+        *,
+        allow_started: bool = False,
+        current: Assignment | None = None,
     ) -> Assignment:
-        """Before start: new window, pay, customer or description; re-rated, difference booked."""
-        current = self.get(platform_id, assignment_id)
-        require_not_started(current, "changed")
+        """Before start: new window, pay, customer or description; re-rated, difference booked.
+
+        `allow_started` is for an underwriter's decision, which may land after the start.
+        """
+        current = current or self.get(platform_id, assignment_id)
+        if not allow_started:
+            require_not_started(current, "changed")
         customer = changes.customer if changes.customer is not None else current.customer
         request = AssignmentInput(
             external_id=current.external_id,
@@ -586,6 +638,7 @@ class AssignmentServices:
             if customer != current.customer
             else current.requirements.model_dump(),
             bind=current.bind if changes.bind is None else changes.bind,
+            referral_decision=changes.referral_decision,
         )
         if request.window.end <= request.window.start:
             raise ValidationFailed(
@@ -632,12 +685,15 @@ class AssignmentServices:
                 "pay": request.pay,
                 "requirements": requirements,
                 "coverage": coverage,
-                "status": assignment_status([c.status for c in coverage.values()], request.bind),
+                "status": assignment_status([c.status for c in coverage.values()], request.bind)
+                if current.status in NOT_STARTED
+                else current.status,
                 "premium_cents": current.premium_cents + sum(e.amount_cents for e in entries),
                 "updated_at": now,
                 "version": current.version + 1,
             }
         )
+        updated, referral = self._open_referral(updated, now=now)
         held_before = set(waiver_claims(current))
         held_after = set(waiver_claims(updated))
         self.assignments.save(
@@ -646,6 +702,7 @@ class AssignmentServices:
             entries=entries,
             release=sorted(held_before - held_after, key=str),
             take=sorted(held_after - held_before, key=str),
+            referral=referral,
         )
         return updated
 

@@ -41,7 +41,7 @@ class QuoteRepository(Protocol):
     def get_referral(self, referral_id: str) -> Referral | None: ...
 
     def decide_referral(
-        self, referral: Referral, quote: Quote, *, expected_version: int
+        self, referral: Referral, quote: Quote | None, *, expected_version: int
     ) -> None: ...
 
     def list_referrals(
@@ -248,7 +248,6 @@ class QuoteServices:
             raise Conflict(
                 f"Referral {referral_id} was already {referral.status}.", code="referral_decided"
             )
-        quote = self.get_quote(referral.platform, referral.quote)
         status = "approved" if decision == "approve" else "declined"
         decided = referral.model_copy(
             update={
@@ -259,6 +258,11 @@ class QuoteServices:
                 "version": referral.version + 1,
             }
         )
+        if referral.quote is None:
+            # A dispatch's referral: the assignment service binds or uncovers its lines.
+            self.quotes.decide_referral(decided, None, expected_version=referral.version)
+            return decided
+        quote = self.get_quote(referral.platform, referral.quote)
         updated_quote = quote.model_copy(
             update={"referral_status": status, "version": quote.version + 1}
         )

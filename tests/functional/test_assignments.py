@@ -202,6 +202,39 @@ def test_backdated_window_is_referred_under_multistate(api, platform_key, admin_
     assert wc["reasons"][0]["code"] == "backdated"
     assert "Backdating" in wc["reasons"][0]["guideline"]
 
+    # The dispatch's referral reaches the underwriter; approval binds the line and books it.
+    assert body["status"] == "referred"
+    assert ledger(api, platform_key, assignment=body["id"])["total_cents"] == 0
+    _, referrals = api.json("GET", "/v1/referrals?status=open", underwriter)
+    referral = next(r for r in referrals["data"] if r["assignment"] == body["id"])
+    assert referral["id"] == body["referral"]
+    assert referral["quote"] is None
+    status, _ = api.json(
+        "POST", f"/v1/referrals/{referral['id']}/approve", underwriter, {"note": "no-loss letter"}
+    )
+    assert status == 200
+    _, approved = api.json("GET", f"/v1/assignments/{body['id']}", platform_key)
+    assert approved["status"] == "bound"
+    assert approved["premium_cents"] == approved["coverage"]["wc"]["premium_cents"] > 0
+    assert (
+        ledger(api, platform_key, assignment=body["id"])["total_cents"]
+        == (approved["premium_cents"])
+    )
+
+    # A declined dispatch referral leaves the line uncovered, with the reason.
+    _, second = dispatch(
+        api,
+        platform_key,
+        contractor,
+        "late-2",
+        window=window(days_from_now=-1, hours=72),
+        lines=["wc"],
+    )
+    api.json("POST", f"/v1/referrals/{second['referral']}/decline", underwriter, {"note": "no"})
+    _, declined = api.json("GET", f"/v1/assignments/{second['id']}", platform_key)
+    assert declined["status"] == "uncovered"
+    assert "referral_declined" in [r["code"] for r in declined["coverage"]["wc"]["reasons"]]
+
 
 def test_window_outside_the_policy_term_is_uncovered(api, platform_key, opted_in):
     _, body = dispatch(api, platform_key, opted_in["contractor"], window=window(days_from_now=400))

@@ -9,12 +9,14 @@ from typing import Any
 from chalicelib.adapters.dynamodb.entities import TenantEntities, item_record, record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key
 from chalicelib.adapters.dynamodb.ledger import ledger_put
+from chalicelib.adapters.dynamodb.quotes import referral_put
 from chalicelib.adapters.dynamodb.table import DynamoTable, to_attributes
 from chalicelib.domain.assignments import Assignment, WaiverClaim, duplicate_external_id
 from chalicelib.domain.errors import WriteConflict
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import Contractor, Customer, Page
 from chalicelib.domain.policies import Policy
+from chalicelib.domain.quotes import Referral
 from chalicelib.ports import BindContext
 
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bind-read")
@@ -105,8 +107,10 @@ class DynamoAssignments:
         assignment: Assignment,
         entries: Sequence[LedgerEntry],
         waivers: Sequence[WaiverClaim],
+        referral: Referral | None = None,
     ) -> None:
-        """Assignment + external-id claim + ledger entries + waiver claims, all or nothing."""
+        """Assignment + external-id claim + ledger entries + waiver claims (+ the referral it
+        opens), all or nothing."""
         claim_pk, claim_sk = external_id_key(assignment.platform, assignment.external_id)
         claim = {"pk": claim_pk, "sk": claim_sk, "assignment": assignment.id}
         operations: list[dict[str, Any]] = [
@@ -124,6 +128,7 @@ class DynamoAssignments:
             },
             *(self._take_waiver(waiver, assignment.id) for waiver in waivers),
             *(ledger_put(entry) for entry in entries),
+            *([referral_put(referral)] if referral else []),
         ]
         try:
             self._table.transact(operations, conflict_message="bind conflict")
@@ -143,6 +148,7 @@ class DynamoAssignments:
         entries: Sequence[LedgerEntry] = (),
         release: Sequence[WaiverClaim] = (),
         take: Sequence[WaiverClaim] = (),
+        referral: Referral | None = None,
     ) -> None:
         """A state change: the new assignment (optimistic lock) and its ledger entries together."""
         operations: list[dict[str, Any]] = [
@@ -156,6 +162,7 @@ class DynamoAssignments:
             *(self._release_waiver(waiver, assignment.id) for waiver in release),
             *(self._take_waiver(waiver, assignment.id) for waiver in take),
             *(ledger_put(entry) for entry in entries),
+            *([referral_put(referral)] if referral else []),
         ]
         self._table.transact(
             operations, conflict_message=f"Assignment {assignment.id} changed meanwhile; retry."

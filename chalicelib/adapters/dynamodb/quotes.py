@@ -18,17 +18,21 @@ def referral_key(referral_id: str) -> tuple[str, str]:
     return f"REF#{referral_id}", "REF"
 
 
-def _referral_item(referral: Referral) -> dict[str, Any]:
-    return record_item(
-        referral,
-        *referral_key(referral.id),
-        {
-            "gsi1pk": f"QTE#{referral.quote}#REF",
-            "gsi1sk": referral.id,
-            "gsi2pk": f"REF#STATUS#{referral.status}",
-            "gsi2sk": referral.id,
-        },
-    )
+def referral_item(referral: Referral) -> dict[str, Any]:
+    extra = {"gsi2pk": f"REF#STATUS#{referral.status}", "gsi2sk": referral.id}
+    if referral.quote:
+        extra.update(gsi1pk=f"QTE#{referral.quote}#REF", gsi1sk=referral.id)
+    return record_item(referral, *referral_key(referral.id), extra)
+
+
+def referral_put(referral: Referral) -> dict[str, Any]:
+    """A new referral (never overwritten), for the transaction that opens it."""
+    return {
+        "Put": {
+            "Item": to_attributes(referral_item(referral)),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
 
 
 class DynamoQuotes:
@@ -54,14 +58,7 @@ class DynamoQuotes:
             }
         ]
         if referral is not None:
-            operations.append(
-                {
-                    "Put": {
-                        "Item": to_attributes(_referral_item(referral)),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                }
-            )
+            operations.append(referral_put(referral))
         self._table.transact(operations, conflict_message=f"{quote.id} already exists.")
 
     def get_quote(self, platform_id: str, quote_id: str) -> Quote | None:
@@ -71,29 +68,33 @@ class DynamoQuotes:
         item = self._table.get(*referral_key(referral_id))
         return item_record(item, Referral) if item else None
 
-    def decide_referral(self, referral: Referral, quote: Quote, *, expected_version: int) -> None:
+    def decide_referral(
+        self, referral: Referral, quote: Quote | None, *, expected_version: int
+    ) -> None:
         """Referral decision and the quote's referral status change in one transaction."""
-        self._table.transact(
-            [
-                {
-                    "Put": {
-                        "Item": to_attributes(_referral_item(referral)),
-                        "ConditionExpression": "version = :v AND #s = :open",
-                        "ExpressionAttributeNames": {"#s": "status"},
-                        "ExpressionAttributeValues": to_attributes(
-                            {":v": expected_version, ":open": "open"}
-                        ),
-                    }
-                },
+        decision = {
+            "Put": {
+                "Item": to_attributes(referral_item(referral)),
+                "ConditionExpression": "version = :v AND #s = :open",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": to_attributes(
+                    {":v": expected_version, ":open": "open"}
+                ),
+            }
+        }
+        operations: list[dict[str, Any]] = [decision]
+        if quote is not None:
+            operations.append(
                 {
                     "Put": {
                         "Item": to_attributes(self._quote_item(quote)),
                         "ConditionExpression": "version = :qv",
                         "ExpressionAttributeValues": to_attributes({":qv": quote.version - 1}),
                     }
-                },
-            ],
-            conflict_message=f"Referral {referral.id} was decided meanwhile.",
+                }
+            )
+        self._table.transact(
+            operations, conflict_message=f"Referral {referral.id} was decided meanwhile."
         )
 
     def list_referrals(

@@ -135,6 +135,7 @@ class AssignmentOut(ResponseModel):
     requirements: Requirements
     coverage: dict[str, CoverageOut]
     premium_cents: int
+    referral: str | None
     certificate: dict[str, Any] | None = None
     started_at: datetime | None
     completed_at: datetime | None
@@ -159,6 +160,7 @@ class AssignmentOut(ResponseModel):
             requirements=Requirements.model_validate(assignment.requirements.model_dump()),
             coverage={line: CoverageOut.of(c) for line, c in assignment.coverage.items()},
             premium_cents=assignment.premium_cents,
+            referral=assignment.referral,
             started_at=assignment.started_at,
             completed_at=assignment.completed_at,
             cancelled_at=assignment.cancelled_at,

@@ -168,7 +168,10 @@ class ReferralOut(ResponseModel):
     id: str
     object: Literal["referral"] = "referral"
     status: str
-    quote: str
+    quote: str | None = Field(description="The referred quote, or null for a dispatch's referral.")
+    assignment: str | None = Field(
+        default=None, description="The referred assignment (a backdated dispatch), if any."
+    )
     contractor: str
     platform: str
     reasons: list[Reason]

@@ -221,3 +221,9 @@ def test_tin_written_as_the_other_kind_is_422(api, platform_key, tin_type, tin):
 
 def test_control_characters_in_names_are_422(api, platform_key):
     assert api.json("POST", "/v1/customers", platform_key, customer_body(name="a\u0000b"))[0] == 422
+
+
+def test_malformed_cursor_is_422(api, platform_key):
+    status, body = api.json("GET", "/v1/customers?starting_after=cus_nope", platform_key)
+    assert status == 422
+    assert body["error"]["details"][0]["loc"] == ["query", "starting_after"]

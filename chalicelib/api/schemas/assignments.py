@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from chalicelib.api.schemas.common import (
     AddressIn,
     Cents,
+    Cursor,
     Description,
     ExternalId,
     Instant,
@@ -186,7 +187,7 @@ class AssignmentQuery(QueryModel):
         | None
     ) = None
     limit: int = Field(default=20, ge=1, le=100)
-    starting_after: ObjectId | None = None
+    starting_after: Cursor | None = None
 
 
 class LedgerQuery(QueryModel):
@@ -194,7 +195,7 @@ class LedgerQuery(QueryModel):
     policy: ObjectId | None = None
     contractor: ObjectId | None = None
     limit: int = Field(default=20, ge=1, le=100)
-    starting_after: ObjectId | None = None
+    starting_after: Cursor | None = None
 
     @model_validator(mode="after")
     def _one_filter(self) -> LedgerQuery:

@@ -35,6 +35,11 @@ ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=255, patt
 ObjectId = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=_PRINTABLE)]
 
 
+# A list cursor is the ID of an object of the listed type: a malformed one is a 422, not a
+# silent first page.
+Cursor = Annotated[str, StringConstraints(pattern=r"^[a-z]{3}_[0-9a-hjkmnp-tv-z]{26}$")]
+
+
 # Calendar dates are strict `YYYY-MM-DD` within a sane horizon (date arithmetic never overflows).
 def _calendar_date_text(value: Any) -> Any:
     if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -103,7 +108,7 @@ class ListQuery(QueryModel):
     """`?limit=` (1-100, default 20) and `?starting_after=<id>`."""
 
     limit: int = Field(default=20, ge=1, le=100)
-    starting_after: ObjectId | None = None
+    starting_after: Cursor | None = None
 
 
 class ListOf(ResponseModel, Generic[T]):

@@ -7,7 +7,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from chalicelib.api.schemas.common import Cents, ObjectId, QueryModel, RequestModel, ResponseModel
+from chalicelib.api.schemas.common import (
+    Cents,
+    Cursor,
+    ObjectId,
+    QueryModel,
+    RequestModel,
+    ResponseModel,
+)
 from chalicelib.domain.policies import Payment, Policy, PolicyLine
 
 
@@ -54,7 +61,7 @@ class PolicyOut(ResponseModel):
 class PolicyQuery(QueryModel):
     contractor: ObjectId | None = None
     limit: int = Field(default=20, ge=1, le=100)
-    starting_after: ObjectId | None = None
+    starting_after: Cursor | None = None
 
 
 class PaymentCreate(RequestModel):

@@ -11,6 +11,7 @@ from pydantic import Field, StringConstraints, field_validator
 from chalicelib.api.schemas.common import (
     CalendarDate,
     Cents,
+    Cursor,
     Description,
     ObjectId,
     QueryModel,
@@ -189,7 +190,7 @@ class ReferralQuery(QueryModel):
     status: Literal["open", "approved", "declined"] | None = None
     quote: ObjectId | None = None
     limit: int = Field(default=20, ge=1, le=100)
-    starting_after: ObjectId | None = None
+    starting_after: Cursor | None = None
 
 
 class ReferralDecision(RequestModel):

@@ -304,8 +304,25 @@ def main() -> None:
                     "experience_mod": "1.00",
                 },
             )
+            # The heavier, common case: a customer-of-record with AI and waiver requirements.
+            _, customer = bench.call(
+                "POST",
+                "/v1/customers",
+                key,
+                {
+                    "name": "Harbor Property Management",
+                    "address": {
+                        "line1": "9 Pier Rd",
+                        "city": "Philadelphia",
+                        "state": "PA",
+                        "postal_code": "19103",
+                    },
+                    "requirements": {"additional_insured": True, "waiver_of_subrogation": True},
+                },
+            )
             quote_body = {
                 "contractor": contractor["id"],
+                "customer": customer["id"],
                 "trade": "hvac",
                 "work_state": "NJ",
                 "lines": ["wc", "gl"],
@@ -322,6 +339,7 @@ def main() -> None:
                 return {
                     "external_id": external_id,
                     "contractor": contractor["id"],
+                    "customer": customer["id"],
                     "trade": "hvac",
                     "work_address": {
                         "line1": "12 Job St",

@@ -128,6 +128,10 @@ class PartyRepository(Protocol):
 
     def put_contractor(self, contractor: Contractor, *, expected_version: int) -> None: ...
 
+    def contractor_and_customer(
+        self, platform_id: str, contractor_id: str | None, customer_id: str | None
+    ) -> tuple[Contractor | None, Customer | None]: ...
+
     def list_contractors(
         self, platform_id: str, *, limit: int, starting_after: str | None
     ) -> Page[Contractor]: ...

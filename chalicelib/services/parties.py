@@ -110,6 +110,21 @@ class PartyServices:
             lambda: self.parties.get_contractor(platform_id, contractor_id),
         )
 
+    def contractor_and_customer(
+        self, platform_id: str, contractor_id: str, customer_id: str | None
+    ) -> tuple[Contractor, Customer | None]:
+        """Both records in one read round (a quote's budget is two round trips)."""
+        contractor, customer = self.parties.contractor_and_customer(
+            platform_id,
+            contractor_id if is_id_of(contractor_id, "ctr") else None,
+            customer_id if customer_id and is_id_of(customer_id, "cus") else None,
+        )
+        if contractor is None:
+            raise NotFound(f"No contractor {contractor_id}.")
+        if customer_id is not None and customer is None:
+            raise NotFound(f"No customer {customer_id}.")
+        return contractor, customer
+
     def update_contractor(
         self, platform_id: str, contractor_id: str, changes: dict[str, Any], tin: str | None
     ) -> Contractor:

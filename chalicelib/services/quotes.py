@@ -134,9 +134,8 @@ class QuoteServices:
     def create_quote(self, platform_id: str, request: QuoteInput) -> Quote:
         reference = self.reference()
         reference.trade(request.trade)  # unknown trade -> 422 unknown_trade
-        contractor = self.parties.get_contractor(platform_id, request.contractor)
-        customer = (
-            self.parties.get_customer(platform_id, request.customer) if request.customer else None
+        contractor, customer = self.parties.contractor_and_customer(
+            platform_id, request.contractor, request.customer
         )
         now = self.clock.now()
         today = utc_today(now)

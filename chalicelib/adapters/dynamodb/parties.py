@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from chalicelib.adapters.dynamodb.entities import TenantEntities, item_record, record_item
-from chalicelib.adapters.dynamodb.keys import api_key_key, api_keys_by_platform, platform_key
+from chalicelib.adapters.dynamodb.keys import (
+    api_key_key,
+    api_keys_by_platform,
+    platform_key,
+    tenant_key,
+)
 from chalicelib.adapters.dynamodb.table import DynamoTable
 from chalicelib.domain.parties import ApiKeyRecord, Contractor, Customer, Page, Platform
 
@@ -44,6 +49,7 @@ class DynamoApiKeys:
 
 class DynamoParties:
     def __init__(self, table: DynamoTable) -> None:
+        self._table = table
         self._customers = TenantEntities(table, "CUS")
         self._contractors = TenantEntities(table, "CTR")
 
@@ -70,6 +76,23 @@ class DynamoParties:
 
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor | None:
         return self._contractors.get(platform_id, contractor_id, Contractor)
+
+    def contractor_and_customer(
+        self, platform_id: str, contractor_id: str | None, customer_id: str | None
+    ) -> tuple[Contractor | None, Customer | None]:
+        """One BatchGetItem for both (either may be absent)."""
+        keys = []
+        if contractor_id:
+            keys.append(tenant_key(platform_id, "CTR", contractor_id))
+        if customer_id:
+            keys.append(tenant_key(platform_id, "CUS", customer_id))
+        found = self._table.batch_get(keys) if keys else {}
+        contractor = found.get(tenant_key(platform_id, "CTR", contractor_id or ""))
+        customer = found.get(tenant_key(platform_id, "CUS", customer_id or ""))
+        return (
+            item_record(contractor, Contractor) if contractor else None,
+            item_record(customer, Customer) if customer else None,
+        )
 
     def put_contractor(self, contractor: Contractor, *, expected_version: int) -> None:
         self._contractors.replace(

@@ -107,6 +107,21 @@ def contractor_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def california_contractor_body(**overrides: Any) -> dict[str, Any]:
+    """A California employer the California program's guidelines accept (before referral)."""
+    return contractor_body(
+        entity_type="corporation",
+        tin_type="fein",
+        tin="12-3456789",
+        has_employees=True,
+        employee_count=40,
+        years_in_business=12,
+        prior_coverage={"status": "current"},
+        address={"line1": "1 Market", "city": "Fresno", "state": "CA", "postal_code": "93721"},
+        **overrides,
+    )
+
+
 def customer_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": "Harbor Property Management",
@@ -117,4 +132,4 @@ def customer_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-__all__ = ["Api", "contractor_body", "customer_body", "dynamo", "os"]
+__all__ = ["Api", "california_contractor_body", "contractor_body", "customer_body", "dynamo", "os"]

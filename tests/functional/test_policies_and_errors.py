@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.functional.conftest import ADMIN_KEY, contractor_body
+from tests.functional.conftest import ADMIN_KEY, california_contractor_body, contractor_body
 
 TODAY = datetime.now(UTC).date()
 
@@ -19,16 +19,7 @@ def underwriter_key(api):
 @pytest.fixture
 def california_quote(api, platform_key):
     """A California risk the California program takes (always referred: the carrier binds)."""
-    body = contractor_body(
-        entity_type="corporation",
-        tin_type="fein",
-        tin="12-3456789",
-        has_employees=True,
-        employee_count=40,
-        years_in_business=12,
-        prior_coverage={"status": "current"},
-        address={"line1": "1 Market", "city": "Fresno", "state": "CA", "postal_code": "93721"},
-    )
+    body = california_contractor_body()
     contractor = api.json("POST", "/v1/contractors", platform_key, body)[1]["id"]
     status, quote = api.json(
         "POST",

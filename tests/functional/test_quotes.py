@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.functional.conftest import ADMIN_KEY, contractor_body, customer_body
+from tests.functional.conftest import (
+    ADMIN_KEY,
+    california_contractor_body,
+    contractor_body,
+    customer_body,
+)
 
 
 @pytest.fixture
@@ -114,16 +119,7 @@ def test_california_routing_falls_through_to_multistate_with_considered(
 
 
 def test_california_program_takes_a_risk_that_meets_its_guidelines_and_refers_it(api, platform_key):
-    big = contractor_body(
-        entity_type="corporation",
-        tin_type="fein",
-        tin="12-3456789",
-        has_employees=True,
-        employee_count=40,
-        years_in_business=12,
-        prior_coverage={"status": "current"},
-        address={"line1": "1 Market", "city": "Fresno", "state": "CA", "postal_code": "93721"},
-    )
+    big = california_contractor_body()
     ctr = api.json("POST", "/v1/contractors", platform_key, big)[1]["id"]
     _, body = quote(
         api,

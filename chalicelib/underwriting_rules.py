@@ -28,7 +28,7 @@ class UnknownProgramError(LookupError):
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class ExposureVocabulary(_Data):

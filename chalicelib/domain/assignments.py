@@ -23,14 +23,14 @@ NOT_STARTED = frozenset({"quoted", "bound", "partial", "uncovered", "referred"})
 
 
 class Window(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     start: datetime
     end: datetime
 
 
 class Pay(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     amount_cents: int
     basis: Literal["flat", "hourly"]
@@ -57,7 +57,7 @@ class Pay(BaseModel):
 
 
 class AdditionalInsured(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     customer: str
     name: str
@@ -69,7 +69,7 @@ class AdditionalInsured(BaseModel):
 class LineCoverage(BaseModel):
     """One line of one assignment: bound or why not, rated by the work state's class."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     status: LineStatus
     policy: str | None = None
@@ -87,7 +87,7 @@ class LineCoverage(BaseModel):
 
 
 class Assignment(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     platform: str

@@ -20,7 +20,7 @@ EntryType = Literal[
 
 
 class LedgerEntry(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     platform: str

@@ -21,13 +21,13 @@ class Role(StrEnum):
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Page(BaseModel, Generic[T]):
     """One page of a newest-first list."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     items: list[T]
     has_more: bool

@@ -26,7 +26,7 @@ BINDING_STATUSES = frozenset({"active", "cancellation_pending"})
 class PolicyLine(BaseModel):
     """One line of a policy: the program that writes it and what was quoted."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     program: str
     carrier: dict[str, Any]
@@ -43,7 +43,7 @@ class PolicyLine(BaseModel):
 
 
 class Policy(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     number: str
@@ -76,7 +76,7 @@ class Policy(BaseModel):
 
 
 class Payment(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     platform: str

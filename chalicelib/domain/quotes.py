@@ -20,7 +20,7 @@ QUOTE_VALID_DAYS = 30
 
 
 class Quote(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     platform: str
@@ -52,7 +52,7 @@ class Quote(BaseModel):
 
 
 class Referral(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     platform: str

@@ -75,7 +75,7 @@ _JURISDICTIONS_FACTS = guideline_citation("reference/rating-facts.md", "Jurisdic
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Step(_Frozen):

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class Reason(BaseModel):
     """One reason with a stable machine code; `guideline` cites "<document> § <section>"."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     code: str = Field(max_length=80)
     message: str

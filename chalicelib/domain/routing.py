@@ -23,7 +23,7 @@ LineStatus = Literal["eligible", "referred", "declined"]
 
 
 class Considered(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     program: str
     status: LineStatus
@@ -33,7 +33,7 @@ class Considered(BaseModel):
 class LineQuote(BaseModel):
     """One line of a quote as the API returns it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     status: LineStatus
     program: str | None = None
@@ -51,7 +51,7 @@ class LineQuote(BaseModel):
 class LineRequest(BaseModel):
     """What rating needs for one line."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     line: Literal["wc", "gl"]
     trade: str

@@ -51,7 +51,7 @@ _ORDER = {"decline": 0, "refer": 1, "note": 2}
 class Decision(BaseModel):
     """The underwriting outcome of one line under one program."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     status: DecisionStatus
     reasons: list[Reason]

@@ -35,7 +35,7 @@ GUARANTEED_COST = "guaranteed_cost"
 
 
 class _Facts(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class PriorCoverage(_Facts):

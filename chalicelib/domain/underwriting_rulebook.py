@@ -22,7 +22,7 @@ MATCHED_TERMS = "matched_terms"
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class GuidelineRef(_Data):

@@ -39,7 +39,7 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
 class TermList(BaseModel):
     """One named exposure vocabulary, e.g. `tree_work`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     meaning: str = Field(min_length=1)
     terms: tuple[str, ...] = Field(min_length=1)

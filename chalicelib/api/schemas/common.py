@@ -69,11 +69,11 @@ JsonNumber = Annotated[
 class RequestModel(BaseModel):
     """Requests reject unknown fields, so a misspelt field is a 422, not silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ResponseModel(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 def check_state(value: str) -> str:
@@ -94,7 +94,7 @@ class AddressIn(RequestModel):
 class QueryModel(RequestModel):
     """Query strings: unknown parameters ignored, and `?contractor=` (empty) means absent."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -42,6 +42,8 @@ package: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/rating.py
+	$(PY) bench/cold_start.py
+	$(PY) bench/dispatch.py
 
 clean:
 	rm -rf $(VENV) build .chalice/deployments .pytest_cache .mypy_cache .ruff_cache

@@ -12,10 +12,8 @@ from typing import Any, Literal
 
 from chalicelib.domain.assignments import (
     NOT_STARTED,
-    AdditionalInsured,
     Assignment,
     LineCoverage,
-    LineStatus,
     Pay,
     WaiverClaim,
     Window,
@@ -27,54 +25,21 @@ from chalicelib.domain.assignments import (
     rerate,
     waiver_claims,
 )
-from chalicelib.domain.clock import utc_today
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, WriteConflict
 from chalicelib.domain.ledger import EntryType, LedgerEntry
-from chalicelib.domain.parties import Address, Contractor, Page, Requirements
-from chalicelib.domain.policies import Policy, coverage_gap
+from chalicelib.domain.parties import Page, Requirements
 from chalicelib.domain.quotes import Referral, referral_reasons
-from chalicelib.domain.rating import (
-    EndorsementRequest,
-    RatedLine,
-    monopolistic_state_reason,
-    rate_line,
-)
-from chalicelib.domain.reasons import Reason
 from chalicelib.domain.reference import ReferenceData
-from chalicelib.domain.underwriting import UnderwritingFacts, evaluate_rule
 from chalicelib.domain.underwriting_rulebook import Rulebook
 from chalicelib.ports import AssignmentRepository, BindContext, Clock, IdGenerator
+from chalicelib.services.coverage import AssignmentInput, CoverageEvaluator
 from chalicelib.services.lookup import fetch
-from chalicelib.services.quotes import contractor_facts, endorsements_for
 
-# Rules of each program's rulebook that apply to a single dispatch (the rest are term rules,
-# already applied when the policy was quoted).
-ASSIGNMENT_RULE_CODES = frozenset(
-    {"backdated", "waiver_backdated", "waiver_backdating_requires_approval"}
-)
-GL_AI_FORMS = ["CG 20 10", "CG 20 37"]
 BIND_ATTEMPTS = 5
 # Between attempts, the doubled step with equal jitter: 12-25, 25-50, 50-100, 100-200 ms. A
 # conflicting transaction still in flight is invisible to the re-read; retrying at once would only
 # meet it again (WriteConflict) until the attempts ran out.
 BIND_BACKOFF_SECONDS = 0.025
-
-
-@dataclass(frozen=True)
-class AssignmentInput:
-    external_id: str
-    contractor: str
-    customer: str | None
-    trade: str
-    description: str | None
-    work_address: Address
-    window: Window
-    pay: Pay
-    lines: tuple[str, ...]
-    requirements: dict[str, bool] | None
-    bind: bool
-    # An underwriter's decision on the assignment's referral (re-evaluation after it).
-    referral_decision: Literal["approved", "declined"] | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +62,10 @@ class AssignmentServices:
     trade_profile: Callable[[str], Any]
     ids: IdGenerator
     clock: Clock
+
+    @property
+    def coverage(self) -> CoverageEvaluator:
+        return CoverageEvaluator(self.reference, self.rulebook, self.trade_profile)
 
     # -- create and bind ----------------------------------------------------------------------
     def create(self, platform_id: str, request: AssignmentInput) -> Assignment:
@@ -201,7 +170,7 @@ class AssignmentServices:
         now = self.clock.now()
         assignment_id = self.ids.new("asg")
         requirements = self._requirements(request, context)
-        coverage = self._evaluate(request, context, requirements, assignment_id, now)
+        coverage = self.coverage.evaluate(request, context, requirements, assignment_id, now)
         entries = [
             entry
             for line, covered in coverage.items()
@@ -230,19 +199,6 @@ class AssignmentServices:
             updated_at=now,
         )
         return assignment, entries, waiver_claims(assignment)
-
-    def _evaluate(
-        self,
-        request: AssignmentInput,
-        context: BindContext,
-        requirements: Requirements,
-        assignment_id: str,
-        now: datetime,
-    ) -> dict[str, LineCoverage]:
-        return {
-            line: self._line(request, context, line, requirements, assignment_id, now)
-            for line in request.lines
-        }
 
     def _booking(
         self,
@@ -310,162 +266,6 @@ class AssignmentServices:
             at=now,
             memo=memo,
         )
-
-    def _policy_for(
-        self, context: BindContext, line: str, state: str, trade: str, window: Window
-    ) -> tuple[Policy | None, list[Reason]]:
-        """The newest policy that covers this line for this work, or every reason none does."""
-        gaps: list[Reason] = []
-        start, end = window.start.date(), window.end.date()
-        for policy in sorted(context.policies, key=lambda p: p.id, reverse=True):
-            gap = coverage_gap(policy, line, state, trade, start, end)
-            if gap is None:
-                return policy, []
-            if gap.code != "line_not_on_policy":
-                gaps.append(gap)
-        if not gaps:
-            gaps.append(
-                Reason(
-                    code="no_active_policy",
-                    message=f"The contractor has no policy with {line.upper()}; opt in with "
-                    "POST /v1/policies.",
-                )
-            )
-        return None, _prefer_specific(gaps)
-
-    def _line(
-        self,
-        request: AssignmentInput,
-        context: BindContext,
-        line: str,
-        requirements: Requirements,
-        assignment_id: str,
-        now: datetime,
-    ) -> LineCoverage:
-        contractor = context.contractor
-        assert contractor is not None
-        state = request.work_address.state
-        if line == "wc" and (monopolistic := monopolistic_state_reason(self.reference(), state)):
-            return LineCoverage(status="uncovered", state=state, reasons=[monopolistic])
-        if request.window.end <= now and request.referral_decision is None:
-            closed = Reason(
-                code="window_closed",
-                message=f"The window ended at {request.window.end.isoformat()}, before this "
-                "request: coverage cannot start after the work is done.",
-            )
-            return LineCoverage(status="uncovered", state=state, reasons=[closed])
-        policy, gaps = self._policy_for(context, line, state, request.trade, request.window)
-        if policy is None:
-            return LineCoverage(status="uncovered", state=state, reasons=gaps)
-        program_id = policy.lines[line].program
-        wanted, unnamed = _named_endorsements(line, requirements, context)
-        holder = context.waivers_booked.get((line, policy.id))
-        booked = holder is not None and holder != assignment_id
-        rated = rate_line(
-            self.reference(),
-            program_id,
-            request.trade,
-            state,
-            request.pay.job_pay_cents(),
-            hourly_wage_cents=request.pay.hourly_wage_cents(),
-            el_limits=policy.lines[line].el_limits if line == "wc" else None,
-            experience_mod=contractor.experience_mod,
-            endorsements=[
-                EndorsementRequest(code=code, minimum_already_booked=booked) for code in wanted
-            ],
-        )
-        if not isinstance(rated, RatedLine):
-            return LineCoverage(
-                status="uncovered",
-                policy=policy.id,
-                program=program_id,
-                state=state,
-                reasons=[rated.reason],
-            )
-        decision_reasons, status = self._assignment_rules(
-            program_id, request, contractor, rated, now
-        )
-        if status == "referred" and request.referral_decision == "approved":
-            status = "bound"
-        elif status == "referred" and request.referral_decision == "declined":
-            status = "uncovered"
-            decision_reasons.append(
-                Reason(code="referral_declined", message="The underwriter declined the referral.")
-            )
-        premium = rated.premium
-        term_total = sum(charge.amount_cents for charge in premium.term_charges)
-        final: LineStatus = "quoted" if status == "bound" and not request.bind else status
-        return LineCoverage(
-            status=final,
-            policy=policy.id,
-            program=program_id,
-            state=state,
-            class_code=rated.class_code,
-            class_description=rated.class_description,
-            rate_per_100=rated.rate_per_100,
-            premium_cents=premium.total_cents + term_total if final == "bound" else 0,
-            premium=premium,
-            endorsements=[
-                {"code": e.code, "form": e.form, "charge_cents": e.charge_cents}
-                for e in premium.endorsements
-            ],
-            additional_insureds=self._additional_insureds(line, requirements, context, premium),
-            waiver_minimum_booked=term_total > 0,
-            reasons=[*decision_reasons, *rated.reasons, *unnamed],
-        )
-
-    def _additional_insureds(
-        self, line: str, requirements: Requirements, context: BindContext, premium: Any
-    ) -> list[AdditionalInsured]:
-        """GL names the customer-of-record (ongoing and completed operations); WC never."""
-        offered = {e.code for e in premium.endorsements}
-        if line != "gl" or context.customer is None or "additional_insured" not in offered:
-            return []
-        customer = context.customer
-        return [
-            AdditionalInsured(
-                customer=customer.id,
-                name=customer.name,
-                address=customer.address,
-                forms=GL_AI_FORMS,
-                primary_noncontributory=requirements.primary_noncontributory,
-            )
-        ]
-
-    def _assignment_rules(
-        self,
-        program_id: str,
-        request: AssignmentInput,
-        contractor: Contractor,
-        rated: RatedLine,
-        now: datetime,
-    ) -> tuple[list[Reason], LineStatus]:
-        """The program's dispatch-level rules (backdating...) over this assignment's facts."""
-        rulebook = self.rulebook(program_id)
-        profile = self.trade_profile(request.trade)
-        facts = UnderwritingFacts(
-            state=request.work_address.state,
-            trade=request.trade,
-            contractor_type=profile.contractor_type,
-            preferred_class=profile.preferred_class,
-            contractor=contractor_facts(contractor),
-            effective_date=request.window.start.date(),
-            expiration_date=request.window.end.date(),
-            bind_date=utc_today(now),
-            estimated_premium_cents=rated.premium.total_cents,
-            modified_premium_cents=rated.premium.modified_premium_cents,
-        )
-        fired: list[tuple[str, Reason]] = []
-        for rule in rulebook.rules:
-            if rule.code in ASSIGNMENT_RULE_CODES:
-                reason = evaluate_rule(rule, facts, rulebook.term_lists)
-                if reason is not None:
-                    fired.append((rule.outcome, reason))
-        outcomes = {outcome for outcome, _ in fired}
-        status: LineStatus = (
-            "uncovered" if "decline" in outcomes else "referred" if "refer" in outcomes else "bound"
-        )
-        return [reason for _, reason in fired], status
 
     # -- lifecycle ----------------------------------------------------------------------------
     def get(self, platform_id: str, assignment_id: str) -> Assignment:
@@ -652,7 +452,7 @@ class AssignmentServices:
             raise NotFound(f"No customer {customer}.")
         now = self.clock.now()
         requirements = self._requirements(request, context)
-        coverage = self._evaluate(request, context, requirements, current.id, now)
+        coverage = self.coverage.evaluate(request, context, requirements, current.id, now)
         entries: list[LedgerEntry] = []
         for line, covered in coverage.items():
             before = current.coverage[line]
@@ -711,44 +511,3 @@ def _backoff(attempt: int) -> float:
     """Half the doubled step, plus up to the other half at random (jitter, not security)."""
     step = BIND_BACKOFF_SECONDS * 2.0**attempt
     return step / 2 + random.uniform(0, step / 2)  # noqa: S311
-
-
-def _named_endorsements(
-    line: str, requirements: Requirements, context: BindContext
-) -> tuple[tuple[str, ...], list[Reason]]:
-    """The requirements' endorsements; a specific waiver or an additional insured names the
-    customer-of-record, so without one they are left off, each with its reason."""
-    wanted = endorsements_for(line, requirements)
-    if context.customer is not None:
-        return wanted, []
-    unnamed = {
-        "waiver_of_subrogation_specific": "waiver_not_available",
-        "additional_insured": "additional_insured_not_available",
-    }
-    reasons = [
-        Reason(
-            code=unnamed[code],
-            message=f"{code.replace('_', ' ')} names the customer-of-record; the assignment has "
-            "no customer, so the line binds without it.",
-        )
-        for code in wanted
-        if code in unnamed
-    ]
-    return tuple(code for code in wanted if code not in unnamed), reasons
-
-
-_SPECIFICITY = [
-    "monopolistic_state",
-    "policy_pending_payment",
-    "outside_policy_term",
-    "state_not_written",
-    "trade_not_written",
-    "no_active_policy",
-]
-
-
-def _prefer_specific(gaps: list[Reason]) -> list[Reason]:
-    """One reason per code, most actionable first."""
-    unique = {gap.code: gap for gap in gaps}
-    order = {code: index for index, code in enumerate(_SPECIFICITY)}
-    return sorted(unique.values(), key=lambda gap: order.get(gap.code, len(order)))

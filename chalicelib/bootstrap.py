@@ -6,6 +6,7 @@ a request, and moto must be active before the first boto3 client exists.
 
 from __future__ import annotations
 
+import os
 import threading
 from functools import cached_property
 from typing import Any
@@ -143,17 +144,25 @@ class Container:
 
 
 _lock = threading.Lock()
-_current: Container | None = None
+_current: tuple[tuple[tuple[str, str], ...], Container] | None = None
+
+
+def _environment_key() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(item for item in os.environ.items() if item[0].startswith("JOBCOVER_")))
 
 
 def container() -> Container:
-    """The process's container, rebuilt if the environment's settings changed (tests, stages)."""
+    """The process's container, rebuilt if the `JOBCOVER_*` environment changed (tests, stages).
+
+    Comparing the environment costs microseconds; parsing settings costs most of a millisecond,
+    so it happens only when something changed.
+    """
     global _current
-    settings = load_settings()
+    key = _environment_key()
     with _lock:
-        if _current is None or _current.settings != settings:
-            _current = Container(settings)
-        return _current
+        if _current is None or _current[0] != key:
+            _current = (key, Container(load_settings()))
+        return _current[1]
 
 
 def reset() -> None:

@@ -18,7 +18,7 @@ from chalicelib.domain.reference import Program
 AssignmentStatus = Literal[
     "quoted", "bound", "partial", "uncovered", "referred", "active", "completed", "cancelled"
 ]
-LineStatus = Literal["bound", "quoted", "referred", "uncovered"]
+LineStatus = Literal["bound", "quoted", "referred", "uncovered", "cancelled"]
 NOT_STARTED = frozenset({"quoted", "bound", "partial", "uncovered", "referred"})
 
 
@@ -83,6 +83,9 @@ class LineCoverage(BaseModel):
     endorsements: list[dict[str, Any]] = []
     additional_insureds: list[AdditionalInsured] = []
     waiver_minimum_booked: bool = False
+    # Annual (guaranteed-cost) programs: the job is exposure under the estimated annual premium,
+    # trued up by the final audit; only per-dispatch programs earn premium per assignment.
+    per_dispatch: bool = True
     reasons: list[Reason] = []
 
 
@@ -106,6 +109,8 @@ class Assignment(BaseModel):
     coverage: dict[str, LineCoverage]
     premium_cents: int
     referral: str | None = None
+    # The underwriter's decision on `referral`, carried into every later re-rate.
+    referral_decision: Literal["approved", "declined"] | None = None
     started_at: datetime | None = None
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None

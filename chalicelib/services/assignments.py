@@ -13,6 +13,7 @@ from typing import Any, Literal
 from chalicelib.domain.assignments import (
     NOT_STARTED,
     Assignment,
+    AssignmentStatus,
     LineCoverage,
     Pay,
     WaiverClaim,
@@ -29,6 +30,7 @@ from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, Write
 from chalicelib.domain.ledger import EntryType, LedgerEntry
 from chalicelib.domain.parties import Page, Requirements
 from chalicelib.domain.quotes import Referral, referral_reasons
+from chalicelib.domain.reasons import Reason
 from chalicelib.domain.reference import ReferenceData
 from chalicelib.domain.underwriting_rulebook import Rulebook
 from chalicelib.ports import AssignmentRepository, BindContext, Clock, IdGenerator
@@ -127,13 +129,63 @@ class AssignmentServices:
     def apply_referral_decision(
         self, platform_id: str, assignment_id: str, decision: Literal["approved", "declined"]
     ) -> Assignment:
-        """The underwriter decided: referred lines bind (premium booked) or stay uncovered."""
-        return self.update(
-            platform_id,
-            assignment_id,
-            AssignmentChanges(referral_decision=decision),
-            allow_started=True,
+        """The underwriter decided: the referred lines bind (premium booked, on actual pay once
+        the job is complete) or stay uncovered. Other lines, and a cancelled job, are untouched.
+        """
+        current = self.get(platform_id, assignment_id)
+        if current.status == "cancelled":
+            updated = current.model_copy(
+                update={"referral_decision": decision, "version": current.version + 1}
+            )
+            self.assignments.save(updated, expected_version=current.version)
+            return updated
+        now = self.clock.now()
+        pay = current.actual_pay_cents
+        if pay is None:
+            pay = current.pay.job_pay_cents()
+        reference = self.reference()
+        coverage = dict(current.coverage)
+        entries: list[LedgerEntry] = []
+        for line, covered in current.coverage.items():
+            if covered.status != "referred":
+                continue
+            if decision == "declined" or covered.premium is None or covered.program is None:
+                declined = Reason(
+                    code="referral_declined", message="The underwriter declined the referral."
+                )
+                coverage[line] = covered.model_copy(
+                    update={"status": "uncovered", "reasons": [*covered.reasons, declined]}
+                )
+                continue
+            breakdown = rerate(reference.program(covered.program), covered, pay)
+            bound = covered.model_copy(
+                update={
+                    "status": "bound",
+                    "premium": breakdown,
+                    "premium_cents": breakdown.total_cents if covered.per_dispatch else 0,
+                    "reasons": [
+                        *covered.reasons,
+                        Reason(code="referral_approved", message="An underwriter approved it."),
+                    ],
+                }
+            )
+            coverage[line] = bound
+            entries += self._booking(platform_id, current.contractor, current.id, line, bound, now)
+        status: AssignmentStatus = current.status
+        if status in NOT_STARTED:
+            status = assignment_status([c.status for c in coverage.values()], current.bind)
+        updated = current.model_copy(
+            update={
+                "coverage": coverage,
+                "status": status,
+                "referral_decision": decision,
+                "premium_cents": current.premium_cents + sum(e.amount_cents for e in entries),
+                "updated_at": now,
+                "version": current.version + 1,
+            }
         )
+        self.assignments.save(updated, expected_version=current.version, entries=entries)
+        return updated
 
     def _bind_quoted(
         self, platform_id: str, existing_id: str, request: AssignmentInput
@@ -209,8 +261,11 @@ class AssignmentServices:
         covered: LineCoverage,
         now: datetime,
     ) -> list[LedgerEntry]:
-        """A newly bound line's entries: its premium estimate, and the waiver minimum if booked."""
-        if covered.status != "bound" or covered.premium is None:
+        """A newly bound line's entries: its premium estimate, and the waiver minimum if booked.
+
+        Annual programs book nothing per job: their premium is the policy's, trued up at audit.
+        """
+        if covered.status != "bound" or covered.premium is None or not covered.per_dispatch:
             return []
         entries = [
             self._entry(
@@ -223,7 +278,8 @@ class AssignmentServices:
                 covered.premium.total_cents,
                 now,
                 f"{line.upper()} {covered.class_code} {covered.state}: "
-                f"pay ${covered.premium.basis_cents / 100:,.2f} x {covered.rate_per_100}/100",
+                f"pay ${covered.premium.basis_cents / 100:,.2f} at {covered.rate_per_100}/100, "
+                "EL, mod and endorsements as in the breakdown",
             )
         ]
         entries += [
@@ -325,7 +381,12 @@ class AssignmentServices:
         entries: list[LedgerEntry] = []
         reference = self.reference()
         for line, covered in assignment.coverage.items():
-            if covered.status != "bound" or covered.premium is None or covered.program is None:
+            if (
+                covered.status != "bound"
+                or covered.premium is None
+                or covered.program is None
+                or not covered.per_dispatch
+            ):
                 continue
             actual = rerate(reference.program(covered.program), covered, actual_pay_cents)
             difference = actual.total_cents - covered.premium.total_cents
@@ -384,7 +445,7 @@ class AssignmentServices:
                         f"assignment cancelled before start ({reason})",
                     )
                 )
-                coverage[line] = covered.model_copy(update={"premium_cents": 0})
+            coverage[line] = covered.model_copy(update={"premium_cents": 0, "status": "cancelled"})
         updated = assignment.model_copy(
             update={
                 "status": "cancelled",
@@ -438,7 +499,7 @@ class AssignmentServices:
             if customer != current.customer
             else current.requirements.model_dump(),
             bind=current.bind if changes.bind is None else changes.bind,
-            referral_decision=changes.referral_decision,
+            referral_decision=changes.referral_decision or current.referral_decision,
         )
         if request.window.end <= request.window.start:
             raise ValidationFailed(

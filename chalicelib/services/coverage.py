@@ -162,8 +162,20 @@ class CoverageEvaluator:
                 Reason(code="referral_declined", message="The underwriter declined the referral.")
             )
         premium = rated.premium
+        per_dispatch = self.reference().program(program_id).per_dispatch
         term_total = sum(charge.amount_cents for charge in premium.term_charges)
         final: LineStatus = "quoted" if status == "bound" and not request.bind else status
+        if not per_dispatch:
+            term_total = 0
+            decision_reasons.append(
+                Reason(
+                    code="annual_program_exposure",
+                    message=f"{program_id} is written on estimated annual premium: this job is "
+                    "exposure under the policy's premium, trued up by the final audit, not "
+                    "premium of its own.",
+                )
+            )
+        booked_cents = premium.total_cents + term_total if per_dispatch else 0
         return LineCoverage(
             status=final,
             policy=policy.id,
@@ -172,7 +184,7 @@ class CoverageEvaluator:
             class_code=rated.class_code,
             class_description=rated.class_description,
             rate_per_100=rated.rate_per_100,
-            premium_cents=premium.total_cents + term_total if final == "bound" else 0,
+            premium_cents=booked_cents if final == "bound" else 0,
             premium=premium,
             endorsements=[
                 {"code": e.code, "form": e.form, "charge_cents": e.charge_cents}
@@ -180,6 +192,7 @@ class CoverageEvaluator:
             ],
             additional_insureds=self._additional_insureds(line, requirements, context, premium),
             waiver_minimum_booked=term_total > 0,
+            per_dispatch=per_dispatch,
             reasons=[*decision_reasons, *rated.reasons, *unnamed],
         )
 

@@ -1,0 +1,132 @@
+"""Referred dispatches (backdated windows) and how the underwriter's decision lands."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.functional.conftest import ADMIN_KEY, california_contractor_body, contractor_body
+from tests.functional.test_assignments import TODAY, dispatch, ledger, window
+
+
+@pytest.fixture
+def underwriter(api):
+    return api.json("POST", "/v1/api-keys", ADMIN_KEY, {"role": "underwriter"})[1]["api_key"]
+
+
+@pytest.fixture
+def backdated_tech(api, platform_key, underwriter):
+    """A tech whose (approved) policy started 5 days ago, so a window from yesterday is in term."""
+    contractor = api.json("POST", "/v1/contractors", platform_key, contractor_body())[1]["id"]
+    _, quote = api.json(
+        "POST",
+        "/v1/quotes",
+        platform_key,
+        {
+            "contractor": contractor,
+            "trade": "hvac",
+            "work_state": "NJ",
+            "lines": ["wc", "gl"],
+            "effective_date": (TODAY - timedelta(days=5)).isoformat(),
+            "estimated_annual_pay_cents": 4_000_000,
+        },
+    )
+    api.json(
+        "POST", f"/v1/referrals/{quote['referral']['id']}/approve", underwriter, {"note": "ok"}
+    )
+    status, _ = api.json(
+        "POST", "/v1/policies", platform_key, {"quote": quote["id"], "accept_terms": True}
+    )
+    assert status == 201
+    return contractor
+
+
+def referred_job(api, platform_key, contractor, external_id):
+    _, body = dispatch(
+        api, platform_key, contractor, external_id, window=window(days_from_now=-1, hours=72)
+    )
+    assert body["coverage"]["wc"]["status"] == "referred"
+    assert body["coverage"]["gl"]["status"] == "bound"
+    return body
+
+
+def test_approval_after_cancel_books_nothing(api, platform_key, underwriter, backdated_tech):
+    job = referred_job(api, platform_key, backdated_tech, "c1")
+    api.json(
+        "POST", f"/v1/assignments/{job['id']}/cancel", platform_key, {"reason": "client_request"}
+    )
+    status, _ = api.json("POST", f"/v1/referrals/{job['referral']}/approve", underwriter, {})
+    assert status == 200
+    _, after = api.json("GET", f"/v1/assignments/{job['id']}", platform_key)
+    assert after["status"] == "cancelled"
+    assert after["premium_cents"] == 0
+    assert ledger(api, platform_key, assignment=job["id"])["total_cents"] == 0
+
+
+def test_approval_after_completion_rates_the_line_on_actual_pay(
+    api, platform_key, underwriter, backdated_tech
+):
+    job = referred_job(api, platform_key, backdated_tech, "c2")
+    api.json("POST", f"/v1/assignments/{job['id']}/start", platform_key, {})
+    _, done = api.json(
+        "POST", f"/v1/assignments/{job['id']}/complete", platform_key, {"actual_pay_cents": 80_000}
+    )
+    gl_after_actuals = done["coverage"]["gl"]["premium_cents"]
+    api.json("POST", f"/v1/referrals/{job['referral']}/approve", underwriter, {})
+    _, after = api.json("GET", f"/v1/assignments/{job['id']}", platform_key)
+    assert after["status"] == "completed"
+    assert after["coverage"]["gl"]["premium_cents"] == gl_after_actuals  # untouched
+    wc = after["coverage"]["wc"]
+    assert wc["status"] == "bound"
+    assert wc["premium"]["basis_cents"] == 80_000
+    assert ledger(api, platform_key, assignment=job["id"])["total_cents"] == after["premium_cents"]
+
+
+def test_a_decision_survives_later_changes(api, platform_key, underwriter, backdated_tech):
+    job = referred_job(api, platform_key, backdated_tech, "c3")
+    api.json("POST", f"/v1/referrals/{job['referral']}/approve", underwriter, {})
+    _, patched = api.json(
+        "PATCH", f"/v1/assignments/{job['id']}", platform_key, {"description": "add a note"}
+    )
+    assert patched["coverage"]["wc"]["status"] == "bound"
+    assert (
+        ledger(api, platform_key, assignment=job["id"])["total_cents"] == (patched["premium_cents"])
+    )
+
+
+def test_annual_program_jobs_are_exposure_not_premium(api, platform_key, underwriter):
+    contractor = api.json("POST", "/v1/contractors", platform_key, california_contractor_body())[1][
+        "id"
+    ]
+    _, quote = api.json(
+        "POST",
+        "/v1/quotes",
+        platform_key,
+        {
+            "contractor": contractor,
+            "trade": "plumbing",
+            "work_state": "CA",
+            "lines": ["wc"],
+            "effective_date": TODAY.isoformat(),
+            "estimated_annual_pay_cents": 400_000_000,
+            "hourly_wage_cents": 4_000,
+        },
+    )
+    api.json("POST", f"/v1/referrals/{quote['referral']['id']}/approve", underwriter, {})
+    _, policy = api.json(
+        "POST", "/v1/policies", platform_key, {"quote": quote["id"], "accept_terms": True}
+    )
+    api.json(
+        "POST",
+        f"/v1/policies/{policy['id']}/payments",
+        platform_key,
+        {"amount_cents": policy["down_payment_due_cents"], "reference": "dp"},
+    )
+    _, job = dispatch(api, platform_key, contractor, "ca-1", "CA", lines=["wc"])
+    wc = job["coverage"]["wc"]
+    assert wc["status"] == "bound"
+    assert wc["premium_cents"] == 0
+    assert "annual_program_exposure" in [r["code"] for r in wc["reasons"]]
+    total = ledger(api, platform_key, contractor=contractor)["total_cents"]
+    assert total == policy["balance_due_cents"]  # only the policy's annual charge

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
@@ -20,6 +20,8 @@ AssignmentStatus = Literal[
 ]
 LineStatus = Literal["bound", "quoted", "referred", "uncovered", "cancelled"]
 NOT_STARTED = frozenset({"quoted", "bound", "partial", "uncovered", "referred"})
+# Tolerance for a platform's clock running a little behind ours when it reports `at`.
+START_CLOCK_SKEW = timedelta(minutes=5)
 
 
 class Window(BaseModel):
@@ -180,8 +182,8 @@ def require_not_started(assignment: Assignment, action: str) -> None:
     """Cancel and change are only allowed before the tech starts."""
     if assignment.status not in NOT_STARTED:
         raise Conflict(
-            f"Assignment {assignment.id} is {assignment.status}; it can only be {action} "
-            "before it starts.",
+            f"Assignment {assignment.id} is {assignment.status}: only an assignment that has not "
+            f"started can be {action}.",
             code="invalid_transition",
         )
 
@@ -194,6 +196,12 @@ def check_start(assignment: Assignment, at: datetime) -> None:
             f"Assignment {assignment.id} is {assignment.status}: no line is bound, so nothing "
             "would be in force. Bind coverage first (opt in, then dispatch again).",
             code="nothing_bound",
+        )
+    if at < assignment.created_at - START_CLOCK_SKEW:
+        raise ValidationFailed(
+            f"`at` is before the assignment was bound ({assignment.created_at.isoformat()}): "
+            "coverage cannot start before the bind; a backdated job needs an underwriter.",
+            details=[{"loc": ["body", "at"], "msg": "before the bind"}],
         )
     if at > assignment.window.end:
         raise Conflict(

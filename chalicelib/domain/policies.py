@@ -40,6 +40,9 @@ class PolicyLine(BaseModel):
     estimated_annual_premium_cents: int | None = None
     policy_charges_cents: int = 0
     referred_and_approved: bool = False
+    # A line added to an active policy (by an approval) that brought a down payment: it binds
+    # nothing until that is paid, while the policy's other lines go on binding.
+    awaiting_down_payment: bool = False
 
 
 class Policy(BaseModel):
@@ -109,7 +112,7 @@ def coverage_gap(
             code="trade_not_written",
             message=f"Program {policy_line.program} does not write {trade}.",
         )
-    if policy.status == "pending_payment":
+    if policy.status == "pending_payment" or policy_line.awaiting_down_payment:
         return Reason(
             code="policy_pending_payment",
             message=f"Policy {policy.number} waits for its down payment; nothing binds until then.",

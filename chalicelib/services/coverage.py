@@ -262,11 +262,13 @@ def _named_endorsements(
         "waiver_of_subrogation_specific": "waiver_not_available",
         "additional_insured": "additional_insured_not_available",
     }
+    # Primary and non-contributory wording only means something toward an additional insured.
+    unnamed["primary_noncontributory"] = "primary_noncontributory_not_available"
     reasons = [
         Reason(
             code=unnamed[code],
-            message=f"{code.replace('_', ' ')} names the customer-of-record; the assignment has "
-            "no customer, so the line binds without it.",
+            message=f"{code.replace('_', ' ')} needs a named customer-of-record; the assignment "
+            "has none, so the line binds without it.",
         )
         for code in wanted
         if code in unnamed

@@ -71,6 +71,10 @@ def policy_lines(quote: Quote, reference: ReferenceData) -> dict[str, PolicyLine
     return lines
 
 
+def _has_down_payment(reference: ReferenceData, program_id: str) -> bool:
+    return reference.program(program_id).term.down_payment is not None
+
+
 @dataclass(frozen=True)
 class TermFigures:
     estimated_annual_premium_cents: int | None
@@ -192,7 +196,13 @@ class PolicyServices:
         quote = self.quotes.get_quote(platform_id, quote_id)
         reference = self.reference()
         lines = policy_lines(quote, reference)
-        added = {name: line for name, line in lines.items() if name not in policy.lines}
+        added = {
+            name: line.model_copy(
+                update={"awaiting_down_payment": _has_down_payment(reference, line.program)}
+            )
+            for name, line in lines.items()
+            if name not in policy.lines
+        }
         if not added:
             return policy
         now = self.clock.now()
@@ -239,8 +249,14 @@ class PolicyServices:
         now = self.clock.now()
         paid = policy.paid_cents + amount_cents
         status = policy.status
-        if status == "pending_payment" and paid >= (policy.down_payment_due_cents or 0):
-            status = "active"
+        lines = policy.lines
+        if paid >= (policy.down_payment_due_cents or 0):
+            if status == "pending_payment":
+                status = "active"
+            lines = {
+                name: line.model_copy(update={"awaiting_down_payment": False})
+                for name, line in policy.lines.items()
+            }
         payment = Payment(
             id=self.ids.new("pay"),
             platform=platform_id,
@@ -253,6 +269,7 @@ class PolicyServices:
             update={
                 "paid_cents": paid,
                 "status": status,
+                "lines": lines,
                 "updated_at": now,
                 "version": policy.version + 1,
             }

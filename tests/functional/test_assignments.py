@@ -511,3 +511,33 @@ def test_sending_a_quoted_job_again_with_bind_binds_it(api, platform_key, opted_
     changed = dispatch(api, platform_key, opted_in["contractor"], "q2", state="PA")
     assert changed[0] == 409  # a different job under a used external_id
     assert changed[1]["error"]["details"][0]["id"] == other_job["id"]
+
+
+def test_start_cannot_reach_back_before_the_bind(api, platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"])
+    early = (datetime.now(UTC) - timedelta(days=30)).isoformat()
+    status, error = api.json(
+        "POST", f"/v1/assignments/{body['id']}/start", platform_key, {"at": early}
+    )
+    assert status == 422
+    assert error["error"]["details"][0]["loc"] == ["body", "at"]
+
+
+def test_patch_cannot_remove_the_customer(api, platform_key, opted_in):
+    customer = api.json("POST", "/v1/customers", platform_key, customer_body())[1]["id"]
+    _, body = dispatch(api, platform_key, opted_in["contractor"], customer=customer)
+    status, _ = api.json("PATCH", f"/v1/assignments/{body['id']}", platform_key, {"customer": None})
+    assert status == 422
+
+
+def test_primary_noncontributory_needs_an_additional_insured(api, platform_key, opted_in):
+    _, body = dispatch(
+        api,
+        platform_key,
+        opted_in["contractor"],
+        "pnc",
+        requirements={"additional_insured": True, "primary_noncontributory": True},
+    )
+    gl = body["coverage"]["gl"]
+    assert [e["code"] for e in gl["endorsements"]] == []
+    assert "primary_noncontributory_not_available" in [r["code"] for r in gl["reasons"]]

@@ -130,3 +130,45 @@ def test_annual_program_jobs_are_exposure_not_premium(api, platform_key, underwr
     assert "annual_program_exposure" in [r["code"] for r in wc["reasons"]]
     total = ledger(api, platform_key, contractor=contractor)["total_cents"]
     assert total == policy["balance_due_cents"]  # only the policy's annual charge
+
+
+def test_an_approved_annual_line_waits_for_its_down_payment(api, platform_key, underwriter):
+    contractor = api.json("POST", "/v1/contractors", platform_key, california_contractor_body())[1][
+        "id"
+    ]
+    _, quote = api.json(
+        "POST",
+        "/v1/quotes",
+        platform_key,
+        {
+            "contractor": contractor,
+            "trade": "plumbing",
+            "work_state": "CA",
+            "lines": ["wc", "gl"],
+            "effective_date": TODAY.isoformat(),
+            "estimated_annual_pay_cents": 400_000_000,
+            "hourly_wage_cents": 4_000,
+        },
+    )
+    assert (quote["lines"]["wc"]["status"], quote["lines"]["gl"]["status"]) == (
+        "referred",
+        "eligible",
+    )
+    _, policy = api.json(
+        "POST", "/v1/policies", platform_key, {"quote": quote["id"], "accept_terms": True}
+    )
+    assert (policy["status"], set(policy["lines"])) == ("active", {"gl"})
+    api.json("POST", f"/v1/referrals/{quote['referral']['id']}/approve", underwriter, {})
+    _, extended = api.json("GET", f"/v1/policies/{policy['id']}", platform_key)
+    assert extended["lines"]["wc"]["awaiting_down_payment"] is True
+    _, job = dispatch(api, platform_key, contractor, "dp-1", "CA")
+    assert job["coverage"]["gl"]["status"] == "bound"  # the per-dispatch line goes on binding
+    assert job["coverage"]["wc"]["reasons"][0]["code"] == "policy_pending_payment"
+    api.json(
+        "POST",
+        f"/v1/policies/{policy['id']}/payments",
+        platform_key,
+        {"amount_cents": extended["down_payment_due_cents"], "reference": "dp"},
+    )
+    _, later = dispatch(api, platform_key, contractor, "dp-2", "CA")
+    assert later["coverage"]["wc"]["status"] == "bound"

@@ -83,6 +83,15 @@ class AssignmentPatch(RequestModel):
     customer: ObjectId | None = None
     description: Description | None = None
 
+    @model_validator(mode="after")
+    def _customer_not_removed(self) -> AssignmentPatch:
+        if "customer" in self.model_fields_set and self.customer is None:
+            raise ValueError(
+                "a customer-of-record cannot be removed from a bound job: cancel it and "
+                "dispatch again"
+            )
+        return self
+
 
 class StartIn(RequestModel):
     at: Instant | None = None

@@ -157,7 +157,7 @@ def get_quote(ctx: RequestContext, quote_id: str) -> QuoteOut:
 )
 def list_referrals(ctx: RequestContext, query: ReferralQuery) -> ListOf[ReferralOut]:
     page = ctx.app.quotes.list_referrals(
-        query.status, query.quote, query.limit, query.starting_after
+        query.status, query.quote, query.limit, query.starting_after, query.assignment
     )
     return ListOf[ReferralOut](data=[ReferralOut.of(r) for r in page.items], has_more=page.has_more)
 

@@ -61,11 +61,27 @@ class Referral(BaseModel):
     contractor: str
     status: ReferralStatus
     reasons: list[Reason]
+    # What the underwriter is deciding on: trade, state, pay and each line's rating.
+    subject: dict[str, Any] = {}
     created_at: datetime
     decided_by: str | None = None
     decided_at: datetime | None = None
     note: str | None = None
     version: int = 1
+
+
+def line_summaries(lines: Mapping[str, LineQuote | LineCoverage]) -> dict[str, Any]:
+    """Each line's status, program, class, rate and premium, for a referral's subject."""
+    return {
+        name: {
+            "status": line.status,
+            "program": line.program,
+            "class_code": line.class_code,
+            "rate_per_100": str(line.rate_per_100) if line.rate_per_100 is not None else None,
+            "premium_total_cents": line.premium.total_cents if line.premium else None,
+        }
+        for name, line in lines.items()
+    }
 
 
 def referral_reasons(lines: Mapping[str, LineQuote | LineCoverage]) -> list[Reason]:

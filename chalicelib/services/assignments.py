@@ -29,7 +29,7 @@ from chalicelib.domain.assignments import (
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, WriteConflict
 from chalicelib.domain.ledger import EntryType, LedgerEntry
 from chalicelib.domain.parties import Page, Requirements
-from chalicelib.domain.quotes import Referral, referral_reasons
+from chalicelib.domain.quotes import Referral, line_summaries, referral_reasons
 from chalicelib.domain.reasons import Reason
 from chalicelib.domain.reference import ReferenceData
 from chalicelib.domain.underwriting_rulebook import Rulebook
@@ -122,6 +122,14 @@ class AssignmentServices:
             contractor=assignment.contractor,
             status="open",
             reasons=referral_reasons(referred),
+            subject={
+                "type": "assignment",
+                "trade": assignment.trade,
+                "work_state": assignment.work_address.state,
+                "window": assignment.window.model_dump(mode="json"),
+                "pay_cents": assignment.pay.job_pay_cents(),
+                "lines": line_summaries(assignment.coverage),
+            },
             created_at=now,
         )
         return assignment.model_copy(update={"referral": referral.id}), referral

@@ -12,7 +12,13 @@ from dateutil.relativedelta import relativedelta
 from chalicelib.domain.clock import utc_today
 from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.parties import Contractor, Page, Principal, Requirements
-from chalicelib.domain.quotes import QUOTE_VALID_DAYS, Quote, Referral, referral_reasons
+from chalicelib.domain.quotes import (
+    QUOTE_VALID_DAYS,
+    Quote,
+    Referral,
+    line_summaries,
+    referral_reasons,
+)
 from chalicelib.domain.rating import RatedLine
 from chalicelib.domain.reference import ReferenceData
 from chalicelib.domain.routing import LineQuote, LineRequest, quote_status, route_line
@@ -45,7 +51,12 @@ class QuoteRepository(Protocol):
     ) -> None: ...
 
     def list_referrals(
-        self, status: str | None, quote_id: str | None, limit: int, starting_after: str | None
+        self,
+        status: str | None,
+        quote_id: str | None,
+        limit: int,
+        starting_after: str | None,
+        assignment_id: str | None = None,
     ) -> Page[Referral]: ...
 
 
@@ -201,6 +212,14 @@ class QuoteServices:
                 contractor=contractor.id,
                 status="open",
                 reasons=referral_reasons(lines),
+                subject={
+                    "type": "quote",
+                    "trade": request.trade,
+                    "work_state": request.work_state,
+                    "effective_date": request.effective_date.isoformat(),
+                    "estimated_annual_pay_cents": request.estimated_annual_pay_cents,
+                    "lines": line_summaries(lines),
+                },
                 created_at=now,
             )
         quote = Quote(
@@ -232,9 +251,14 @@ class QuoteServices:
 
     # -- referrals (underwriter role) ---------------------------------------------------------
     def list_referrals(
-        self, status: str | None, quote_id: str | None, limit: int, starting_after: str | None
+        self,
+        status: str | None,
+        quote_id: str | None,
+        limit: int,
+        starting_after: str | None,
+        assignment_id: str | None = None,
     ) -> Page[Referral]:
-        return self.quotes.list_referrals(status, quote_id, limit, starting_after)
+        return self.quotes.list_referrals(status, quote_id, limit, starting_after, assignment_id)
 
     def decide_referral(
         self, referral_id: str, decision: str, note: str | None, underwriter: Principal

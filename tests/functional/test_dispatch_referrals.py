@@ -85,6 +85,16 @@ def test_approval_after_completion_rates_the_line_on_actual_pay(
 
 def test_a_decision_survives_later_changes(api, platform_key, underwriter, backdated_tech):
     job = referred_job(api, platform_key, backdated_tech, "c3")
+    _, found = api.json("GET", f"/v1/referrals?assignment={job['id']}", underwriter)
+    [referral] = found["data"]
+    subject = referral["subject"]
+    assert (subject["type"], subject["work_state"], subject["trade"]) == (
+        "assignment",
+        "NJ",
+        "hvac",
+    )
+    assert subject["lines"]["wc"]["status"] == "referred"
+    assert subject["lines"]["wc"]["premium_total_cents"] > 0
     api.json("POST", f"/v1/referrals/{job['referral']}/approve", underwriter, {})
     _, patched = api.json(
         "PATCH", f"/v1/assignments/{job['id']}", platform_key, {"description": "add a note"}

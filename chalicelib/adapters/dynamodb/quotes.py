@@ -22,6 +22,8 @@ def referral_item(referral: Referral) -> dict[str, Any]:
     extra = {"gsi2pk": f"REF#STATUS#{referral.status}", "gsi2sk": referral.id}
     if referral.quote:
         extra.update(gsi1pk=f"QTE#{referral.quote}#REF", gsi1sk=referral.id)
+    elif referral.assignment:
+        extra.update(gsi1pk=f"ASG#{referral.assignment}#REF", gsi1sk=referral.id)
     return record_item(referral, *referral_key(referral.id), extra)
 
 
@@ -98,11 +100,18 @@ class DynamoQuotes:
         )
 
     def list_referrals(
-        self, status: str | None, quote_id: str | None, limit: int, starting_after: str | None
+        self,
+        status: str | None,
+        quote_id: str | None,
+        limit: int,
+        starting_after: str | None,
+        assignment_id: str | None = None,
     ) -> Page[Referral]:
-        """By quote (gsi1) or by status (gsi2); with neither, the three status lists merged."""
-        if quote_id is not None:
-            partitions = [("gsi1", "gsi1pk", "gsi1sk", f"QTE#{quote_id}#REF")]
+        """By quote or assignment (gsi1) or by status (gsi2); with none, the three status lists
+        merged."""
+        subject = f"QTE#{quote_id}#REF" if quote_id else f"ASG#{assignment_id}#REF"
+        if quote_id is not None or assignment_id is not None:
+            partitions = [("gsi1", "gsi1pk", "gsi1sk", subject)]
         else:
             statuses = [status] if status else list(REFERRAL_STATUSES)
             partitions = [("gsi2", "gsi2pk", "gsi2sk", f"REF#STATUS#{s}") for s in statuses]
@@ -118,7 +127,7 @@ class DynamoQuotes:
             )
             more = more or page.has_more
             found.extend(item_record(item, Referral) for item in page.items)
-        if quote_id is not None and status:
+        if (quote_id is not None or assignment_id is not None) and status:
             found = [r for r in found if r.status == status]
         newest = heapq.nlargest(limit + 1, found, key=lambda r: r.id)
         return Page[Referral](items=newest[:limit], has_more=more or len(newest) > limit)

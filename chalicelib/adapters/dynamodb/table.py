@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -27,9 +28,21 @@ def to_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
 
 
+def _plain(value: Any) -> Any:
+    """Whole numbers back to int (records store money as integer cents and decimals as strings,
+    so a DynamoDB number is always whole); containers converted throughout."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
 def from_attributes(attributes: Mapping[str, Any]) -> Item:
-    """DynamoDB attribute values -> Python values (numbers come back as Decimal)."""
-    return {name: _deserializer.deserialize(value) for name, value in attributes.items()}
+    """DynamoDB attribute values -> Python values, whole numbers as int."""
+    return {name: _plain(_deserializer.deserialize(value)) for name, value in attributes.items()}
 
 
 def map_client_error(exc: ClientError, *, conflict_message: str) -> Exception:

@@ -176,6 +176,10 @@ class ReferralOut(ResponseModel):
     contractor: str
     platform: str
     reasons: list[Reason]
+    subject: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What is being decided: trade, state, pay and each line's rating.",
+    )
     created_at: datetime
     decided_by: str | None = None
     decided_at: datetime | None = None
@@ -189,6 +193,7 @@ class ReferralOut(ResponseModel):
 class ReferralQuery(QueryModel):
     status: Literal["open", "approved", "declined"] | None = None
     quote: ObjectId | None = None
+    assignment: ObjectId | None = None
     limit: int = Field(default=20, ge=1, le=100)
     starting_after: Cursor | None = None
 

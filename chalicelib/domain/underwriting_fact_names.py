@@ -219,5 +219,5 @@ def format_value(kind: FactKind, value: FactValue) -> str:
     if kind == "feet":
         return f"{plain} feet"
     if kind == "days":
-        return f"{plain} days"
+        return f"{plain} day" if plain == "1" else f"{plain} days"
     return f"{int(number):,}" if kind == "count" else plain

@@ -223,6 +223,7 @@ TRIGGERS: dict[str, UnderwritingFacts] = {
     "gl.refer.welding": described("welder for railings"),
     "gl.refer.solar": described("solar panel installation"),
     "gl.subcontracted_over_25_pct": clean_facts(operations={"subcontracted_pay_pct": 26}),
+    "gl.backdated": clean_facts(effective_date=TODAY - timedelta(days=1)),
 }
 
 BASELINES = {

@@ -53,7 +53,6 @@ class AssignmentChanges:
     customer: str | None = None
     description: str | None = None
     bind: bool | None = None
-    referral_decision: Literal["approved", "declined"] | None = None
 
 
 @dataclass(frozen=True)
@@ -474,21 +473,14 @@ class AssignmentServices:
         return updated
 
     def update(
-        self,
-        platform_id: str,
-        assignment_id: str,
-        changes: AssignmentChanges,
-        *,
-        allow_started: bool = False,
-        current: Assignment | None = None,
+        self, platform_id: str, assignment_id: str, changes: AssignmentChanges
     ) -> Assignment:
         """Before start: new window, pay, customer or description; re-rated, difference booked.
 
-        `allow_started` is for an underwriter's decision, which may land after the start.
+        An underwriter's earlier decision on the assignment's referral carries into the re-rate.
         """
-        current = current or self.get(platform_id, assignment_id)
-        if not allow_started:
-            require_not_started(current, "changed")
+        current = self.get(platform_id, assignment_id)
+        require_not_started(current, "changed")
         customer = changes.customer if changes.customer is not None else current.customer
         request = AssignmentInput(
             external_id=current.external_id,
@@ -507,7 +499,7 @@ class AssignmentServices:
             if customer != current.customer
             else current.requirements.model_dump(),
             bind=current.bind if changes.bind is None else changes.bind,
-            referral_decision=changes.referral_decision or current.referral_decision,
+            referral_decision=current.referral_decision,
         )
         if request.window.end <= request.window.start:
             raise ValidationFailed(
@@ -554,9 +546,7 @@ class AssignmentServices:
                 "pay": request.pay,
                 "requirements": requirements,
                 "coverage": coverage,
-                "status": assignment_status([c.status for c in coverage.values()], request.bind)
-                if current.status in NOT_STARTED
-                else current.status,
+                "status": assignment_status([c.status for c in coverage.values()], request.bind),
                 "premium_cents": current.premium_cents + sum(e.amount_cents for e in entries),
                 "updated_at": now,
                 "version": current.version + 1,

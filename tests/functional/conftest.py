@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -122,6 +123,20 @@ def california_contractor_body(**overrides: Any) -> dict[str, Any]:
     )
 
 
+def quote_body(contractor: str, **overrides: Any) -> dict[str, Any]:
+    """A WC + GL quote for hvac work in NJ from today on $40,000 of annual pay."""
+    body: dict[str, Any] = {
+        "contractor": contractor,
+        "trade": "hvac",
+        "work_state": "NJ",
+        "lines": ["wc", "gl"],
+        "effective_date": datetime.now(UTC).date().isoformat(),
+        "estimated_annual_pay_cents": 4_000_000,
+    }
+    body.update(overrides)
+    return body
+
+
 def customer_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": "Harbor Property Management",
@@ -132,4 +147,12 @@ def customer_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-__all__ = ["Api", "california_contractor_body", "contractor_body", "customer_body", "dynamo", "os"]
+__all__ = [
+    "Api",
+    "california_contractor_body",
+    "contractor_body",
+    "customer_body",
+    "dynamo",
+    "os",
+    "quote_body",
+]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.functional.conftest import contractor_body, customer_body
+from tests.functional.conftest import contractor_body, customer_body, quote_body
 
 TODAY = datetime.now(UTC).date()
 
@@ -27,19 +27,7 @@ def address(state: str) -> dict[str, str]:
 def opted_in(api, platform_key):
     """A tech who opted in: contractor, eligible quote for WC + GL, and the policy."""
     contractor = api.json("POST", "/v1/contractors", platform_key, contractor_body())[1]["id"]
-    status, quote = api.json(
-        "POST",
-        "/v1/quotes",
-        platform_key,
-        {
-            "contractor": contractor,
-            "trade": "hvac",
-            "work_state": "NJ",
-            "lines": ["wc", "gl"],
-            "effective_date": TODAY.isoformat(),
-            "estimated_annual_pay_cents": 4_000_000,
-        },
-    )
+    status, quote = api.json("POST", "/v1/quotes", platform_key, quote_body(contractor))
     assert quote["status"] == "eligible", quote
     status, policy = api.json(
         "POST", "/v1/policies", platform_key, {"quote": quote["id"], "accept_terms": True}
@@ -91,17 +79,7 @@ def test_a_quote_binds_once(api, platform_key, opted_in):
 def test_declined_quote_cannot_become_a_policy(api, platform_key):
     contractor = api.json("POST", "/v1/contractors", platform_key, contractor_body())[1]["id"]
     _, quote = api.json(
-        "POST",
-        "/v1/quotes",
-        platform_key,
-        {
-            "contractor": contractor,
-            "trade": "hvac",
-            "work_state": "OH",
-            "lines": ["wc"],
-            "effective_date": TODAY.isoformat(),
-            "estimated_annual_pay_cents": 4_000_000,
-        },
+        "POST", "/v1/quotes", platform_key, quote_body(contractor, work_state="OH", lines=["wc"])
     )
     assert quote["status"] == "declined"
     status, body = api.json(
@@ -168,14 +146,9 @@ def test_backdated_window_is_referred_under_multistate(api, platform_key, admin_
         "POST",
         "/v1/quotes",
         platform_key,
-        {
-            "contractor": contractor,
-            "trade": "hvac",
-            "work_state": "NJ",
-            "lines": ["wc"],
-            "effective_date": (TODAY - timedelta(days=5)).isoformat(),
-            "estimated_annual_pay_cents": 4_000_000,
-        },
+        quote_body(
+            contractor, lines=["wc"], effective_date=(TODAY - timedelta(days=5)).isoformat()
+        ),
     )
     assert quote["status"] == "referred"  # a backdated quote needs an underwriter
     status, _ = api.json(

@@ -6,7 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from tests.functional.conftest import ADMIN_KEY, california_contractor_body, contractor_body
+from tests.functional.conftest import (
+    ADMIN_KEY,
+    california_contractor_body,
+    contractor_body,
+    quote_body,
+)
 from tests.functional.test_assignments import TODAY, dispatch, ledger, window
 
 
@@ -23,14 +28,7 @@ def backdated_tech(api, platform_key, underwriter):
         "POST",
         "/v1/quotes",
         platform_key,
-        {
-            "contractor": contractor,
-            "trade": "hvac",
-            "work_state": "NJ",
-            "lines": ["wc", "gl"],
-            "effective_date": (TODAY - timedelta(days=5)).isoformat(),
-            "estimated_annual_pay_cents": 4_000_000,
-        },
+        quote_body(contractor, effective_date=(TODAY - timedelta(days=5)).isoformat()),
     )
     api.json(
         "POST", f"/v1/referrals/{quote['referral']['id']}/approve", underwriter, {"note": "ok"}
@@ -98,15 +96,14 @@ def test_annual_program_jobs_are_exposure_not_premium(api, platform_key, underwr
         "POST",
         "/v1/quotes",
         platform_key,
-        {
-            "contractor": contractor,
-            "trade": "plumbing",
-            "work_state": "CA",
-            "lines": ["wc"],
-            "effective_date": TODAY.isoformat(),
-            "estimated_annual_pay_cents": 400_000_000,
-            "hourly_wage_cents": 4_000,
-        },
+        quote_body(
+            contractor,
+            trade="plumbing",
+            work_state="CA",
+            lines=["wc"],
+            estimated_annual_pay_cents=400000000,
+            hourly_wage_cents=4000,
+        ),
     )
     api.json("POST", f"/v1/referrals/{quote['referral']['id']}/approve", underwriter, {})
     _, policy = api.json(
@@ -135,15 +132,13 @@ def test_an_approved_annual_line_waits_for_its_down_payment(api, platform_key, u
         "POST",
         "/v1/quotes",
         platform_key,
-        {
-            "contractor": contractor,
-            "trade": "plumbing",
-            "work_state": "CA",
-            "lines": ["wc", "gl"],
-            "effective_date": TODAY.isoformat(),
-            "estimated_annual_pay_cents": 400_000_000,
-            "hourly_wage_cents": 4_000,
-        },
+        quote_body(
+            contractor,
+            trade="plumbing",
+            work_state="CA",
+            estimated_annual_pay_cents=400000000,
+            hourly_wage_cents=4000,
+        ),
     )
     assert (quote["lines"]["wc"]["status"], quote["lines"]["gl"]["status"]) == (
         "referred",

@@ -6,7 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.functional.conftest import ADMIN_KEY, california_contractor_body, contractor_body
+from tests.functional.conftest import (
+    ADMIN_KEY,
+    california_contractor_body,
+    contractor_body,
+    quote_body,
+)
 
 TODAY = datetime.now(UTC).date()
 
@@ -25,15 +30,15 @@ def california_quote(api, platform_key):
         "POST",
         "/v1/quotes",
         platform_key,
-        {
-            "contractor": contractor,
-            "trade": "plumbing",
-            "work_state": "CA",
-            "lines": ["wc"],
-            "effective_date": (TODAY + timedelta(days=21)).isoformat(),
-            "estimated_annual_pay_cents": 400_000_000,
-            "hourly_wage_cents": 4_000,
-        },
+        quote_body(
+            contractor,
+            trade="plumbing",
+            work_state="CA",
+            lines=["wc"],
+            effective_date=(TODAY + timedelta(days=21)).isoformat(),
+            estimated_annual_pay_cents=400000000,
+            hourly_wage_cents=4000,
+        ),
     )
     assert status == 201
     assert quote["lines"]["wc"]["program"] == "california-wc", quote["lines"]["wc"]["considered"]
@@ -176,15 +181,12 @@ def test_approval_adds_referred_lines_to_the_policy_already_bound(
         "POST",
         "/v1/quotes",
         platform_key,
-        {
-            "contractor": contractor,
-            "trade": "hvac",
-            "work_state": "TX",
-            "lines": ["wc", "gl"],
-            "effective_date": TODAY.isoformat(),
-            "estimated_annual_pay_cents": 3_000_000,
-            "employers_liability_limits": "2000/2000/2000",
-        },
+        quote_body(
+            contractor,
+            work_state="TX",
+            estimated_annual_pay_cents=3000000,
+            employers_liability_limits="2000/2000/2000",
+        ),
     )
     assert quote["lines"]["wc"]["status"] == "referred"  # EL limits above 1M/1M/1M
     assert quote["lines"]["gl"]["status"] == "eligible"

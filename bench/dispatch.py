@@ -267,7 +267,7 @@ def main() -> None:
         from chalicelib import bootstrap
         from chalicelib.domain.assignments import Pay, Window
         from chalicelib.domain.parties import Address
-        from chalicelib.services.coverage import AssignmentInput
+        from chalicelib.domain.assignments import AssignmentInput
         from devserver.gateway import install_gateway_responses
         from devserver.resources import create_resources, stage_names
 

@@ -20,6 +20,7 @@ from chalicelib.adapters.dynamodb.parties import DynamoApiKeys, DynamoParties, D
 from chalicelib.adapters.dynamodb.policies import DynamoPolicies
 from chalicelib.adapters.dynamodb.quotes import DynamoQuotes
 from chalicelib.adapters.dynamodb.table import DynamoTable
+from chalicelib.adapters.dynamodb.unit_of_work import DynamoUnitOfWork
 from chalicelib.adapters.idempotency import IdempotentExecutor
 from chalicelib.adapters.secrets import EnvironmentAdminKey, SsmAdminKey
 from chalicelib.adapters.system import RandomIds, SystemClock
@@ -30,6 +31,7 @@ from chalicelib.services.auth import Authenticator, KeyIssuer
 from chalicelib.services.parties import PartyServices
 from chalicelib.services.policies import PolicyServices
 from chalicelib.services.quotes import QuoteServices
+from chalicelib.services.referrals import ReferralServices
 from chalicelib.settings import Settings, load_settings
 
 _BOTO_CONFIG = Config(
@@ -62,6 +64,10 @@ class Container:
     @cached_property
     def ids(self) -> RandomIds:
         return RandomIds(self.clock)
+
+    def unit_of_work(self) -> DynamoUnitOfWork:
+        """A fresh unit of work in the current request's write scope."""
+        return DynamoUnitOfWork(self.table, self.clock, self.ids)
 
     @cached_property
     def admin_key_source(self) -> AdminKeySource:
@@ -96,6 +102,7 @@ class Container:
         return QuoteServices(
             parties=self.parties,
             quotes=DynamoQuotes(self.table),
+            uow=self.unit_of_work,
             reference=load_reference_data,
             rulebook=load_rulebook,
             trade_profile=trade_profile,
@@ -110,6 +117,7 @@ class Container:
         return PolicyServices(
             quotes=self.quotes,
             policies=DynamoPolicies(self.table),
+            uow=self.unit_of_work,
             reference=load_reference_data,
             ids=self.ids,
             clock=self.clock,
@@ -122,9 +130,21 @@ class Container:
 
         return AssignmentServices(
             assignments=DynamoAssignments(self.table),
+            uow=self.unit_of_work,
             reference=load_reference_data,
             rulebook=load_rulebook,
             trade_profile=trade_profile,
+            ids=self.ids,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def referrals(self) -> ReferralServices:
+        return ReferralServices(
+            quotes=self.quotes,
+            assignments=self.assignments,
+            policies=self.policies,
+            uow=self.unit_of_work,
             ids=self.ids,
             clock=self.clock,
         )

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from chalicelib.domain.assignments import Assignment, WaiverClaim
-from chalicelib.domain.ledger import LedgerEntry
+from chalicelib.domain.assignments import Assignment, BindContext
+from chalicelib.domain.change import Change, ObjectRef
 from chalicelib.domain.parties import (
     ApiKeyRecord,
     Contractor,
@@ -17,20 +16,20 @@ from chalicelib.domain.parties import (
     Platform,
     ProtectedTin,
 )
-from chalicelib.domain.policies import Policy
-from chalicelib.domain.quotes import Referral
 
 
-@dataclass(frozen=True)
-class BindContext:
-    """What binding an assignment reads, in one round."""
+class UnitOfWork(Protocol):
+    """One per use case: record each transition's change, commit them in one transaction."""
 
-    contractor: Contractor | None
-    customer: Customer | None
-    existing_assignment: str | None
-    policies: list[Policy]
-    # (line, policy) whose waiver minimum is booked for this customer -> the assignment holding it
-    waivers_booked: dict[tuple[str, str], str]
+    def committed_before(self) -> ObjectRef | None:
+        """This request's earlier attempt (same Idempotency-Key) committed: what it answered."""
+        ...
+
+    def record(self, change: Change[Any]) -> None: ...
+
+    def commit(self, result: ObjectRef) -> ObjectRef | None:
+        """None: committed now. A ref: an earlier attempt of this request committed; read it."""
+        ...
 
 
 class AssignmentRepository(Protocol):
@@ -42,25 +41,6 @@ class AssignmentRepository(Protocol):
         external_id: str,
         lines: Sequence[str],
     ) -> BindContext: ...
-
-    def create(
-        self,
-        assignment: Assignment,
-        entries: Sequence[LedgerEntry],
-        waivers: Sequence[WaiverClaim],
-        referral: Referral | None = None,
-    ) -> None: ...
-
-    def save(
-        self,
-        assignment: Assignment,
-        *,
-        expected_version: int,
-        entries: Sequence[LedgerEntry] = (),
-        release: Sequence[WaiverClaim] = (),
-        take: Sequence[WaiverClaim] = (),
-        referral: Referral | None = None,
-    ) -> None: ...
 
     def get(self, platform_id: str, assignment_id: str) -> Assignment | None: ...
 

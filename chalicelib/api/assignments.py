@@ -21,7 +21,7 @@ from chalicelib.api.schemas.common import ListOf
 from chalicelib.domain.assignments import Pay, Window
 from chalicelib.domain.parties import Address, Role
 from chalicelib.services.assignments import AssignmentChanges
-from chalicelib.services.coverage import AssignmentInput
+from chalicelib.domain.assignments import AssignmentInput
 
 bp = Blueprint(__name__)
 PLATFORM = {Role.PLATFORM}

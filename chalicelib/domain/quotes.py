@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from chalicelib.domain.change import Change
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.reasons import Reason
 from chalicelib.domain.routing import LineQuote
 
@@ -41,6 +44,24 @@ class Quote(BaseModel):
     expires_at: datetime
     version: int = 1
 
+    def created(self, referral: Referral | None) -> Change[Quote]:
+        """A new quote, with the referral it opens (and `quote.referred` when it does)."""
+        events = (
+            (DomainEvent("quote.referred", self.platform, "quote", self.id, self.snapshot()),)
+            if referral
+            else ()
+        )
+        related = (Change(referral, expected_version=None),) if referral else ()
+        return Change(self, expected_version=None, events=events, related=related)
+
+    def referral_decided(self, status: ReferralStatus) -> Change[Quote]:
+        """The underwriter decided its referral: approved referred lines become bindable."""
+        updated = self.model_copy(update={"referral_status": status, "version": self.version + 1})
+        return Change(updated, expected_version=self.version)
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
     def bindable_lines(self) -> dict[str, LineQuote]:
         """Eligible lines, plus referred lines once an underwriter approved the referral."""
         approved = self.referral_status == "approved"
@@ -68,6 +89,32 @@ class Referral(BaseModel):
     decided_at: datetime | None = None
     note: str | None = None
     version: int = 1
+
+    def decide(
+        self, status: Literal["approved", "declined"], note: str | None, by: str, now: datetime
+    ) -> Change[Referral]:
+        """An underwriter's decision, once: a decided referral is not decided again."""
+        if self.status != "open":
+            raise Conflict(
+                f"Referral {self.id} was already {self.status}.", code="referral_decided"
+            )
+        decided = self.model_copy(
+            update={
+                "status": status,
+                "decided_by": by,
+                "decided_at": now,
+                "note": note,
+                "version": self.version + 1,
+            }
+        )
+        event = DomainEvent(
+            f"referral.{status}",
+            self.platform,
+            "referral",
+            self.id,
+            decided.model_dump(mode="json"),
+        )
+        return Change(decided, expected_version=self.version, events=(event,))
 
 
 def line_summaries(lines: Mapping[str, LineQuote | LineCoverage]) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from chalicelib.domain.assignments import Assignment, Pay, Window
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import Address
-from chalicelib.services.coverage import AssignmentInput
+from chalicelib.domain.assignments import AssignmentInput
 from tests.functional.conftest import ADMIN_KEY, Api, contractor_body, customer_body
 from tests.functional.moto_threads import DynamoSemantics
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from chalicelib.domain.calendar import add_business_days
 from chalicelib.domain.money import round_cents
-from chalicelib.domain.policies import PolicyLine, TermFigures
+from chalicelib.domain.policies import Policy, PolicyLine, TermFigures
 from chalicelib.domain.quotes import Quote
 from chalicelib.domain.reference import ReferenceData
 
@@ -68,3 +68,15 @@ def term_figures(
             )
             due_by = add_business_days(today, terms.due_business_days)
     return TermFigures(estimated, written, down_payment, due_by)
+
+
+def lines_joining(policy: Policy, quote: Quote, reference: ReferenceData) -> dict[str, PolicyLine]:
+    """The quote's bindable lines its policy lacks (approved after the bind); one that brings a
+    down payment waits for it before it binds anything."""
+    return {
+        name: line.model_copy(
+            update={"awaiting_down_payment": has_down_payment(reference, line.program)}
+        )
+        for name, line in policy_lines(quote, reference).items()
+        if name not in policy.lines
+    }

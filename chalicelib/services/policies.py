@@ -12,7 +12,7 @@ from chalicelib.domain.clock import utc_today
 from chalicelib.domain.errors import Conflict, WriteConflict
 from chalicelib.domain.parties import Page
 from chalicelib.domain.policies import Payment, Policy, policy_number
-from chalicelib.domain.policy_terms import has_down_payment, policy_lines, term_figures
+from chalicelib.domain.policy_terms import lines_joining, policy_lines, term_figures
 from chalicelib.domain.quotes import Quote
 from chalicelib.domain.reference import ReferenceData
 from chalicelib.ports import Clock, IdGenerator, UnitOfWork
@@ -100,13 +100,7 @@ class PolicyServices:
             return None
         policy = self.get_policy(quote.platform, policy_id)
         reference = self.reference()
-        added = {
-            name: line.model_copy(
-                update={"awaiting_down_payment": has_down_payment(reference, line.program)}
-            )
-            for name, line in policy_lines(quote, reference).items()
-            if name not in policy.lines
-        }
+        added = lines_joining(policy, quote, reference)
         if not added:
             return None
         figures = term_figures({**policy.lines, **added}, reference, utc_today(stamp.now))

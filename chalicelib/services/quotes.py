@@ -7,19 +7,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from dateutil.relativedelta import relativedelta
-
 from chalicelib.domain.applicant import contractor_facts, endorsements_for
 from chalicelib.domain.change import ObjectRef
 from chalicelib.domain.clock import utc_today
-from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.parties import Page
 from chalicelib.domain.quotes import (
     QUOTE_VALID_DAYS,
     Quote,
     Referral,
-    line_summaries,
-    referral_reasons,
+    term_end,
 )
 from chalicelib.domain.rating import RatedLine
 from chalicelib.domain.reference import ReferenceData
@@ -34,8 +30,6 @@ from chalicelib.domain.underwriting_rulebook import Rulebook
 from chalicelib.ports import Clock, IdGenerator, UnitOfWork
 from chalicelib.services.lookup import fetch
 from chalicelib.services.parties import PartyServices
-
-TERM_MONTHS = 12
 
 
 class QuoteRepository(Protocol):
@@ -74,23 +68,6 @@ class QuoteInput:
     raw: dict[str, Any]
 
 
-def term_end(request: QuoteInput) -> date:
-    """The quote's term: the requested end date, else 12 months; never longer than 12 months."""
-    longest = request.effective_date + relativedelta(months=TERM_MONTHS)
-    end = request.end_date or longest
-    if end <= request.effective_date:
-        raise ValidationFailed(
-            "end_date must be after effective_date.",
-            details=[{"loc": ["body", "end_date"], "msg": "not after effective_date"}],
-        )
-    if end > longest:
-        raise ValidationFailed(
-            f"A term is at most 12 months: end_date can be {longest} at the latest.",
-            details=[{"loc": ["body", "end_date"], "msg": "term longer than 12 months"}],
-        )
-    return end
-
-
 @dataclass(frozen=True)
 class QuoteServices:
     parties: PartyServices
@@ -110,7 +87,7 @@ class QuoteServices:
         )
         now = self.clock.now()
         today = utc_today(now)
-        expiration = term_end(request)
+        expiration = term_end(request.effective_date, request.end_date)
         profile = self.trade_profile(request.trade)
         operations = dict(request.operations)
         if operations.get("employee_count") is None:
@@ -165,22 +142,14 @@ class QuoteServices:
         quote_id = self.ids.new("qte")
         referral = None
         if any(line.status == "referred" for line in lines.values()):
-            referral = Referral(
-                id=self.ids.new("ref"),
-                platform=platform_id,
-                quote=quote_id,
-                contractor=contractor.id,
-                status="open",
-                reasons=referral_reasons(lines),
-                subject={
-                    "type": "quote",
-                    "trade": request.trade,
-                    "work_state": request.work_state,
-                    "effective_date": request.effective_date.isoformat(),
-                    "estimated_annual_pay_cents": request.estimated_annual_pay_cents,
-                    "lines": line_summaries(lines),
-                },
-                created_at=now,
+            subject = {
+                "trade": request.trade,
+                "work_state": request.work_state,
+                "effective_date": request.effective_date.isoformat(),
+                "estimated_annual_pay_cents": request.estimated_annual_pay_cents,
+            }
+            referral = Referral.for_quote(
+                self.ids.new("ref"), platform_id, quote_id, contractor.id, subject, lines, now
             )
         quote = Quote(
             id=quote_id,

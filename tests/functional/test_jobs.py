@@ -16,6 +16,7 @@ from chalice.test import Client
 
 from chalicelib.adapters.dynamodb.outbox import (
     OUTBOX_SHARDS,
+    DynamoOutbox,
     outbox_item,
     outbox_key,
     outbox_put,
@@ -25,7 +26,8 @@ from chalicelib.adapters.dynamodb.table import to_attributes
 from chalicelib.bootstrap import container
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.events import OutboxEvent
-from chalicelib.jobs.outbox import LEASE, retry_delay
+from chalicelib.jobs.outbox import LEASE, OutboxJob, retry_delay
+from chalicelib.jobs.registry import JobRequest
 from devserver.resources import create_resources, stage_environment, stage_names
 from tests.conftest import PROJECT_DIR
 from tests.functional.conftest import ADMIN_KEY, Api
@@ -273,11 +275,24 @@ def test_the_scheduled_function_runs_the_outbox_job(api, recorder):
 def test_overlapping_runs_hand_each_event_over_once(api, recorder, dynamo: DynamoSemantics):
     events = [make_event(n) for n in range(1, 25)]
     record(*events)
-    jobs = container().jobs
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda _: jobs.run("outbox"), range(4)))
+    runs = 4
+    all_read = threading.Barrier(runs)
+    app = container()
+
+    class ReadTogether(DynamoOutbox):
+        """Every run reads the same due events before any claims one: they all race."""
+
+        def due(self, now, limit, *, platform=None):
+            found = super().due(now, limit, platform=platform)
+            all_read.wait(timeout=10)
+            return found
+
+    job = OutboxJob(ReadTogether(app.table), app.outbox_consumers, app.clock)
+    request = JobRequest(as_of=NOW.date())
+    with ThreadPoolExecutor(max_workers=runs) as pool:
+        results = list(pool.map(lambda _: job(request), range(runs)))
     assert sum(r["processed"] for r in results) == len(events)
-    assert sum(r["skipped"] for r in results) > 0  # the runs did overlap
+    assert sum(r["skipped"] for r in results) == (runs - 1) * len(events)
     assert Counter(recorder.seen) == Counter({e.id: 1 for e in events})
     assert remaining() == {}
 

@@ -272,6 +272,26 @@ def test_the_scheduled_function_runs_the_outbox_job(api, recorder):
     json.dumps(result)  # the function's answer is JSON
 
 
+def test_the_lambda_entry_point_runs_without_the_app_module(aws):
+    # In AWS the function's handler is `chalicelib.jobs.schedules.outbox`: app.py is not loaded.
+    from chalicelib.jobs.schedules import outbox
+
+    record(make_event(1))
+    scheduled = {
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": NOW.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/jobcover-prod-outbox"],
+        "detail": {},
+    }
+    assert outbox(scheduled, None)["processed"] == 1
+    assert remaining() == {}
+
+
 def test_overlapping_runs_hand_each_event_over_once(api, recorder, dynamo: DynamoSemantics):
     events = [make_event(n) for n in range(1, 25)]
     record(*events)

@@ -16,13 +16,17 @@ from chalicelib.jobs.registry import JobResult
 bp = Blueprint(__name__)
 
 
-def run_scheduled(name: str) -> JobResult:
+def run_scheduled(name: str, event: CloudWatchEvent) -> JobResult:
     """Run job `name` for today and log its result (the function's answer too)."""
-    result = container().jobs.run(name)
-    logger.info("job finished", extra={"result": result})
+    logger.set_correlation_id(event.event_id)
+    try:
+        result = container().jobs.run(name)
+        logger.info("job finished", extra={"result": result})
+    finally:
+        logger.set_correlation_id(None)
     return result
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="outbox", description="Deliver due outbox events")
 def outbox(event: CloudWatchEvent) -> dict[str, Any]:
-    return run_scheduled("outbox")
+    return run_scheduled("outbox", event)

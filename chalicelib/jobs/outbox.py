@@ -107,13 +107,15 @@ class OutboxJob:
         started = self._monotonic()
         now = run_instant(request, self._clock)
         due = self._outbox.due(now, self._batch + 1, platform=request.platform)
+        # Leases guard against runs happening now, whatever instant this one reads as now.
+        lease_until = max(now, self._clock.now()) + LEASE
         tally = _Tally()
         more = len(due) > self._batch
         for entry in due[: self._batch]:
             if self._monotonic() - started > self._budget:
                 more = True
                 break
-            self._deliver(entry, now, tally)
+            self._deliver(entry, now, lease_until, tally)
         result: JobResult = {
             "processed": tally.processed,
             "retried": tally.retried,
@@ -126,9 +128,11 @@ class OutboxJob:
             result["failures"] = tally.failures
         return result
 
-    def _deliver(self, entry: OutboxEntry, now: datetime, tally: _Tally) -> None:
+    def _deliver(
+        self, entry: OutboxEntry, now: datetime, lease_until: datetime, tally: _Tally
+    ) -> None:
         try:
-            claimed = self._outbox.claim(entry, now + LEASE)
+            claimed = self._outbox.claim(entry, lease_until)
         except Conflict:
             tally.skipped += 1  # another run has it, or settled it meanwhile
             return

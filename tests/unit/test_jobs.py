@@ -292,6 +292,22 @@ def test_a_claimed_event_comes_back_when_the_lease_ends():
     assert recorder.seen == ["evt_01"]
 
 
+def test_a_run_for_a_past_date_still_leases_from_the_real_clock():
+    outbox = FakeOutbox()
+    outbox.add(event(1, due=NOW - timedelta(days=2)))
+    claims: list[datetime] = []
+
+    class Watching(FakeOutbox):
+        def claim(self, entry, until):
+            claims.append(until)
+            raise Conflict("watched only")
+
+    watching = Watching()
+    watching.entries = outbox.entries
+    outbox_job(watching, {})(request(as_of=TODAY - timedelta(days=1)))
+    assert claims == [NOW + LEASE]
+
+
 def test_platform_limits_the_run():
     outbox = FakeOutbox()
     outbox.add(event(1, platform="plt_a"))

@@ -101,6 +101,8 @@ class LocalScheduler:
         override_seconds: float | None = None,
         log: Callable[[str], None] = print,
     ) -> None:
+        if override_seconds is not None and not override_seconds > 0:
+            raise ValueError(f"{INTERVAL_VARIABLE} must be a positive number of seconds")
         self.schedules = app_schedules(app, override_seconds)
         self._handlers = app.handler_map
         self._log = log

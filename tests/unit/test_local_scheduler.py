@@ -31,6 +31,11 @@ def test_the_interval_override_applies_to_every_schedule():
     assert parse_schedule("job", "cron(0 6 * * ? *)", 1.5).period_seconds == 1.5
 
 
+def test_the_override_must_be_positive():
+    with pytest.raises(ValueError, match="JOBCOVER_LOCAL_SCHEDULE_SECONDS"):
+        LocalScheduler(Chalice(app_name="x"), override_seconds=0)
+
+
 def test_a_daily_job_waits_for_its_next_utc_time():
     daily = parse_schedule("renewals", "cron(0 6 * * ? *)", None)
     assert daily.seconds_until_next(datetime(2026, 5, 1, 5, 0, tzinfo=UTC)) == 3600

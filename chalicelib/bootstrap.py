@@ -25,8 +25,9 @@ from chalicelib.adapters.idempotency import IdempotentExecutor
 from chalicelib.adapters.secrets import EnvironmentAdminKey, SsmAdminKey
 from chalicelib.adapters.system import RandomIds, SystemClock
 from chalicelib.adapters.tin_vault import KmsTinVault
+from chalicelib.jobs.outbox import Consumers, MarkerConsumer, OutboxJob
 from chalicelib.jobs.registry import JobRunner
-from chalicelib.ports import AdminKeySource, OutboxConsumer
+from chalicelib.ports import AdminKeySource
 from chalicelib.services.assignments import AssignmentServices
 from chalicelib.services.auth import Authenticator, KeyIssuer
 from chalicelib.services.parties import PartyServices
@@ -151,19 +152,15 @@ class Container:
         return DynamoOutbox(self.table)
 
     @cached_property
-    def outbox_consumers(self) -> dict[str, OutboxConsumer]:
+    def outbox_consumers(self) -> Consumers:
         """Every consumer of outbox events, by a stable name (the outbox records which consumers
         handled an event, so a retry calls only the others). Certificates and webhooks add
         theirs here, e.g. `"webhooks": self.webhooks`."""
-        from chalicelib.jobs.outbox import MarkerConsumer
-
         return {"marker": MarkerConsumer()}
 
     @cached_property
     def jobs(self) -> JobRunner:
         """The named jobs (`POST /v1/admin/jobs/{name}`, the schedules): term jobs add theirs."""
-        from chalicelib.jobs.outbox import OutboxJob
-
         return JobRunner(
             {"outbox": OutboxJob(self.outbox, self.outbox_consumers, self.clock)},
             clock=self.clock,

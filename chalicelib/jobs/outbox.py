@@ -40,6 +40,8 @@ RETRY_DELAYS = (
 BATCH = 500
 BUDGET_SECONDS = 20.0
 logger = Logger(service="jobcover")
+# The consumers by a stable name: the name is what an outbox item records as `handled_by`.
+Consumers = dict[str, OutboxConsumer]
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -16,6 +16,7 @@ from botocore.config import Config
 
 from chalicelib.adapters.dynamodb.assignments import DynamoAssignments
 from chalicelib.adapters.dynamodb.ledger import DynamoLedger
+from chalicelib.adapters.dynamodb.outbox import DynamoOutbox
 from chalicelib.adapters.dynamodb.parties import DynamoApiKeys, DynamoParties, DynamoPlatforms
 from chalicelib.adapters.dynamodb.policies import DynamoPolicies
 from chalicelib.adapters.dynamodb.quotes import DynamoQuotes
@@ -25,6 +26,8 @@ from chalicelib.adapters.idempotency import IdempotentExecutor
 from chalicelib.adapters.secrets import EnvironmentAdminKey, SsmAdminKey
 from chalicelib.adapters.system import RandomIds, SystemClock
 from chalicelib.adapters.tin_vault import KmsTinVault
+from chalicelib.jobs.outbox import Consumers, MarkerConsumer, OutboxJob
+from chalicelib.jobs.registry import JobRunner
 from chalicelib.ports import AdminKeySource
 from chalicelib.services.assignments import AssignmentServices
 from chalicelib.services.auth import Authenticator, KeyIssuer
@@ -161,6 +164,29 @@ class Container:
             table_name=self.settings.idempotency_table_name, boto3_client=self.dynamodb
         )
         return IdempotentExecutor(layer, ttl_seconds=self.settings.idempotency_ttl_seconds)
+
+    # --- scheduled jobs (chalicelib/jobs): the outbox reader, its consumers, the job runner ------
+
+    @cached_property
+    def outbox(self) -> DynamoOutbox:
+        return DynamoOutbox(self.table)
+
+    @cached_property
+    def outbox_consumers(self) -> Consumers:
+        """Every consumer of outbox events, by a stable name (the outbox records which consumers
+        handled an event, so a retry calls only the others). Certificates and webhooks add
+        theirs here, e.g. `"webhooks": self.webhooks`."""
+        return {"marker": MarkerConsumer()}
+
+    @cached_property
+    def jobs(self) -> JobRunner:
+        """The named jobs (`POST /v1/admin/jobs/{name}`, the schedules): term jobs add theirs."""
+        return JobRunner(
+            {"outbox": OutboxJob(self.outbox, self.outbox_consumers, self.clock)},
+            clock=self.clock,
+            platforms=DynamoPlatforms(self.table),
+            clock_override_allowed=self.settings.allows_clock_override,
+        )
 
 
 _lock = threading.Lock()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.assignments import Assignment, BindContext
 from chalicelib.domain.change import Change, ObjectRef
+from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.parties import (
     ApiKeyRecord,
     Contractor,
@@ -115,3 +117,45 @@ class PartyRepository(Protocol):
     def list_contractors(
         self, platform_id: str, *, limit: int, starting_after: str | None
     ) -> Page[Contractor]: ...
+
+
+# --- the outbox and its consumers (chalicelib/jobs) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """An outbox item as the reader found it: the event, the consumers that already handled it
+    on an earlier attempt, and the item's other attributes (kept when the item moves)."""
+
+    event: OutboxEvent
+    handled_by: frozenset[str] = frozenset()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class OutboxReader(Protocol):
+    def due(self, now: datetime, limit: int, *, platform: str | None = None) -> list[OutboxEntry]:
+        """Up to `limit` entries due at `now`, earliest first (optionally one platform's)."""
+        ...
+
+    def claim(self, entry: OutboxEntry, until: datetime) -> OutboxEntry:
+        """Take the entry for one attempt (due again at `until` if the taker dies), attempts + 1.
+
+        Raises Conflict when another run took or settled it first."""
+        ...
+
+    def retry(
+        self, entry: OutboxEntry, due_at: datetime, *, handled_by: frozenset[str] = frozenset()
+    ) -> OutboxEntry:
+        """Put a claimed entry back, due at `due_at`, remembering who already handled it."""
+        ...
+
+    def done(self, entry: OutboxEntry) -> None:
+        """Remove a claimed entry: every consumer handled it."""
+        ...
+
+
+class OutboxConsumer(Protocol):
+    def handle(self, event: OutboxEvent) -> None:
+        """React to one event; raise to have it retried later. May see an event again after a
+        crash (at least once): the event id is stable, so deduplicate on it."""
+        ...

@@ -104,9 +104,9 @@ def test_approval_racing_a_patch_is_never_lost(
         job = referred_job(backdated, f"patch-{in_flight_ms}-{round_}")
         results = race(
             [
-                lambda: app.referrals.decide(job.referral, "approve", None, UNDERWRITER),
-                lambda: app.assignments.update(
-                    backdated.platform, job.id, AssignmentChanges(description=f"gate {round_}")
+                lambda job=job: app.referrals.decide(job.referral, "approve", None, UNDERWRITER),
+                lambda job=job, note=f"gate {round_}": app.assignments.update(
+                    backdated.platform, job.id, AssignmentChanges(description=note)
                 ),
             ]
         )
@@ -127,8 +127,8 @@ def test_approval_racing_a_cancel_is_never_lost(
     for round_ in range(ROUNDS):
         job = referred_job(backdated, f"cancel-{in_flight_ms}-{round_}")
         actions: list[Callable[[], Any]] = [
-            lambda: app.referrals.decide(job.referral, "approve", None, UNDERWRITER),
-            lambda: app.assignments.cancel(backdated.platform, job.id, "client_request"),
+            lambda job=job: app.referrals.decide(job.referral, "approve", None, UNDERWRITER),
+            lambda job=job: app.assignments.cancel(backdated.platform, job.id, "client_request"),
         ]
         results = race(actions)
         _no_unexpected(results)
@@ -161,7 +161,10 @@ def test_racing_payments_never_overpay(api: Api, dynamo: DynamoSemantics) -> Non
     # Two payments of 60% each: exactly one can land; together they would overpay.
     share = balance * 6 // 10
     results = race(
-        [lambda: app.policies.pay(platform["id"], policy["id"], share, f"ach-{n}") for n in (1, 2)]
+        [
+            lambda ref=f"ach-{n}": app.policies.pay(platform["id"], policy["id"], share, ref)
+            for n in (1, 2)
+        ]
     )
     landed = [r for r in results if not isinstance(r, Exception)]
     refused = [r for r in results if isinstance(r, Exception)]

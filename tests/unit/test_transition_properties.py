@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -114,14 +115,14 @@ class Dispatches(RuleBasedStateMachine):
         if assignment.referral is None:
             return
         before = len(self.app.store.outbox)
-        try:
-            self.app.referrals.decide(
-                assignment.referral, "approve" if approve else "decline", None, UNDERWRITER
-            )
-        except DomainError as refused:
-            assert refused.code == "referral_decided"
+        if self.app.referrals.get(assignment.referral).status != "open":
+            with pytest.raises(DomainError, match="already"):
+                self.app.referrals.decide(assignment.referral, "approve", None, UNDERWRITER)
             self._expect(before)
             return
+        self.app.referrals.decide(
+            assignment.referral, "approve" if approve else "decline", None, UNDERWRITER
+        )
         after = self.app.assignments.get(PLATFORM, assignment.id)
         recorded = [e.type for e in self.app.store.outbox[before:]]
         assert recorded[0] == ("referral.approved" if approve else "referral.declined")

@@ -32,7 +32,7 @@ from chalicelib.domain.parties import Page, Requirements
 from chalicelib.domain.quotes import Referral, line_summaries, referral_reasons
 from chalicelib.domain.reasons import Reason
 from chalicelib.domain.reference import ReferenceData
-from chalicelib.domain.underwriting_rulebook import Rulebook
+from chalicelib.domain.underwriting import Rulebook
 from chalicelib.ports import AssignmentRepository, BindContext, Clock, IdGenerator
 from chalicelib.services.coverage import AssignmentInput, CoverageEvaluator
 from chalicelib.services.lookup import fetch

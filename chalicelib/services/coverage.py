@@ -29,8 +29,7 @@ from chalicelib.domain.rating import (
 )
 from chalicelib.domain.reasons import Reason
 from chalicelib.domain.reference import ReferenceData
-from chalicelib.domain.underwriting import UnderwritingFacts, evaluate_rule
-from chalicelib.domain.underwriting_rulebook import Rulebook
+from chalicelib.domain.underwriting import Rulebook, UnderwritingFacts, evaluate_rule
 from chalicelib.ports import BindContext
 from chalicelib.services.quotes import contractor_facts, endorsements_for
 

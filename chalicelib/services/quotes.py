@@ -28,10 +28,10 @@ from chalicelib.domain.underwriting import (
     Loss,
     OperationsFacts,
     PriorCoverage,
+    Rulebook,
     UnderwritingFacts,
     WaiverRequest,
 )
-from chalicelib.domain.underwriting_rulebook import Rulebook
 from chalicelib.ports import Clock, IdGenerator
 from chalicelib.services.lookup import fetch
 from chalicelib.services.parties import PartyServices

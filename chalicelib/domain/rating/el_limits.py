@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from chalicelib.domain.rating.breakdown import Frozen
+from chalicelib.domain.rating.memo import IdentityMemo
 from chalicelib.domain.reference import ElLimitsLevel, RatingInputError
 
 STANDARD_EL_LIMITS = "100/500/100"
@@ -42,20 +43,14 @@ def el_limits_factor(levels: Sequence[ElLimitsLevel], limits: str) -> ElLimitsRa
     the first (smallest) level whose every component is at least the requested one; above the
     highest level, the highest factor applies (underwriting refers such limits anyway).
     """
-    key = (id(levels), limits)
-    cached = _EL_RATINGS.get(key)
-    if cached is not None and cached[0] is levels:
-        return cached[1]
-    rating = _el_limits_factor(levels, limits)
-    if len(_EL_RATINGS) < _EL_CACHE_SIZE:
-        _EL_RATINGS[key] = (levels, rating)
+    rating = _EL_RATINGS.get(levels, limits)
+    if rating is None:
+        rating = _EL_RATINGS.keep(levels, limits, _el_limits_factor(levels, limits))
     return rating
 
 
-# Pure and called on every rating with a handful of distinct inputs: memoised per levels object
-# (the entry keeps the object alive, so its id cannot be reused while cached).
-_EL_CACHE_SIZE = 1024
-_EL_RATINGS: dict[tuple[int, str], tuple[Sequence[ElLimitsLevel], ElLimitsRating]] = {}
+# Pure and called on every rating with a handful of distinct inputs per program.
+_EL_RATINGS: IdentityMemo[Sequence[ElLimitsLevel], str, ElLimitsRating] = IdentityMemo()
 
 
 def _el_limits_factor(levels: Sequence[ElLimitsLevel], limits: str) -> ElLimitsRating:

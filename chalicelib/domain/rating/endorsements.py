@@ -21,6 +21,8 @@ class EndorsementRequest(Frozen):
 
 def endorsement_request(item: str | EndorsementRequest) -> EndorsementRequest:
     """The request for a code or a request; RatingInputError `unknown_endorsement` if unknown."""
+    if type(item) is str and (plain := _PLAIN_REQUESTS.get(item)) is not None:
+        return plain
     code = item if isinstance(item, str) else item.code
     if code not in ENDORSEMENT_CODES:
         raise RatingInputError(

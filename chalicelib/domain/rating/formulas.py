@@ -55,6 +55,22 @@ def minimum_premium_charge_cents(premium_with_constant_cents: int, minimum_cents
 
 def round_experience_mod(experience_mod: Decimal | str) -> Decimal:
     """mod = round_half_up(experience_mod, 0.01); must be a positive number."""
+    if type(experience_mod) is str:
+        # As sent by the API: a few distinct texts, each parsed once.
+        cached = _MODS_BY_TEXT.get(experience_mod)
+        if cached is None:
+            cached = _round_experience_mod(experience_mod)
+            if len(_MODS_BY_TEXT) < _MODS_CACHE_SIZE:
+                _MODS_BY_TEXT[experience_mod] = cached
+        return cached
+    return _round_experience_mod(experience_mod)
+
+
+_MODS_CACHE_SIZE = 4096
+_MODS_BY_TEXT: dict[str, Decimal] = {}
+
+
+def _round_experience_mod(experience_mod: Decimal | str) -> Decimal:
     try:
         value = Decimal(experience_mod)
     except (InvalidOperation, ValueError, TypeError):

@@ -19,6 +19,7 @@ from chalicelib.domain.reasons import Reason, guideline_citation
 from chalicelib.domain.reference import (
     Carrier,
     EndorsementTerms,
+    Jurisdiction,
     Line,
     Program,
     RatingInputError,
@@ -27,6 +28,7 @@ from chalicelib.domain.reference import (
 )
 
 _JURISDICTIONS_FACTS = guideline_citation("reference/rating-facts.md", "Jurisdictions")
+_NONE_BOOKED: frozenset[str] = frozenset()
 
 
 class RatedLine(Frozen):
@@ -78,15 +80,16 @@ def rate_line(
     """
     program = reference.program(program_id)
     reference.trade(trade)
-    reference.jurisdiction(state)
+    jurisdiction = reference.jurisdiction(state)
     requests = [endorsement_request(item) for item in endorsements] if endorsements else []
-    not_rated = _not_rated_reason(reference, program, trade, state)
+    not_rated = _not_rated_reason(program, jurisdiction, trade)
     if not_rated is not None:
         return UnratedLine(
             program=program.id, line=program.line, state=state, trade=trade, reason=not_rated
         )
     offered, reasons = offered_endorsements(program, state, requests)
-    booked = frozenset(item.code for item in requests if item.minimum_already_booked)
+    booked_codes = [item.code for item in requests if item.minimum_already_booked]
+    booked = frozenset(booked_codes) if booked_codes else _NONE_BOOKED
     if program.line == "wc":
         return _rated_wc(
             reference,
@@ -166,7 +169,10 @@ def _rated_wc(
 
 def monopolistic_state_reason(reference: ReferenceData, state: str) -> Reason | None:
     """WC in ND, OH, WA, WY comes only from the state fund: the reason, or None elsewhere."""
-    jurisdiction = reference.jurisdiction(state)
+    return _monopolistic_reason(reference.jurisdiction(state))
+
+
+def _monopolistic_reason(jurisdiction: Jurisdiction) -> Reason | None:
     if not jurisdiction.monopolistic:
         return None
     return Reason(
@@ -177,18 +183,15 @@ def monopolistic_state_reason(reference: ReferenceData, state: str) -> Reason | 
     )
 
 
-def _not_rated_reason(
-    reference: ReferenceData, program: Program, trade: str, state: str
-) -> Reason | None:
-    jurisdiction = reference.jurisdiction(state)
-    if program.line == "wc" and (monopolistic := monopolistic_state_reason(reference, state)):
+def _not_rated_reason(program: Program, jurisdiction: Jurisdiction, trade: str) -> Reason | None:
+    if program.line == "wc" and (monopolistic := _monopolistic_reason(jurisdiction)):
         return monopolistic
-    if state not in program.states:
+    if not program.writes_state(jurisdiction.code):
         return Reason(
             code="state_not_written",
             message=f"program {program.id} does not write {jurisdiction.name}",
         )
-    if trade not in program.trades:
+    if not program.writes_trade(trade):
         return Reason(
             code="trade_not_written", message=f"program {program.id} does not write {trade}"
         )

@@ -18,6 +18,7 @@ from chalicelib.domain.rating.formulas import (
     modified_premium_cents,
     round_experience_mod,
 )
+from chalicelib.domain.rating.memo import IdentityMemo
 from chalicelib.domain.reference import EndorsementTerms, Line, Program, RatingInputError
 
 
@@ -128,8 +129,10 @@ def _finish(
     el_charge: int,
     mod: Decimal | None,
 ) -> PremiumBreakdown:
-    endorsements = tuple(_endorsement(terms, modified, line) for terms in endorsement_terms)
-    total = modified + sum(item.charge_cents for item in endorsements)
+    endorsements = tuple([_endorsement(terms, modified, line) for terms in endorsement_terms])
+    total = modified
+    for item in endorsements:
+        total += item.charge_cents
     return PremiumBreakdown(
         line=line,
         basis_cents=pay_cents,
@@ -149,10 +152,13 @@ def _finish(
 
 
 def _endorsement(terms: EndorsementTerms, premium_cents: int, line: Line) -> Endorsement:
+    basis = _ENDORSEMENT_BASES.get(terms, line)
+    if basis is None:
+        basis = _ENDORSEMENT_BASES.keep(terms, line, f"{pct(terms.pct)} of {premium_name(line)}")
     return Endorsement(
         code=terms.code,
         form=terms.form,
-        basis=f"{pct(terms.pct)} of {premium_name(line)}",
+        basis=basis,
         pct=terms.pct,
         charge_cents=endorsement_charge_cents(premium_cents, terms.pct),
     )
@@ -161,15 +167,34 @@ def _endorsement(terms: EndorsementTerms, premium_cents: int, line: Line) -> End
 def _term_charges(
     endorsement_terms: Sequence[EndorsementTerms], minimums_booked: frozenset[str]
 ) -> tuple[Charge, ...]:
-    charges = []
+    if not endorsement_terms:
+        return ()
+    charges: list[Charge] = []
     for terms in endorsement_terms:
-        amount = endorsement_minimum_cents(terms, terms.code in minimums_booked)
-        if amount:
-            basis = terms.minimum_basis.replace("_", " ")
-            charges.append(
-                Charge(code=f"{terms.code}_minimum", basis=f"minimum, {basis}", amount_cents=amount)
-            )
+        if terms.code not in minimums_booked:
+            charges += _minimum_charge(terms)
     return tuple(charges)
+
+
+def _minimum_charge(terms: EndorsementTerms) -> tuple[Charge, ...]:
+    """The endorsement's minimum as a term charge when not yet booked: one charge, or none."""
+    charge = _MINIMUM_CHARGES.get(terms, None)
+    if charge is None:
+        amount = endorsement_minimum_cents(terms, minimum_already_booked=False)
+        basis = terms.minimum_basis.replace("_", " ")
+        charge = _MINIMUM_CHARGES.keep(
+            terms,
+            None,
+            (Charge(code=f"{terms.code}_minimum", basis=f"minimum, {basis}", amount_cents=amount),)
+            if amount
+            else (),
+        )
+    return charge
+
+
+# Texts and charges that depend on the program's terms alone, built once per terms object.
+_ENDORSEMENT_BASES: IdentityMemo[EndorsementTerms, Line, str] = IdentityMemo()
+_MINIMUM_CHARGES: IdentityMemo[EndorsementTerms, None, tuple[Charge, ...]] = IdentityMemo()
 
 
 def _check_pay(pay_cents: int) -> None:

@@ -42,6 +42,7 @@ class ReferenceData:
         self._programs = {program.id: program for program in ordered}
         self._rate_tables = {table.program: table for table in rate_tables}
         # Memoised lookups (pure results of the immutable data above).
+        self._wc_mapping_cache: dict[tuple[str, str], WcClassMapping] = {}
         self._wc_class_cache: dict[tuple[str, str, str], WcClassAssignment] = {}
         _check_consistency(self)
 
@@ -75,6 +76,14 @@ class ReferenceData:
 
         Raises RatingInputError `monopolistic_state` where no private WC class exists.
         """
+        key = (trade_code, state)
+        mapping = self._wc_mapping_cache.get(key)
+        if mapping is None:
+            mapping = self._find_wc_mapping(trade_code, state)
+            self._wc_mapping_cache[key] = mapping
+        return mapping
+
+    def _find_wc_mapping(self, trade_code: str, state: str) -> WcClassMapping:
         trade = self.trade(trade_code)
         jurisdiction = self.jurisdiction(state)
         override = trade.wc_state_overrides.get(state)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cached_property
 from itertools import pairwise
 from typing import Annotated, Literal
 
@@ -113,7 +114,33 @@ class Program(Frozen):
         return self
 
     def endorsement(self, code: str) -> EndorsementTerms | None:
-        return next((terms for terms in self.charges.endorsements if terms.code == code), None)
+        """The program's terms for the endorsement code (the first listed), or None."""
+        return self._endorsements_by_code.get(code)
+
+    def writes_state(self, state: str) -> bool:
+        return state in self._state_set
+
+    def writes_trade(self, trade: str) -> bool:
+        return trade in self._trade_set
+
+    # Set and dict views of the fields above, for the lookups every rating makes. Built once per
+    # (immutable) program on first use; not fields, so absent from dumps, schemas and equality.
+    # A changed program is validated anew (model_validate), never model_copy(update=...), which
+    # would carry these views over.
+    @cached_property
+    def _endorsements_by_code(self) -> dict[str, EndorsementTerms]:
+        by_code: dict[str, EndorsementTerms] = {}
+        for terms in self.charges.endorsements:
+            by_code.setdefault(terms.code, terms)
+        return by_code
+
+    @cached_property
+    def _state_set(self) -> frozenset[str]:
+        return frozenset(self.states)
+
+    @cached_property
+    def _trade_set(self) -> frozenset[str]:
+        return frozenset(self.trades)
 
 
 def _check_per_dispatch_promise(program: Program) -> None:

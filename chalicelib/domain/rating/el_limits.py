@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from chalicelib.domain.rating.breakdown import Frozen
-from chalicelib.domain.rating.memo import IdentityMemo
+from chalicelib.domain.rating.memo import identity_memo
 from chalicelib.domain.reference import ElLimitsLevel, RatingInputError
 
 STANDARD_EL_LIMITS = "100/500/100"
@@ -43,16 +43,11 @@ def el_limits_factor(levels: Sequence[ElLimitsLevel], limits: str) -> ElLimitsRa
     the first (smallest) level whose every component is at least the requested one; above the
     highest level, the highest factor applies (underwriting refers such limits anyway).
     """
-    rating = _EL_RATINGS.get(levels, limits)
-    if rating is None:
-        rating = _EL_RATINGS.keep(levels, limits, _el_limits_factor(levels, limits))
-    return rating
+    return _el_limits_factor(levels, limits)
 
 
 # Pure and called on every rating with a handful of distinct inputs per program.
-_EL_RATINGS: IdentityMemo[Sequence[ElLimitsLevel], str, ElLimitsRating] = IdentityMemo()
-
-
+@identity_memo
 def _el_limits_factor(levels: Sequence[ElLimitsLevel], limits: str) -> ElLimitsRating:
     requested = parse_el_limits(limits)
     for level in levels:

@@ -18,7 +18,7 @@ from chalicelib.domain.rating.formulas import (
     modified_premium_cents,
     round_experience_mod,
 )
-from chalicelib.domain.rating.memo import IdentityMemo
+from chalicelib.domain.rating.memo import identity_memo
 from chalicelib.domain.reference import EndorsementTerms, Line, Program, RatingInputError
 
 
@@ -152,13 +152,10 @@ def _finish(
 
 
 def _endorsement(terms: EndorsementTerms, premium_cents: int, line: Line) -> Endorsement:
-    basis = _ENDORSEMENT_BASES.get(terms, line)
-    if basis is None:
-        basis = _ENDORSEMENT_BASES.keep(terms, line, f"{pct(terms.pct)} of {premium_name(line)}")
     return Endorsement(
         code=terms.code,
         form=terms.form,
-        basis=basis,
+        basis=_endorsement_basis(terms, line),
         pct=terms.pct,
         charge_cents=endorsement_charge_cents(premium_cents, terms.pct),
     )
@@ -171,30 +168,26 @@ def _term_charges(
         return ()
     charges: list[Charge] = []
     for terms in endorsement_terms:
-        if terms.code not in minimums_booked:
-            charges += _minimum_charge(terms)
+        charges += _minimum_charge(terms, terms.code in minimums_booked)
     return tuple(charges)
 
 
-def _minimum_charge(terms: EndorsementTerms) -> tuple[Charge, ...]:
-    """The endorsement's minimum as a term charge when not yet booked: one charge, or none."""
-    charge = _MINIMUM_CHARGES.get(terms, None)
-    if charge is None:
-        amount = endorsement_minimum_cents(terms, minimum_already_booked=False)
-        basis = terms.minimum_basis.replace("_", " ")
-        charge = _MINIMUM_CHARGES.keep(
-            terms,
-            None,
-            (Charge(code=f"{terms.code}_minimum", basis=f"minimum, {basis}", amount_cents=amount),)
-            if amount
-            else (),
-        )
-    return charge
+# Texts and charges that depend on the program's terms alone: built once per terms object.
 
 
-# Texts and charges that depend on the program's terms alone, built once per terms object.
-_ENDORSEMENT_BASES: IdentityMemo[EndorsementTerms, Line, str] = IdentityMemo()
-_MINIMUM_CHARGES: IdentityMemo[EndorsementTerms, None, tuple[Charge, ...]] = IdentityMemo()
+@identity_memo
+def _endorsement_basis(terms: EndorsementTerms, line: Line) -> str:
+    return f"{pct(terms.pct)} of {premium_name(line)}"
+
+
+@identity_memo
+def _minimum_charge(terms: EndorsementTerms, minimum_already_booked: bool) -> tuple[Charge, ...]:
+    """The endorsement's minimum as a term charge: one, or none if booked already or none due."""
+    amount = endorsement_minimum_cents(terms, minimum_already_booked)
+    if not amount:
+        return ()
+    basis = terms.minimum_basis.replace("_", " ")
+    return (Charge(code=f"{terms.code}_minimum", basis=f"minimum, {basis}", amount_cents=amount),)
 
 
 def _check_pay(pay_cents: int) -> None:

@@ -36,6 +36,8 @@ def parse_el_limits(text: str) -> tuple[int, int, int]:
     return each_accident, policy_limit, each_employee
 
 
+# Pure and called on every rating with a handful of distinct inputs per program.
+@identity_memo
 def el_limits_factor(levels: Sequence[ElLimitsLevel], limits: str) -> ElLimitsRating:
     """factor of the smallest tabulated level covering every component of the request.
 
@@ -43,12 +45,6 @@ def el_limits_factor(levels: Sequence[ElLimitsLevel], limits: str) -> ElLimitsRa
     the first (smallest) level whose every component is at least the requested one; above the
     highest level, the highest factor applies (underwriting refers such limits anyway).
     """
-    return _el_limits_factor(levels, limits)
-
-
-# Pure and called on every rating with a handful of distinct inputs per program.
-@identity_memo
-def _el_limits_factor(levels: Sequence[ElLimitsLevel], limits: str) -> ElLimitsRating:
     requested = parse_el_limits(limits)
     for level in levels:
         components = level.components()

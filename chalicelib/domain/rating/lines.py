@@ -184,8 +184,8 @@ def _monopolistic_reason(jurisdiction: Jurisdiction) -> Reason | None:
 
 
 def _not_rated_reason(program: Program, jurisdiction: Jurisdiction, trade: str) -> Reason | None:
-    if program.line == "wc" and (monopolistic := _monopolistic_reason(jurisdiction)):
-        return monopolistic
+    if program.line == "wc" and jurisdiction.monopolistic:
+        return _monopolistic_reason(jurisdiction)
     if not program.writes_state(jurisdiction.code):
         return Reason(
             code="state_not_written",

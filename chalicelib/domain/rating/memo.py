@@ -10,32 +10,30 @@ inputs seen in practice are a handful per program).
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from functools import update_wrapper
-from typing import Generic, TypeVar
+from functools import wraps
+from typing import TypeVar
 
 Obj = TypeVar("Obj")
 Arg = TypeVar("Arg", bound=Hashable)
 Result = TypeVar("Result")
 
+MEMO_SIZE = 1024
 
-class IdentityMemo(Generic[Obj, Arg, Result]):
-    def __init__(self, compute: Callable[[Obj, Arg], Result], size: int = 1024) -> None:
-        update_wrapper(self, compute)
-        self._compute = compute
-        self._size = size
-        self._entries: dict[tuple[int, Arg], tuple[Obj, Result]] = {}
 
-    def __call__(self, obj: Obj, arg: Arg) -> Result:
+def identity_memo(compute: Callable[[Obj, Arg], Result]) -> Callable[[Obj, Arg], Result]:
+    """Decorator: memoise `compute(obj, arg)` by the identity of `obj` and the value of `arg`."""
+    entries: dict[tuple[int, Arg], tuple[Obj, Result]] = {}
+
+    # A closure, not a class with __call__: this sits on the rating hot path, called per line.
+    @wraps(compute)
+    def memoised(obj: Obj, arg: Arg) -> Result:
         key = (id(obj), arg)
-        entry = self._entries.get(key)
+        entry = entries.get(key)
         if entry is not None and entry[0] is obj:
             return entry[1]
-        result = self._compute(obj, arg)
-        if len(self._entries) < self._size:
-            self._entries[key] = (obj, result)
+        result = compute(obj, arg)
+        if len(entries) < MEMO_SIZE:
+            entries[key] = (obj, result)
         return result
 
-
-def identity_memo(compute: Callable[[Obj, Arg], Result]) -> IdentityMemo[Obj, Arg, Result]:
-    """Decorator: memoise `compute(obj, arg)` by the identity of `obj` and the value of `arg`."""
-    return IdentityMemo(compute)
+    return memoised

@@ -327,6 +327,13 @@ def main() -> None:
                 "lines": ["wc", "gl"],
                 "effective_date": datetime.now(UTC).date().isoformat(),
                 "estimated_annual_pay_cents": 4_000_000,
+                "operations": {
+                    "max_height_feet": 12,
+                    "max_depth_feet": 0,
+                    "subcontracted_pay_pct": 0,
+                    "cash_labor_pct": 0,
+                    "hazards": [],
+                },
             }
             _, quote = bench.call("POST", "/v1/quotes", key, quote_body)
             status, policy = bench.call(

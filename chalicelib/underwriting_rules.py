@@ -1,8 +1,10 @@
-"""Load the packaged underwriting data: rulebooks, exposure vocabularies, trade profiles.
+"""Load the packaged underwriting data: rulebooks, applications, exposure vocabularies, trade
+profiles.
 
 Files live in `chalicelib/data/rules/` (packaged by Chalice with the code), are validated by
 pydantic when first read, and are cached for the life of the process. A new carrier program is a
-new `<program>.json` here, not new code.
+new `<program>.json` here (and its `applications/<program>.json` when it asks questions), not new
+code.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.domain.underwriting import ContractorType, Rulebook, TermList
 
 RULES_DIR = Path(__file__).parent / "data" / "rules"
+APPLICATIONS_DIR = RULES_DIR / "applications"
 _SHARED_FILES = frozenset({"exposure_terms.json", "trade_profiles.json"})
 
 
@@ -75,10 +78,22 @@ def load_rulebook(program_id: str) -> Rulebook:
     raw = _read(f"{program_id}.json")
     own_terms = raw.get("term_lists", {})
     raw["term_lists"] = {**exposure_vocabulary().term_lists, **own_terms}
+    application = APPLICATIONS_DIR / f"{program_id}.json"
+    if application.exists():
+        raw["application"] = json.loads(application.read_text(encoding="utf-8"))
     rulebook = Rulebook.model_validate(raw)
     if rulebook.program != program_id:
         raise ValueError(f"{program_id}.json declares program {rulebook.program!r}")
     return rulebook
+
+
+def known_hazards() -> frozenset[str]:
+    """Every hazard code some program's catalogue names (an answer outside them is a 422)."""
+    return frozenset(
+        entry.code
+        for program in rulebook_programs()
+        for entry in load_rulebook(program).hazard_catalogue()
+    )
 
 
 @cache

@@ -32,7 +32,8 @@ PLATFORM = {Role.PLATFORM}
     errors=(404, 409),
 )
 def create_policy(ctx: RequestContext, body: PolicyCreate) -> PolicyOut:
-    return PolicyOut.of(ctx.app.policies.create_policy(ctx.platform, body.quote))
+    attested_by = ctx.principal.key_id if ctx.principal else None
+    return PolicyOut.of(ctx.app.policies.create_policy(ctx.platform, body.quote, attested_by))
 
 
 @operation(

@@ -9,6 +9,7 @@ from chalice.app import Blueprint
 from chalicelib.api.http import RequestContext, operation
 from chalicelib.api.schemas.common import ListOf
 from chalicelib.api.schemas.quotes import (
+    ApplicationOut,
     ClassCodeOut,
     GlClassOut,
     ProgramList,
@@ -21,11 +22,14 @@ from chalicelib.api.schemas.quotes import (
     TradeList,
     TradeOut,
     WageSplitOut,
+    hazards_of,
 )
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.parties import Role
 from chalicelib.domain.reference import ReferenceData
 from chalicelib.reference_data import load_reference_data
 from chalicelib.services.quotes import QuoteInput
+from chalicelib.underwriting_rules import UnknownProgramError, load_rulebook
 
 bp = Blueprint(__name__)
 ANY_ROLE = {Role.ADMIN, Role.PLATFORM, Role.UNDERWRITER}
@@ -94,10 +98,42 @@ def list_trades(ctx: RequestContext) -> TradeList:
     tag="Reference data",
 )
 def list_programs(ctx: RequestContext) -> ProgramList:
-    programs = load_reference_data().programs()
-    return ProgramList(
-        data=[ProgramOut.model_validate(p.model_dump(mode="json")) for p in programs]
-    )
+    return program_list()
+
+
+@cache
+def program_list() -> ProgramList:
+    """Every program, WC programs with their hazard catalogue (built once)."""
+    data = []
+    for program in load_reference_data().programs():
+        out = ProgramOut.model_validate(program.model_dump(mode="json"))
+        if program.line == "wc":
+            out = out.model_copy(update={"hazards": hazards_of(load_rulebook(program.id))})
+        data.append(out)
+    return ProgramList(data=data)
+
+
+@operation(
+    bp,
+    "/v1/programs/{program_id}/application",
+    summary="A WC program's application: its questions and the contractor facts it reads",
+    roles=ANY_ROLE,
+    response=ApplicationOut,
+    tag="Reference data",
+    errors=(404,),
+)
+def get_application(ctx: RequestContext, program_id: str) -> ApplicationOut:
+    return application_of(program_id)
+
+
+def application_of(program_id: str) -> ApplicationOut:
+    try:
+        rulebook = load_rulebook(program_id)
+    except UnknownProgramError:
+        raise NotFound(f"No program {program_id}.") from None
+    if rulebook.application is None:
+        raise NotFound(f"Program {program_id} has no application (only WC programs ask).")
+    return ApplicationOut.of(rulebook.application, rulebook)
 
 
 @operation(
@@ -129,6 +165,7 @@ def create_quote(ctx: RequestContext, body: QuoteCreate) -> QuoteOut:
         operations=body.operations.model_dump(exclude_none=True) if body.operations else {},
         requested_coverages=tuple(body.requested_coverages),
         raw=body.model_dump(mode="json"),
+        sent_by=ctx.principal.key_id if ctx.principal else None,
     )
     return QuoteOut.of(ctx.app.quotes.create_quote(ctx.platform, request))
 

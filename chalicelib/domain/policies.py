@@ -13,6 +13,7 @@ from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.reasons import Reason
+from chalicelib.domain.underwriting.application import ApplicationRecord
 
 PolicyStatus = Literal[
     "pending_payment",
@@ -85,6 +86,8 @@ class Policy(BaseModel):
     final_audit: dict[str, Any] | None = None
     cancellation: dict[str, Any] | None = None
     renewal_of: str | None = None
+    # The answers the policy was underwritten on, attested by `accept_terms` (API.md).
+    application: ApplicationRecord | None = None
     created_at: datetime
     updated_at: datetime
     version: int = 1

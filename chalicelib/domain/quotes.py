@@ -14,6 +14,7 @@ from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.reasons import Reason
 from chalicelib.domain.routing import LineQuote
+from chalicelib.domain.underwriting.application import ApplicationRecord
 
 if TYPE_CHECKING:
     from chalicelib.domain.assignments import LineCoverage
@@ -42,6 +43,8 @@ class Quote(BaseModel):
     reasons: list[Reason]
     referral: str | None = None
     referral_status: ReferralStatus | None = None
+    # The application answers the lines were underwritten on (carried to the policy).
+    application: ApplicationRecord | None = None
     created_at: datetime
     expires_at: datetime
     version: int = 1

@@ -48,8 +48,12 @@ class PolicyServices:
     def _stamp(self) -> Stamp:
         return Stamp(self.clock.now(), self.ids.new)
 
-    def create_policy(self, platform_id: str, quote_id: str) -> Policy:
-        """The opt-in: the quote's bindable lines become a policy, bound once per quote."""
+    def create_policy(
+        self, platform_id: str, quote_id: str, attested_by: str | None = None
+    ) -> Policy:
+        """The opt-in: the quote's bindable lines become a policy, bound once per quote.
+
+        `attested_by`: the key whose `accept_terms` attests the contractor gave the answers."""
         uow = self.uow()
         if (earlier := uow.committed_before()) is not None:
             return self.get_policy(earlier.platform, earlier.id)
@@ -84,6 +88,11 @@ class PolicyServices:
             written_premium_cents=figures.written_premium_cents,
             down_payment_due_cents=figures.down_payment_cents,
             down_payment_due_by=figures.down_payment_due_by,
+            application=quote.application.model_copy(
+                update={"attested_by": attested_by, "attested_at": stamp.now}
+            )
+            if quote.application
+            else None,
             created_at=stamp.now,
             updated_at=stamp.now,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -21,12 +21,14 @@ from chalicelib.domain.rating import RatedLine
 from chalicelib.domain.reference import ReferenceData
 from chalicelib.domain.routing import LineQuote, LineRequest, quote_status, route_line
 from chalicelib.domain.underwriting import (
+    ApplicationRecord,
     EmployersLiabilityLimits,
     OperationsFacts,
     Rulebook,
     UnderwritingFacts,
     WaiverRequest,
 )
+from chalicelib.domain.underwriting.application import answers_as_sent
 from chalicelib.ports import Clock, IdGenerator, UnitOfWork
 from chalicelib.services.lookup import fetch
 from chalicelib.services.parties import PartyServices
@@ -66,6 +68,8 @@ class QuoteInput:
     operations: dict[str, Any]
     requested_coverages: tuple[str, ...]
     raw: dict[str, Any]
+    # The API key that sent the request (kept with the application answers).
+    sent_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,13 @@ class QuoteServices:
                 facts_for,
             )
         status = quote_status([line.status for line in lines.values()])
+        application = ApplicationRecord(
+            answers=answers_as_sent(request.operations),
+            requested_coverages=list(request.requested_coverages),
+            question_sets=self._question_sets(lines.values()),
+            sent_by=request.sent_by,
+            sent_at=now,
+        )
         quote_id = self.ids.new("qte")
         referral = None
         if any(line.status == "referred" for line in lines.values()):
@@ -169,6 +180,7 @@ class QuoteServices:
             ],
             referral=referral.id if referral else None,
             referral_status="open" if referral else None,
+            application=application,
             created_at=now,
             expires_at=now + timedelta(days=QUOTE_VALID_DAYS),
         )
@@ -179,6 +191,19 @@ class QuoteServices:
         if (earlier := uow.commit(ObjectRef("quote", platform_id, quote.id))) is not None:
             return self.get_quote(earlier.platform, earlier.id)
         return quote
+
+    def _question_sets(self, lines: Iterable[LineQuote]) -> dict[str, str]:
+        """The version of each question set the answers were read against (every program that
+        underwrote a line, taking it or not)."""
+        versions: dict[str, str] = {}
+        for line in lines:
+            programs = [entry.program for entry in line.considered]
+            programs += [line.program] if line.program else []
+            for program in programs:
+                application = self.rulebook(program).application
+                if application is not None:
+                    versions[program] = application.version
+        return versions
 
     def get_quote(self, platform_id: str, quote_id: str) -> Quote:
         return fetch("quote", "qte", quote_id, lambda: self.quotes.get_quote(platform_id, quote_id))

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.answers import CLEAN_ANSWERS
+
 pytestmark = pytest.mark.acceptance
 
 
@@ -57,6 +59,7 @@ def test_opt_in_once_then_every_dispatch_binds_by_work_state(stack):
             "lines": ["wc", "gl"],
             "effective_date": today,
             "estimated_annual_pay_cents": 3_000_000,
+            "operations": CLEAN_ANSWERS,
         },
     ).json()
     assert quote["status"] == "eligible", quote
@@ -170,6 +173,7 @@ def test_referred_quote_needs_an_underwriter_before_it_binds(stack):
             "lines": ["wc"],
             "effective_date": datetime.now(UTC).date().isoformat(),
             "estimated_annual_pay_cents": 3_000_000,
+            "operations": CLEAN_ANSWERS,
         },
     ).json()
     assert quote["status"] == "referred"

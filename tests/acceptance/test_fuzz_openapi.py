@@ -35,6 +35,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.answers import CLEAN_ANSWERS
+
 pytestmark = pytest.mark.acceptance
 
 MAX_EXAMPLES = 25  # per operation and pass; the whole module takes well under a minute
@@ -162,6 +164,7 @@ def real_ids(stack, fuzz_keys) -> dict[str, str]:
             "lines": ["wc", "gl"],
             "effective_date": today,
             "estimated_annual_pay_cents": 3_000_000,
+            "operations": CLEAN_ANSWERS,
         },
     )["id"]
     policy = create("/v1/policies", {"quote": quote, "accept_terms": True})["id"]
@@ -193,6 +196,7 @@ def real_ids(stack, fuzz_keys) -> dict[str, str]:
             "lines": ["wc"],
             "effective_date": today,
             "estimated_annual_pay_cents": 3_000_000,
+            "operations": CLEAN_ANSWERS,
         },
     )["id"]
     referrals = stack.call(

@@ -14,6 +14,7 @@ from chalice.test import Client
 from moto import mock_aws
 
 from devserver.resources import create_resources, stage_environment, stage_names
+from tests.answers import CLEAN_ANSWERS
 from tests.conftest import PROJECT_DIR
 from tests.functional.moto_threads import dynamo
 
@@ -132,6 +133,7 @@ def quote_body(contractor: str, **overrides: Any) -> dict[str, Any]:
         "lines": ["wc", "gl"],
         "effective_date": datetime.now(UTC).date().isoformat(),
         "estimated_annual_pay_cents": 4_000_000,
+        "operations": CLEAN_ANSWERS,
     }
     body.update(overrides)
     return body

@@ -31,6 +31,7 @@ from chalicelib.domain.assignments import Assignment, AssignmentInput, Pay, Wind
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import Address
+from tests.answers import CLEAN_ANSWERS
 from tests.functional.conftest import ADMIN_KEY, Api, contractor_body, customer_body
 from tests.functional.moto_threads import DynamoSemantics
 
@@ -65,6 +66,7 @@ def scene(api: Api, dynamo: DynamoSemantics) -> Scene:
             "lines": ["wc", "gl"],
             "effective_date": TODAY.isoformat(),
             "estimated_annual_pay_cents": 4_000_000,
+            "operations": CLEAN_ANSWERS,
         },
     )
     assert (status, quote["status"]) == (201, "eligible"), quote

@@ -18,6 +18,7 @@ from chalicelib.domain.assignments import Pay, Window
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.parties import Address
 from devserver.resources import create_resources, stage_environment, stage_names
+from tests.answers import CLEAN_ANSWERS
 
 STATES = {"NJ": "07102", "PA": "19103", "TX": "78701", "OH": "43215"}
 TODAY = datetime.now(UTC).date()
@@ -81,7 +82,7 @@ class DispatchLedger(RuleBasedStateMachine):
                 employers_liability_limits="100/500/100",
                 deductible_cents=0,
                 rating_plan="guaranteed_cost",
-                operations={},
+                operations=CLEAN_ANSWERS,
                 requested_coverages=(),
                 raw={},
             ),

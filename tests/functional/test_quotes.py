@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.answers import CLEAN_ANSWERS
 from tests.functional.conftest import (
     ADMIN_KEY,
     california_contractor_body,
@@ -33,6 +34,7 @@ def quote(api, key, contractor, **overrides):
         "lines": ["wc", "gl"],
         "effective_date": "2027-01-04",
         "estimated_annual_pay_cents": 5_000_000,
+        "operations": CLEAN_ANSWERS,
     }
     body.update(overrides)
     return api.json("POST", "/v1/quotes", key, body)

@@ -16,6 +16,7 @@ from chalicelib.domain.parties import Address, Principal, Role
 from chalicelib.request_scope import keyed_scope, write_scope
 from chalicelib.services.assignments import AssignmentChanges
 from chalicelib.services.quotes import QuoteInput
+from tests.answers import CLEAN_ANSWERS
 from tests.fakes import FakeApp
 
 PLATFORM = "plt_00000000000000000000000000"
@@ -75,7 +76,7 @@ def quote(app: FakeApp, contractor_id: str, effective: date) -> Any:
             employers_liability_limits="100/500/100",
             deductible_cents=0,
             rating_plan="guaranteed_cost",
-            operations={},
+            operations=CLEAN_ANSWERS,
             requested_coverages=(),
             raw={},
         ),

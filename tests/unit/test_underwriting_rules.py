@@ -194,7 +194,7 @@ def test_text_exposure_decline_quotes_the_phrase_found():
     decision = multistate(described("Tree removal and gutter cleaning"))
     assert decision.status == "declined"
     assert decision.reasons[0].message == (
-        'Operations description mentions "Tree removal": tree trimming or removal is a '
+        'Operations include "Tree removal" (description): tree trimming or removal is a '
         "prohibited exposure."
     )
     assert decision.reasons[0].guideline == f"{PIE} § Prohibited Applicants"

@@ -49,6 +49,11 @@ class PolicyOut(ResponseModel):
     final_audit: dict[str, Any] | None
     cancellation: dict[str, Any] | None
     renewal_of: str | None
+    application: dict[str, Any] | None = Field(
+        default=None,
+        description="The application answers the policy was underwritten on, with the question "
+        "sets' versions, who sent them and when, and the accept_terms attestation.",
+    )
     created_at: datetime
 
     @classmethod

@@ -23,7 +23,8 @@ from chalicelib.api.schemas.common import (
 from chalicelib.domain.quotes import Quote, Referral
 from chalicelib.domain.reasons import Reason
 from chalicelib.domain.routing import LineQuote
-from chalicelib.domain.underwriting import RequestedCoverage
+from chalicelib.domain.underwriting import Application, RequestedCoverage, Rulebook
+from chalicelib.underwriting_rules import known_hazards
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
@@ -68,6 +69,15 @@ class CarrierOut(ResponseModel):
     naic_verified: bool
 
 
+class HazardOut(ResponseModel):
+    """One operation of a WC program's hazard catalogue."""
+
+    code: str
+    label: str
+    guideline: str
+    effect: Literal["decline", "refer", "note"]
+
+
 class ProgramOut(ResponseModel):
     id: str
     line: str
@@ -79,10 +89,94 @@ class ProgramOut(ResponseModel):
     per_dispatch: bool
     charges: dict[str, Any]
     term: dict[str, Any]
+    hazards: list[HazardOut] | None = Field(
+        default=None,
+        description="WC programs: the hazard catalogue (every prohibited or referred operation "
+        "the program's guidelines name); its application is GET /v1/programs/{id}/application.",
+    )
 
 
 class ProgramList(ResponseModel):
     data: list[ProgramOut]
+
+
+def hazards_of(rulebook: Rulebook) -> list[HazardOut]:
+    return [
+        HazardOut(code=h.code, label=h.label, guideline=str(h.guideline), effect=h.effect)
+        for h in rulebook.hazard_catalogue()
+    ]
+
+
+class OptionOut(ResponseModel):
+    code: str
+    label: str
+    guideline: str
+
+
+class QuestionOut(ResponseModel):
+    id: str
+    text: str
+    type: Literal["number", "percent", "multi_select"]
+    unit: str | None = None
+    options: list[OptionOut] | None = None
+    required: bool
+    guideline: str
+
+
+class ContractorFactOut(ResponseModel):
+    field: str = Field(description="The contractor record's field (POST/PATCH /v1/contractors).")
+    text: str
+    required: bool
+    required_when: dict[str, Any] | None = None
+    guideline: str
+
+
+class ApplicationOut(ResponseModel):
+    """A WC program's application: its questions (answered in the quote's `operations`) and the
+    contractor facts its rules read. A required answer missing refers the line."""
+
+    object: Literal["application"] = "application"
+    program: str
+    version: str
+    effective_date: date
+    questions: list[QuestionOut]
+    contractor_facts: list[ContractorFactOut]
+
+    @classmethod
+    def of(cls, application: Application, rulebook: Rulebook) -> ApplicationOut:
+        options = [
+            OptionOut(code=h.code, label=h.label, guideline=h.guideline)
+            for h in hazards_of(rulebook)
+        ]
+        return cls(
+            program=application.program,
+            version=application.version,
+            effective_date=application.effective_date,
+            questions=[
+                QuestionOut(
+                    id=q.id,
+                    text=q.text,
+                    type=q.type,
+                    unit=q.unit,
+                    options=options if q.type == "multi_select" else None,
+                    required=q.required,
+                    guideline=str(q.guideline),
+                )
+                for q in application.questions
+            ],
+            contractor_facts=[
+                ContractorFactOut(
+                    field=c.field,
+                    text=c.text,
+                    required=c.required,
+                    required_when=c.required_when.model_dump(mode="json", by_alias=True)
+                    if c.required_when is not None
+                    else None,
+                    guideline=str(c.guideline),
+                )
+                for c in application.contractor_facts
+            ],
+        )
 
 
 class OperationsIn(RequestModel):
@@ -93,6 +187,24 @@ class OperationsIn(RequestModel):
     cash_labor_pct: Percent | None = None
     total_payroll_cents: Cents | None = None
     employee_count: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    hazards: list[Code] | None = Field(
+        default=None,
+        max_length=100,
+        description="The operations the contractor performs out of the program's hazard "
+        "catalogue (GET /v1/programs); [] means none.",
+    )
+
+    @field_validator("hazards")
+    @classmethod
+    def _known_hazards(cls, hazards: list[str] | None) -> list[str] | None:
+        if hazards is None:
+            return None
+        unknown = sorted(set(hazards) - known_hazards())
+        if unknown:
+            raise ValueError(f"unknown hazard codes {unknown}; see GET /v1/programs")
+        if len(set(hazards)) != len(hazards):
+            raise ValueError("each hazard at most once")
+        return hazards
 
 
 class QuoteCreate(RequestModel):
@@ -137,6 +249,11 @@ class QuoteOut(ResponseModel):
     lines: dict[str, LineQuote]
     reasons: list[Reason]
     referral: dict[str, str] | None
+    application: dict[str, Any] | None = Field(
+        default=None,
+        description="The application answers the lines were underwritten on, the version of "
+        "each program's question set, who sent them and when.",
+    )
     created_at: datetime
     expires_at: datetime
 
@@ -160,6 +277,7 @@ class QuoteOut(ResponseModel):
             lines=quote.lines,
             reasons=quote.reasons,
             referral=referral,
+            application=quote.application.model_dump(mode="json") if quote.application else None,
             created_at=quote.created_at,
             expires_at=quote.expires_at,
         )

@@ -8,6 +8,12 @@ package unless testing one module's internals.
 
 from __future__ import annotations
 
+from chalicelib.domain.underwriting.application import (
+    MISSING_INFORMATION,
+    Application,
+    ApplicationRecord,
+    missing_information,
+)
 from chalicelib.domain.underwriting.conditions import (
     Condition,
     check_condition,
@@ -18,6 +24,7 @@ from chalicelib.domain.underwriting.decision import (
     DecisionStatus,
     evaluate,
     evaluate_rule,
+    fire,
 )
 from chalicelib.domain.underwriting.fact_names import FACTS, FactKind, FactSpec, FactValue
 from chalicelib.domain.underwriting.facts import (
@@ -40,9 +47,11 @@ from chalicelib.domain.underwriting.facts import (
 from chalicelib.domain.underwriting.rulebook import (
     MATCHED_TERMS,
     GuidelineRef,
+    HazardEntry,
     Rule,
     Rulebook,
     RuleOutcome,
+    RuleScope,
 )
 from chalicelib.domain.underwriting.text import TermList
 
@@ -50,6 +59,9 @@ __all__ = [
     "FACTS",
     "GUARANTEED_COST",
     "MATCHED_TERMS",
+    "MISSING_INFORMATION",
+    "Application",
+    "ApplicationRecord",
     "Channel",
     "Condition",
     "ContractorFacts",
@@ -62,6 +74,7 @@ __all__ = [
     "FactSpec",
     "FactValue",
     "GuidelineRef",
+    "HazardEntry",
     "Loss",
     "OperationsFacts",
     "PriorCoverage",
@@ -69,6 +82,7 @@ __all__ = [
     "RequestedCoverage",
     "Rule",
     "RuleOutcome",
+    "RuleScope",
     "Rulebook",
     "TermList",
     "TinType",
@@ -79,4 +93,6 @@ __all__ = [
     "evaluate",
     "evaluate_condition",
     "evaluate_rule",
+    "fire",
+    "missing_information",
 ]

@@ -2,8 +2,14 @@
 
 Leaves: `{"fact", "op": gt|gte|lt|lte|eq|ne, "value" | "other_fact"}`, `{"fact", "op": in|not_in,
 "values"}`, `{"fact", "op": "contains_any", "values"}`, `{"fact": "operations_description", "op":
-"text_matches", "terms": "<term list>"}`. Combinators: `{"all": [...]}`, `{"any": [...]}`,
-`{"not": {...}}`. An unknown (None) fact never satisfies a leaf: rules fire on what is known.
+"text_matches", "terms": "<term list>"}`, `{"hazard": "<code>"}` (an operation of the hazard
+catalogue: listed in the application's `hazards` answer, or found in the description).
+Combinators: `{"all": [...]}`, `{"any": [...]}`, `{"not": {...}}`. An unknown (None) fact never
+satisfies a leaf: rules fire on what is known (silence is caught by the application's
+`missing_information`, not here).
+
+An outcome is `certain` unless it rests on unclear wording only (a description hit that may not
+mean the hazard): a decline that is not certain refers instead (decision.py).
 """
 
 from __future__ import annotations
@@ -73,6 +79,12 @@ class TextMatches(_Condition):
     terms: str
 
 
+class HazardLeaf(_Condition):
+    """An operation of the program's hazard catalogue: answered, or found in the description."""
+
+    hazard: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+
+
 class AllOf(_Condition):
     all: tuple[Condition, ...] = Field(min_length=1)
 
@@ -92,6 +104,8 @@ def _shape(raw: object) -> str:
             return key
     if "not" in data or "negated" in data:
         return "not"
+    if "hazard" in data:
+        return "hazard"
     op = data.get("op")
     if op in ("in", "not_in"):
         return "membership"
@@ -105,12 +119,13 @@ Condition = Annotated[
     | Annotated[Membership, Tag("membership")]
     | Annotated[ContainsAny, Tag("contains_any")]
     | Annotated[TextMatches, Tag("text_matches")]
+    | Annotated[HazardLeaf, Tag("hazard")]
     | Annotated[AllOf, Tag("all")]
     | Annotated[AnyOf, Tag("any")]
     | Annotated[NotCondition, Tag("not")],
     Discriminator(_shape),
 ]
-Leaf = Compare | Membership | ContainsAny | TextMatches
+Leaf = Compare | Membership | ContainsAny | TextMatches | HazardLeaf
 
 for _model in (AllOf, AnyOf, NotCondition):
     _model.model_rebuild()
@@ -118,10 +133,12 @@ for _model in (AllOf, AnyOf, NotCondition):
 
 @dataclass(frozen=True)
 class Outcome:
-    """Whether a condition holds, and the description phrases that made it hold."""
+    """Whether a condition holds, the evidence that made it hold (description phrases, answers),
+    and whether that evidence is conclusive."""
 
     holds: bool
     matched_terms: tuple[str, ...] = ()
+    certain: bool = True
 
 
 def leaves(condition: Condition) -> Iterator[Leaf]:
@@ -142,25 +159,41 @@ def evaluate_condition(
     if isinstance(condition, AllOf | AnyOf):
         children = condition.all if isinstance(condition, AllOf) else condition.any
         outcomes = [evaluate_condition(child, facts, term_lists) for child in children]
-        combine = all if isinstance(condition, AllOf) else any
-        held = combine(outcome.holds for outcome in outcomes)
-        terms = tuple(
-            term for outcome in outcomes if outcome.holds for term in outcome.matched_terms
-        )
-        return Outcome(held, terms if held else ())
+        holding = [outcome for outcome in outcomes if outcome.holds]
+        if isinstance(condition, AllOf):
+            held = len(holding) == len(outcomes)
+            certain = all(outcome.certain for outcome in holding)
+        else:
+            held = bool(holding)
+            certain = any(outcome.certain for outcome in holding)
+        if not held:
+            return Outcome(False)
+        terms = tuple(term for outcome in holding for term in outcome.matched_terms)
+        return Outcome(True, terms, certain)
     if isinstance(condition, NotCondition):
         return Outcome(not evaluate_condition(condition.negated, facts, term_lists).holds)
+    if isinstance(condition, HazardLeaf):
+        return _hazard(condition.hazard, facts, term_lists)
     actual = FACTS[condition.fact].read(facts)
     if actual is None:
         return Outcome(False)
     if isinstance(condition, TextMatches):
         found = term_lists[condition.terms].find(str(actual))
-        return Outcome(bool(found), found)
+        return Outcome(bool(found), tuple(f'"{phrase}"' for phrase in found))
     if isinstance(condition, ContainsAny):
         return Outcome(isinstance(actual, frozenset) and bool(actual & set(condition.values)))
     if isinstance(condition, Membership):
         return Outcome((actual in condition.values) == (condition.op == "in"))
     return Outcome(_compare(condition, actual, facts))
+
+
+def _hazard(code: str, facts: UnderwritingFacts, term_lists: Mapping[str, TermList]) -> Outcome:
+    """Answered in `hazards` (certain), else what the description screening finds."""
+    answered = facts.operations.hazards
+    if answered is not None and code in answered:
+        return Outcome(True, (f"{code} (the application's hazards answer)",))
+    found = term_lists[code].find(facts.operations.description)
+    return Outcome(bool(found), tuple(f'"{phrase}" (description)' for phrase in found))
 
 
 def _compare(condition: Compare, actual: FactValue, facts: UnderwritingFacts) -> bool:
@@ -180,6 +213,10 @@ def check_condition(condition: Condition, term_lists: Mapping[str, TermList]) ->
     """Problems with a condition's fact names, operators and values (empty when sound)."""
     problems: list[str] = []
     for leaf in leaves(condition):
+        if isinstance(leaf, HazardLeaf):
+            if leaf.hazard not in term_lists:
+                problems.append(f"unknown hazard {leaf.hazard!r} (no term list)")
+            continue
         spec = FACTS.get(leaf.fact)
         if spec is None:
             problems.append(f"unknown fact {leaf.fact!r}")

@@ -137,6 +137,9 @@ FACTS: dict[str, FactSpec] = {
     "total_payroll_cents": FactSpec(
         "money", lambda f: f.operations.total_payroll_cents, "whole-business annual payroll"
     ),
+    "hazards": FactSpec(
+        "set", lambda f: f.operations.hazards, "hazard catalogue operations performed"
+    ),
     "requested_coverages": FactSpec(
         "set", lambda f: frozenset(f.requested_coverages), "requested federal/other coverages"
     ),

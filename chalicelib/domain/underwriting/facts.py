@@ -82,6 +82,8 @@ class OperationsFacts(_Facts):
     cash_labor_pct: Decimal | None = Field(default=None, ge=0, le=100)
     total_payroll_cents: int | None = Field(default=None, ge=0)
     employee_count: int | None = Field(default=None, ge=0)
+    # The hazard catalogue codes the applicant performs; [] means none; None: not answered.
+    hazards: frozenset[str] | None = None
 
 
 class EmployersLiabilityLimits(_Facts):

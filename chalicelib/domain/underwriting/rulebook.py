@@ -3,6 +3,11 @@
 A rule reads: when `condition` holds, `outcome` (decline, refer, or note: a reason that leaves the
 status alone) with reason `code`, a `message` template over fact names, the guideline section it
 comes from, and the exact guideline sentence (`quote`) an underwriter can find in the document.
+
+`scope` says when a rule is evaluated: `risk` (default) on the quote, the renewal and a trade
+first underwritten on a dispatch; `term` on the quote and the renewal only (premium size, rating
+plan, term length: facts of the whole term); `dispatch` also on every dispatch (backdating, waiver
+details). A program's hazard catalogue is every `{"hazard": code}` its rules name.
 """
 
 from __future__ import annotations
@@ -13,11 +18,18 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from chalicelib.domain.underwriting.conditions import Condition, check_condition
+from chalicelib.domain.underwriting.application import Application, Citation
+from chalicelib.domain.underwriting.conditions import (
+    Condition,
+    HazardLeaf,
+    check_condition,
+    leaves,
+)
 from chalicelib.domain.underwriting.fact_names import FACTS
 from chalicelib.domain.underwriting.text import TermList
 
 RuleOutcome = Literal["decline", "refer", "note"]
+RuleScope = Literal["risk", "term", "dispatch"]
 MATCHED_TERMS = "matched_terms"
 
 
@@ -42,11 +54,27 @@ class Rule(_Data):
     guideline: GuidelineRef
     quote: str = Field(min_length=1)
     condition: Condition
+    scope: RuleScope = "risk"
     note: str | None = None  # the interpretation taken, for the conformance table
 
     def placeholders(self) -> set[str]:
         """Field names used by the message template."""
         return {name for _, name, _, _ in Formatter().parse(self.message) if name is not None}
+
+    def hazards(self) -> tuple[str, ...]:
+        """The hazard codes the rule's condition names."""
+        return tuple(leaf.hazard for leaf in leaves(self.condition) if isinstance(leaf, HazardLeaf))
+
+
+class HazardEntry(_Data):
+    """One operation of a program's hazard catalogue: what it is, where the guideline names it,
+    and what it does to a line (the rule's outcome)."""
+
+    code: str
+    label: str
+    guideline: Citation
+    effect: RuleOutcome
+    rule: str
 
 
 class Rulebook(_Data):
@@ -57,6 +85,7 @@ class Rulebook(_Data):
     source: str = Field(min_length=1)
     term_lists: dict[str, TermList] = Field(default_factory=dict)
     rules: tuple[Rule, ...] = Field(min_length=1)
+    application: Application | None = None
 
     @model_validator(mode="after")
     def _rules_are_sound(self) -> Self:
@@ -78,9 +107,32 @@ class Rulebook(_Data):
             problems.extend(
                 f"{rule.id}: unknown message field {{{name}}}" for name in sorted(unknown)
             )
+        if self.application is not None:
+            problems.extend(self.application.problems())
+            if self.application.program != self.program:
+                problems.append(f"application of {self.application.program} in {self.program}")
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def hazard_catalogue(self) -> tuple[HazardEntry, ...]:
+        """Every operation the program's rules name, first rule first (one entry per code)."""
+        entries: dict[str, HazardEntry] = {}
+        for rule in self.rules:
+            for code in rule.hazards():
+                entries.setdefault(
+                    code,
+                    HazardEntry(
+                        code=code,
+                        label=self.term_lists[code].meaning,
+                        guideline=Citation(
+                            document=rule.guideline.document, section=rule.guideline.section
+                        ),
+                        effect=rule.outcome,
+                        rule=rule.id,
+                    ),
+                )
+        return tuple(entries.values())
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (KeyError when absent)."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.underwriting.text import TermList, phrase_pattern
+from chalicelib.domain.underwriting.screening import compile_pattern, words_of
+from chalicelib.domain.underwriting.text import TermList
 from chalicelib.underwriting_rules import exposure_vocabulary
 
 
@@ -93,11 +94,86 @@ def test_exposure_outside_a_negative_context_still_counts():
 
 
 def test_last_word_may_be_plural_but_earlier_words_may_not():
-    pattern = phrase_pattern("removing tree")
-    assert pattern.search("removing trees")
-    assert not phrase_pattern("tree removal").search("trees removal")
+    assert compile_pattern("removing tree").find(words_of("removing trees"))
+    assert not compile_pattern("tree removal").find(words_of("trees removal"))
+
+
+def test_in_a_gapped_pattern_every_word_may_be_plural():
+    assert compile_pattern("remov* ... tree ... stump").find(words_of("removes trees and stumps"))
 
 
 def test_term_list_needs_words():
     with pytest.raises(ValueError, match="at least one word"):
         TermList(meaning="empty", terms=("  ",)).validate_patterns()
+
+
+# -- negation scope, clause boundaries, certainty -------------------------------------------------
+
+TREES = TermList(
+    meaning="tree work",
+    terms=("tree removal", "tree trimming"),
+    paraphrases=("remov*|cut*|fell* ... tree",),
+    ambiguous=("arborist",),
+    look_alikes=("christmas tree",),
+)
+
+
+def hits(text: str) -> list[tuple[str, bool]]:
+    return [(hit.phrase, hit.certain) for hit in TREES.screen(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no tree removal",
+        "We never do tree removal.",
+        "we do not perform any tree removal",
+        "without tree trimming",
+        "excluding tree removal",
+        "everything except tree removal",
+        "We don't cut trees",
+        "We dont remove trees",
+        "no roofing, tree removal or demolition",
+        "Nothing other than tree trimming",
+    ],
+)
+def test_negated_within_the_clause_is_no_hit(text):
+    assert hits(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We do not do roofing, we do tree removal",
+        "No roofing. We do tree removal as our main line",
+        "No roofing; tree removal weekly",
+        "No roofing but tree removal",
+        "We don't use subcontractors and we always do tree removal",
+        "no asbestos (tree removal only)",
+    ],
+)
+def test_a_negation_ends_at_the_clause_boundary(text):
+    assert hits(text) == [("tree removal", True)]
+
+
+def test_a_negation_far_back_in_the_clause_makes_the_hit_unclear():
+    assert hits("We never hire day labor for the big jobs like tree removal") == [
+        ("tree removal", False)
+    ]
+
+
+def test_a_negation_right_after_the_hit_makes_it_unclear():
+    assert hits("tree removal is not something we offer") == [("tree removal", False)]
+
+
+def test_an_ambiguous_phrase_is_an_unclear_hit():
+    assert hits("our arborist friend refers clients") == [("arborist", False)]
+
+
+def test_a_look_alike_claims_its_words():
+    assert hits("remove the Christmas tree lights") == []
+    assert hits("remove the Christmas tree lights, then tree removal") == [("tree removal", True)]
+
+
+def test_a_paraphrase_gap_stays_inside_its_comma_segment():
+    assert hits("remove the debris, trees stay") == []

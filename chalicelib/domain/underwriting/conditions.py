@@ -139,6 +139,8 @@ class Outcome:
     holds: bool
     matched_terms: tuple[str, ...] = ()
     certain: bool = True
+    # Fact values read from the description (a height in the text) that made a leaf hold.
+    values: tuple[tuple[str, FactValue], ...] = ()
 
 
 def leaves(condition: Condition) -> Iterator[Leaf]:
@@ -169,12 +171,17 @@ def evaluate_condition(
         if not held:
             return Outcome(False)
         terms = tuple(term for outcome in holding for term in outcome.matched_terms)
-        return Outcome(True, terms, certain)
+        values = tuple(value for outcome in holding for value in outcome.values)
+        return Outcome(True, terms, certain, values)
     if isinstance(condition, NotCondition):
         return Outcome(not evaluate_condition(condition.negated, facts, term_lists).holds)
     if isinstance(condition, HazardLeaf):
         return _hazard(condition.hazard, facts, term_lists)
-    actual = FACTS[condition.fact].read(facts)
+    spec = FACTS[condition.fact]
+    actual = spec.read(facts)
+    if isinstance(condition, Compare) and spec.described is not None:
+        answered = actual is not None and _compare(condition, actual, facts)
+        return Outcome(True) if answered else _described(condition, facts)
     if actual is None:
         return Outcome(False)
     if isinstance(condition, TextMatches):
@@ -192,8 +199,35 @@ def _hazard(code: str, facts: UnderwritingFacts, term_lists: Mapping[str, TermLi
     answered = facts.operations.hazards
     if answered is not None and code in answered:
         return Outcome(True, (f"{code} (the application's hazards answer)",))
-    found = term_lists[code].find(facts.operations.description)
-    return Outcome(bool(found), tuple(f'"{phrase}" (description)' for phrase in found))
+    hits = term_lists[code].screen(facts.operations.description)
+    if not hits:
+        return Outcome(False)
+    evidence = tuple(f'"{hit.phrase}" (description)' for hit in hits)
+    return Outcome(True, evidence, certain=any(hit.certain for hit in hits))
+
+
+def _described(condition: Compare, facts: UnderwritingFacts) -> Outcome:
+    """A threshold crossed by a figure written in the description (a height, a depth)."""
+    spec = FACTS[condition.fact]
+    assert spec.described is not None
+    crossing = [m for m in spec.described(facts) if _compare(condition, m.feet, facts)]
+    if not crossing:
+        return Outcome(False)
+    conclusive = [m for m in crossing if m.certain]
+    chosen = max(conclusive or crossing, key=lambda m: m.feet)
+    note = (
+        ""
+        if chosen.certain
+        else ", read as 15 feet a story"
+        if "stor" in chosen.phrase.lower()
+        else ""
+    )
+    return Outcome(
+        True,
+        (f'"{chosen.phrase}" (description{note})',),
+        certain=chosen.certain,
+        values=((condition.fact, chosen.feet),),
+    )
 
 
 def _compare(condition: Compare, actual: FactValue, facts: UnderwritingFacts) -> bool:

@@ -65,15 +65,19 @@ def fire(
     outcome = evaluate_condition(rule.condition, facts, term_lists)
     if not outcome.holds:
         return None
+    described = dict(outcome.values)
     values: dict[str, str] = {}
     for name in rule.placeholders():
         if name == MATCHED_TERMS:
             values[name] = ", ".join(outcome.matched_terms)
         else:
             spec = FACTS[name]
-            values[name] = format_value(spec.kind, spec.read(facts))
+            value = described[name] if name in described else spec.read(facts)
+            values[name] = format_value(spec.kind, value)
     effective = rule.outcome
     message = rule.message.format_map(values)
+    if outcome.matched_terms and MATCHED_TERMS not in values:
+        message = f"{message} (From {', '.join(outcome.matched_terms)}.)"
     if effective == "decline" and not outcome.certain:
         effective, message = "refer", message + UNCLEAR
     return effective, Reason(

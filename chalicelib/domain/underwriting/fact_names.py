@@ -15,6 +15,7 @@ from typing import Literal
 
 from chalicelib.domain.money import cents_to_dollars
 from chalicelib.domain.underwriting.facts import UnderwritingFacts
+from chalicelib.domain.underwriting.quantities import Measurement, of_dimension
 
 FactKind = Literal[
     "money", "factor", "decimal", "percent", "feet", "count", "days", "boolean", "text", "date",
@@ -29,11 +30,15 @@ NUMERIC_KINDS: frozenset[FactKind] = frozenset(
 
 @dataclass(frozen=True)
 class FactSpec:
-    """How to read one named fact and how it compares and prints."""
+    """How to read one named fact and how it compares and prints.
+
+    `described`: the fact's values written in the description (heights, depths), which count
+    as answers: a threshold they cross fires the rule like the answer would."""
 
     kind: FactKind
     read: Callable[[UnderwritingFacts], FactValue]
     meaning: str
+    described: Callable[[UnderwritingFacts], tuple[Measurement, ...]] | None = None
 
 
 def _employee_count(facts: UnderwritingFacts) -> int | None:
@@ -126,8 +131,18 @@ FACTS: dict[str, FactSpec] = {
     "operations_description": FactSpec(
         "description", lambda f: f.operations.description, "description of operations"
     ),
-    "max_height_feet": FactSpec("feet", lambda f: f.operations.max_height_feet, "working height"),
-    "max_depth_feet": FactSpec("feet", lambda f: f.operations.max_depth_feet, "digging depth"),
+    "max_height_feet": FactSpec(
+        "feet",
+        lambda f: f.operations.max_height_feet,
+        "working height",
+        described=lambda f: of_dimension(f.operations.description, "height"),
+    ),
+    "max_depth_feet": FactSpec(
+        "feet",
+        lambda f: f.operations.max_depth_feet,
+        "digging depth",
+        described=lambda f: of_dimension(f.operations.description, "depth"),
+    ),
     "subcontracted_pay_pct": FactSpec(
         "percent", lambda f: f.operations.subcontracted_pay_pct, "share of subcontracted payroll"
     ),

@@ -120,6 +120,7 @@ class QuoteServices:
                 deductible_cents=request.deductible_cents,
                 estimated_premium_cents=rated.premium.total_cents,
                 modified_premium_cents=rated.premium.modified_premium_cents,
+                estimated_annual_pay_cents=request.estimated_annual_pay_cents,
                 waiver=waiver if rated.line == "wc" else WaiverRequest(),
             )
 

@@ -182,6 +182,7 @@ TRIGGERS: dict[str, UnderwritingFacts] = {
     **{f"pie.prohibited_coverage.{c}": clean_facts(requested_coverages={c}) for c in _COVERAGES},
     **{f"pie.prohibited.{key}": described(text) for key, text in _PIE_TEXT.items()},
     "icw.california_only": _ca(state="NV"),
+    "icw.voluntary_wc_review": _ca(requested_coverages={"voluntary_wc"}),
     "icw.minimum_premium.contractor": _ca(
         trade="roofing", contractor_type="contractor", estimated_premium_cents=4_999_999
     ),

@@ -63,7 +63,8 @@ def test_emod_below_online_minimum_is_not_referred_when_the_underwriter_quotes()
         (
             {"total_payroll_cents": 1_500_000_001},
             "total_payroll_above_maximum",
-            "$15,000,000.01 exceeds the program maximum of $15,000,000.00",
+            "$15,000,000.01 (the larger of the estimated annual pay and the whole-business "
+            "payroll) exceeds the program maximum of $15,000,000.00",
         ),
         ({"subcontracted_pay_pct": 51}, "subcontracted_payroll_above_maximum", "51% exceeds"),
         ({"cash_labor_pct": Decimal("30.5")}, "cash_labor_above_maximum", "30.5% exceeds"),
@@ -267,7 +268,9 @@ def test_california_refers_every_otherwise_eligible_online_quote_to_the_underwri
 def test_california_declines_risks_outside_california_and_without_current_coverage():
     decision = california(california_facts(state="OR", prior={"status": "none"}))
     assert decision.status == "declined"
-    assert {"state_not_written", "no_current_coverage", "new_venture"} <= set(codes(decision))
+    assert {"exposure_outside_california", "no_current_coverage", "new_venture"} <= set(
+        codes(decision)
+    )
 
 
 @pytest.mark.parametrize(("days", "status"), [(90, "eligible"), (91, "referred")])
@@ -307,3 +310,44 @@ def test_trade_profiles_drive_contractor_type_and_preferred_class():
     assert trade_profile("roofing").contractor_type == "contractor"
     assert trade_profile("janitorial").preferred_class is True
     assert trade_profile("unknown_trade").contractor_type == "contractor"
+
+
+@pytest.mark.parametrize(
+    ("estimated", "total", "status"),
+    [
+        (1_500_000_000, None, "eligible"),
+        (1_500_000_001, None, "declined"),
+        (1_500_000_001, 100_000_000, "declined"),
+        (100_000_000, 1_500_000_001, "declined"),
+        (100_000_000, 1_500_000_000, "eligible"),
+    ],
+)
+def test_payroll_limit_applies_to_the_larger_of_estimated_pay_and_total_payroll(
+    estimated, total, status
+):
+    facts = clean_facts(
+        estimated_annual_pay_cents=estimated, operations={"total_payroll_cents": total}
+    )
+    decision = multistate(facts)
+    assert decision.status == status
+    if status == "declined":
+        assert codes(decision) == ["total_payroll_above_maximum"]
+        assert "$15,000,000.01" in decision.reasons[0].message
+
+
+@pytest.mark.parametrize(
+    "coverage",
+    ["foreign", "uslh", "jones_act", "defense_base_act", "outer_continental_shelf",
+     "nonappropriated_fund", "federal_coal_mine", "fela"],
+)  # fmt: skip
+def test_california_declines_coverages_beyond_california_only_exposures(coverage):
+    decision = california(california_facts(requested_coverages={coverage}))
+    assert decision.status == "declined"
+    assert codes(decision) == ["exposure_outside_california"]
+    assert coverage in decision.reasons[0].message
+
+
+def test_california_refers_voluntary_compensation_it_does_not_address():
+    decision = california(california_facts(requested_coverages={"voluntary_wc"}))
+    assert decision.status == "referred"
+    assert codes(decision) == ["requested_coverage_review"]

@@ -93,6 +93,17 @@ def _short_term(facts: UnderwritingFacts) -> bool | None:
     return facts.expiration_date < anniversary
 
 
+def _total_payroll_cents(facts: UnderwritingFacts) -> int | None:
+    """payroll = max(estimated annual pay, operations.total_payroll_cents): limits apply to the
+    larger of the two pay figures (API.md)."""
+    figures = [
+        figure
+        for figure in (facts.estimated_annual_pay_cents, facts.operations.total_payroll_cents)
+        if figure is not None
+    ]
+    return max(figures, default=None)
+
+
 def _highest_el_limit(facts: UnderwritingFacts) -> int:
     limits = facts.employers_liability_limits
     return max(limits.each_accident, limits.disease_policy_limit, limits.disease_each_employee)
@@ -150,7 +161,9 @@ FACTS: dict[str, FactSpec] = {
         "percent", lambda f: f.operations.cash_labor_pct, "share of cash/casual/day labor"
     ),
     "total_payroll_cents": FactSpec(
-        "money", lambda f: f.operations.total_payroll_cents, "whole-business annual payroll"
+        "money",
+        _total_payroll_cents,
+        "the larger of the estimated annual pay and the whole-business annual payroll",
     ),
     "hazards": FactSpec(
         "set", lambda f: f.operations.hazards, "hazard catalogue operations performed"

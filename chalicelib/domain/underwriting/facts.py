@@ -140,6 +140,8 @@ class UnderwritingFacts(_Facts):
     deductible_cents: int = Field(default=0, ge=0)
     estimated_premium_cents: int = Field(ge=0)
     modified_premium_cents: int = Field(ge=0)
+    # The quote's rating exposure (estimated annual pay): a payroll figure the limits apply to.
+    estimated_annual_pay_cents: int | None = Field(default=None, ge=0)
     waiver: WaiverRequest = WaiverRequest()
     additional_insured_requested_on_wc: bool = False
     channel: Channel = "online"

@@ -51,6 +51,27 @@ class PolicyLine(BaseModel):
     awaiting_down_payment: bool = False
 
 
+ClassSource = Literal["quote", "dispatch", "referral"]
+
+
+class PolicyClass(BaseModel):
+    """A trade the policy was underwritten for on one line, and when and how it was added:
+    with the quote, on a dispatch that underwrote it (eligible), or by an underwriter's approval
+    of a dispatch's referral."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    trade: str
+    line: str
+    added_at: datetime
+    added_by: ClassSource
+    quote: str | None = None
+    assignment: str | None = None
+    referral: str | None = None
+    # Annual programs: the class's estimated annual premium added to the term's (exposure so far).
+    estimated_annual_premium_cents: int | None = None
+
+
 @dataclass(frozen=True)
 class TermFigures:
     """A term's annual figures (domain/policy_terms.py computes them)."""
@@ -88,6 +109,8 @@ class Policy(BaseModel):
     renewal_of: str | None = None
     # The answers the policy was underwritten on, attested by `accept_terms` (API.md).
     application: ApplicationRecord | None = None
+    # The trades underwritten per line; a dispatch for any other trade is underwritten first.
+    classes: list[PolicyClass] = []
     created_at: datetime
     updated_at: datetime
     version: int = 1
@@ -137,9 +160,16 @@ class Policy(BaseModel):
     ) -> Change[Policy]:
         """After an approval: referred lines of the quote join the policy the tech opted into;
         a down payment they bring is added to what is due (and follows the program's due date)."""
+        joined = [
+            PolicyClass(
+                trade=self.trade, line=name, added_at=stamp.now, added_by="quote", quote=self.quote
+            )
+            for name in added
+        ]
         updated = self.model_copy(
             update={
                 "lines": {**self.lines, **added},
+                "classes": [*self._classes_now(), *joined],
                 "estimated_annual_premium_cents": figures.estimated_annual_premium_cents,
                 "written_premium_cents": figures.written_premium_cents,
                 "down_payment_due_cents": figures.down_payment_cents,
@@ -153,6 +183,75 @@ class Policy(BaseModel):
             expected_version=self.version,
             entries=tuple(self.term_charges(added, stamp)),
         )
+
+    def underwritten_for(self, trade: str, line: str) -> bool:
+        """Whether the trade was underwritten on this line (the quoted trade, or a class added)."""
+        if not self.classes:
+            return trade == self.trade
+        return any(c.trade == trade and c.line == line for c in self.classes)
+
+    def add_classes(
+        self,
+        added: list[PolicyClass],
+        lines: dict[str, PolicyLine],
+        figures: TermFigures | None,
+        stamp: Stamp,
+    ) -> Change[Policy]:
+        """Trades underwritten on a dispatch join the policy (`policy.class_added`), committed
+        with the dispatch that adds them. Annual lines carry their raised estimated premium and
+        term charges (`figures`), the difference booked as a `policy_charge`."""
+        fresh = [c for c in added if not self.underwritten_for(c.trade, c.line)]
+        changes: dict[str, object] = {
+            "classes": [*self._classes_now(), *fresh],
+            "lines": {**self.lines, **lines},
+            "updated_at": stamp.now,
+            "version": self.version + 1,
+        }
+        entries: list[LedgerEntry] = []
+        if figures is not None:
+            changes |= {
+                "estimated_annual_premium_cents": figures.estimated_annual_premium_cents,
+                "written_premium_cents": figures.written_premium_cents,
+                "down_payment_due_cents": figures.down_payment_cents,
+            }
+            raised = figures.written_premium_cents - self.written_premium_cents
+            if raised:
+                entries.append(
+                    LedgerEntry(
+                        id=stamp.new_id("led"),
+                        platform=self.platform,
+                        type="policy_charge",
+                        amount_cents=raised,
+                        contractor=self.contractor,
+                        policy=self.id,
+                        line=next(iter(lines), None),
+                        at=stamp.now,
+                        memo="class added: "
+                        + ", ".join(f"{c.trade} ({c.line.upper()})" for c in fresh)
+                        + "; estimated annual premium and term charges raised",
+                    )
+                )
+        updated = self.model_copy(update=changes)
+        return Change(
+            updated,
+            expected_version=self.version,
+            entries=tuple(entries),
+            events=(updated.event("policy.class_added"),) if fresh else (),
+        )
+
+    def _classes_now(self) -> list[PolicyClass]:
+        if self.classes:
+            return list(self.classes)
+        return [
+            PolicyClass(
+                trade=self.trade,
+                line=line,
+                added_at=self.created_at,
+                added_by="quote",
+                quote=self.quote,
+            )
+            for line in self.lines
+        ]
 
     def pay(self, amount_cents: int, reference: str, stamp: Stamp) -> Change[Policy]:
         """A payment reduces the balance; paying the down payment activates a pending policy."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,9 +20,11 @@ from chalicelib.domain.assignments import (
     Window,
     duplicate_external_id,
 )
+from chalicelib.domain.assignments.classes import classes_joining
 from chalicelib.domain.change import Change, ObjectRef, Stamp
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, WriteConflict
 from chalicelib.domain.parties import Page, Requirements
+from chalicelib.domain.policies import ClassSource, Policy
 from chalicelib.domain.reference import ReferenceData
 from chalicelib.domain.underwriting import Rulebook
 from chalicelib.ports import AssignmentRepository, Clock, IdGenerator, UnitOfWork
@@ -136,9 +138,10 @@ class AssignmentServices:
             coverage = self.coverage.evaluate(
                 request, context, requirements, assignment_id, stamp.now
             )
-            return Assignment.open(
+            opened = Assignment.open(
                 assignment_id, platform_id, request, requirements, coverage, stamp
             )
+            return self._with_classes(None, opened, context.policies, "dispatch", stamp)
 
         return self._commit(platform_id, decide)
 
@@ -241,23 +244,41 @@ class AssignmentServices:
         stamp = self._stamp()
         requirements = _requirements(request, context)
         coverage = self.coverage.evaluate(request, context, requirements, current.id, stamp.now)
-        return current.reprice(request, requirements, coverage, stamp)
+        repriced = current.reprice(request, requirements, coverage, stamp)
+        how: ClassSource = "referral" if current.referral_decision == "approved" else "dispatch"
+        return self._with_classes(current, repriced, context.policies, how, stamp)
 
     def decide_referral(
         self, current: Assignment, decision: Decision, stamp: Stamp
     ) -> Change[Assignment]:
-        """The effect of a referral decision on its assignment (committed with the decision)."""
-        held_elsewhere: frozenset[tuple[str, str]] = frozenset()
-        if current.customer:
-            context = self.assignments.load_bind_context(
-                current.platform,
-                current.contractor,
-                current.customer,
-                current.external_id,
-                current.lines,
-            )
-            held_elsewhere = context.waivers_held_by_others(current.id)
-        return current.decide_referral(decision, self._program, stamp, held_elsewhere)
+        """The effect of a referral decision on its assignment (committed with the decision),
+        with the classes it adds to the policy."""
+        context = self.assignments.load_bind_context(
+            current.platform,
+            current.contractor,
+            current.customer,
+            current.external_id,
+            current.lines,
+        )
+        held_elsewhere = (
+            context.waivers_held_by_others(current.id) if current.customer else frozenset()
+        )
+        decided = current.decide_referral(decision, self._program, stamp, held_elsewhere)
+        return self._with_classes(current, decided, context.policies, "referral", stamp)
+
+    def _with_classes(
+        self,
+        before: Assignment | None,
+        change: Change[Assignment],
+        policies: Sequence[Policy],
+        added_by: ClassSource,
+        stamp: Stamp,
+    ) -> Change[Assignment]:
+        """The change, with the policy changes adding the classes it binds (one commit)."""
+        joining = classes_joining(before, change.state, policies, self.reference(), added_by, stamp)
+        if not joining:
+            return change
+        return replace(change, related=(*change.related, *joining))
 
 
 def _requirements(request: AssignmentInput, context: BindContext) -> Requirements:

@@ -11,7 +11,7 @@ from chalicelib.domain.change import Change, ObjectRef, Stamp
 from chalicelib.domain.clock import utc_today
 from chalicelib.domain.errors import Conflict, WriteConflict
 from chalicelib.domain.parties import Page
-from chalicelib.domain.policies import Payment, Policy, policy_number
+from chalicelib.domain.policies import Payment, Policy, PolicyClass, policy_number
 from chalicelib.domain.policy_terms import lines_joining, policy_lines, term_figures
 from chalicelib.domain.quotes import Quote
 from chalicelib.domain.reference import ReferenceData
@@ -93,6 +93,16 @@ class PolicyServices:
             )
             if quote.application
             else None,
+            classes=[
+                PolicyClass(
+                    trade=quote.trade,
+                    line=line,
+                    added_at=stamp.now,
+                    added_by="quote",
+                    quote=quote.id,
+                )
+                for line in lines
+            ],
             created_at=stamp.now,
             updated_at=stamp.now,
         )

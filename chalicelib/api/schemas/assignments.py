@@ -121,6 +121,11 @@ class CoverageOut(ResponseModel):
     additional_insureds: list[dict[str, Any]] = Field(
         description="GL: the customer-of-record when required; WC never carries one."
     )
+    new_class: bool = Field(
+        default=False,
+        description="The trade was not on the policy for this line: underwritten on this "
+        "dispatch; it joins the policy's classes when the line binds.",
+    )
     reasons: list[dict[str, Any]]
 
     @classmethod

@@ -15,7 +15,7 @@ from chalicelib.api.schemas.common import (
     RequestModel,
     ResponseModel,
 )
-from chalicelib.domain.policies import Payment, Policy, PolicyLine
+from chalicelib.domain.policies import Payment, Policy, PolicyClass, PolicyLine
 
 
 class PolicyCreate(RequestModel):
@@ -49,6 +49,11 @@ class PolicyOut(ResponseModel):
     final_audit: dict[str, Any] | None
     cancellation: dict[str, Any] | None
     renewal_of: str | None
+    classes: list[PolicyClass] = Field(
+        default_factory=list,
+        description="The trades the policy was underwritten for, per line, each with when and "
+        "how it was added (quote, dispatch or referral).",
+    )
     application: dict[str, Any] | None = Field(
         default=None,
         description="The application answers the policy was underwritten on, with the question "

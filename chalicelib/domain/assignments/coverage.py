@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from chalicelib.domain.applicant import contractor_facts, endorsements_for
+from chalicelib.domain.applicant import endorsements_for
 from chalicelib.domain.assignments.lines import (
     AdditionalInsured,
     LineCoverage,
@@ -19,7 +19,7 @@ from chalicelib.domain.assignments.lines import (
     Pay,
     Window,
 )
-from chalicelib.domain.clock import utc_today
+from chalicelib.domain.assignments.underwriting import DispatchJob, underwrite_dispatch
 from chalicelib.domain.parties import Address, Contractor, Customer, Requirements
 from chalicelib.domain.policies import Policy, coverage_gap
 from chalicelib.domain.rating import (
@@ -30,13 +30,8 @@ from chalicelib.domain.rating import (
 )
 from chalicelib.domain.reasons import Reason
 from chalicelib.domain.reference import ReferenceData
-from chalicelib.domain.underwriting import Rulebook, UnderwritingFacts, evaluate_rule
+from chalicelib.domain.underwriting import Rulebook
 
-# Rules of each program's rulebook that apply to a single dispatch (the rest are term rules,
-# already applied when the policy was quoted).
-ASSIGNMENT_RULE_CODES = frozenset(
-    {"backdated", "waiver_backdated", "waiver_backdating_requires_approval"}
-)
 GL_AI_FORMS = ["CG 20 10", "CG 20 37"]
 
 
@@ -164,9 +159,26 @@ class CoverageEvaluator:
                 state=state,
                 reasons=[rated.reason],
             )
-        decision_reasons, status = self._assignment_rules(
-            program_id, request, contractor, rated, now
+        decided = underwrite_dispatch(
+            self.rulebook(program_id),
+            self.trade_profile(request.trade),
+            contractor,
+            policy,
+            DispatchJob(
+                trade=request.trade,
+                state=state,
+                line=line,
+                description=request.description,
+                start=request.window.start,
+                end=request.window.end,
+                waiver_requested="waiver_of_subrogation_specific" in wanted,
+                job_details_complete=bool(request.description and request.description.strip()),
+            ),
+            rated,
+            now,
         )
+        decision_reasons: list[Reason] = list(decided.reasons)
+        status: LineStatus = decided.status
         if status == "referred" and request.referral_decision == "approved":
             status = "bound"
         elif status == "referred" and request.referral_decision == "declined":
@@ -206,6 +218,7 @@ class CoverageEvaluator:
             additional_insureds=self._additional_insureds(line, requirements, context, premium),
             waiver_minimum_booked=term_total > 0,
             per_dispatch=per_dispatch,
+            new_class=decided.new_class,
             reasons=[*decision_reasons, *rated.reasons, *unnamed],
         )
 
@@ -226,41 +239,6 @@ class CoverageEvaluator:
                 primary_noncontributory=requirements.primary_noncontributory,
             )
         ]
-
-    def _assignment_rules(
-        self,
-        program_id: str,
-        request: AssignmentInput,
-        contractor: Contractor,
-        rated: RatedLine,
-        now: datetime,
-    ) -> tuple[list[Reason], LineStatus]:
-        """The program's dispatch-level rules (backdating...) over this assignment's facts."""
-        rulebook = self.rulebook(program_id)
-        profile = self.trade_profile(request.trade)
-        facts = UnderwritingFacts(
-            state=request.work_address.state,
-            trade=request.trade,
-            contractor_type=profile.contractor_type,
-            preferred_class=profile.preferred_class,
-            contractor=contractor_facts(contractor),
-            effective_date=request.window.start.date(),
-            expiration_date=request.window.end.date(),
-            bind_date=utc_today(now),
-            estimated_premium_cents=rated.premium.total_cents,
-            modified_premium_cents=rated.premium.modified_premium_cents,
-        )
-        fired: list[tuple[str, Reason]] = []
-        for rule in rulebook.rules:
-            if rule.code in ASSIGNMENT_RULE_CODES:
-                reason = evaluate_rule(rule, facts, rulebook.term_lists)
-                if reason is not None:
-                    fired.append((rule.outcome, reason))
-        outcomes = {outcome for outcome, _ in fired}
-        status: LineStatus = (
-            "uncovered" if "decline" in outcomes else "referred" if "refer" in outcomes else "bound"
-        )
-        return [reason for _, reason in fired], status
 
 
 def _named_endorsements(

@@ -85,4 +85,7 @@ class LineCoverage(BaseModel):
     # Annual (guaranteed-cost) programs: the job is exposure under the estimated annual premium,
     # trued up by the final audit; only per-dispatch programs earn premium per assignment.
     per_dispatch: bool = True
+    # The trade was not on the policy for this line: underwritten on this dispatch; the class
+    # joins the policy when the line binds.
+    new_class: bool = False
     reasons: list[Reason] = []

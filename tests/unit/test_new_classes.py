@@ -1,0 +1,195 @@
+"""A trade the policy was not underwritten for is underwritten on the dispatch: eligible binds
+and adds the class (one commit), referred opens a referral whose approval adds it, declined
+leaves the line uncovered. California refers every new class and its approval raises the
+estimated annual premium, term charges and down payment. A dispatch's description is screened."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.assignments import AssignmentInput
+from chalicelib.domain.parties import Address
+from tests.fakes import FakeApp
+from tests.unit.test_services_on_fakes import PLATFORM, UNDERWRITER, job, opted_in
+from tests.unit.test_underwriting_services import california_contractor, quote_input
+
+CA = Address(line1="1 Market", city="Fresno", state="CA", postal_code="93721")
+
+
+@pytest.fixture
+def app() -> FakeApp:
+    return FakeApp()
+
+
+def dispatch(app: FakeApp, contractor_id: str, external_id: str, **changes: Any) -> Any:
+    request: AssignmentInput = replace(job(app, contractor_id, external_id), **changes)
+    return app.assignments.create(PLATFORM, request)
+
+
+def policy_of(app: FakeApp) -> Any:
+    [policy] = app.store.of_kind("policy")
+    return policy
+
+
+def test_the_quoted_trade_is_the_policys_class(app: FakeApp) -> None:
+    opted_in(app)
+    policy = policy_of(app)
+    assert [(c.trade, c.line, c.added_by) for c in policy.classes] == [
+        ("hvac", "wc", "quote"),
+        ("hvac", "gl", "quote"),
+    ]
+
+
+def test_an_eligible_new_trade_binds_and_joins_the_policy_in_the_same_commit(app: FakeApp):
+    contractor_id = opted_in(app)
+    commits = app.store.commits
+    bound = dispatch(app, contractor_id, "e1", trade="electrical")
+    assert bound.status == "bound"
+    assert app.store.commits == commits + 1
+    assert bound.coverage["wc"].new_class
+    assert bound.coverage["wc"].reasons[0].code == "class_not_on_policy"
+    policy = policy_of(app)
+    added = [c for c in policy.classes if c.trade == "electrical"]
+    assert [(c.line, c.added_by, c.assignment) for c in added] == [
+        ("wc", "dispatch", bound.id),
+        ("gl", "dispatch", bound.id),
+    ]
+    assert app.store.events(policy.id)[-1] == "policy.class_added"
+    # The next electrical job is on the policy already: no underwriting of the class again.
+    again = dispatch(app, contractor_id, "e2", trade="electrical")
+    assert again.status == "bound"
+    assert not again.coverage["wc"].new_class
+    assert app.store.events(policy.id).count("policy.class_added") == 1
+
+
+def test_a_quoted_new_trade_adds_no_class_until_it_binds(app: FakeApp) -> None:
+    contractor_id = opted_in(app)
+    quoted = dispatch(app, contractor_id, "q1", trade="electrical", bind=False)
+    assert quoted.status == "quoted"
+    assert {c.trade for c in policy_of(app).classes} == {"hvac"}
+    dispatch(app, contractor_id, "q1", trade="electrical")
+    assert {c.trade for c in policy_of(app).classes} == {"hvac", "electrical"}
+
+
+def test_a_new_trade_is_underwritten_on_the_contractors_current_facts(app: FakeApp) -> None:
+    contractor_id = opted_in(app)
+    app.parties.update_contractor(
+        PLATFORM, contractor_id, {"experience_mod": Decimal("2.50")}, None
+    )
+    uncovered = dispatch(app, contractor_id, "d1", trade="electrical", lines=("wc",))
+    assert uncovered.status == "uncovered"
+    codes = [r.code for r in uncovered.coverage["wc"].reasons]
+    assert codes[:2] == ["class_not_on_policy", "experience_mod_above_maximum"]
+    assert {c.trade for c in policy_of(app).classes} == {"hvac"}
+    # The trade it was underwritten for keeps binding.
+    assert dispatch(app, contractor_id, "d2", lines=("wc",)).status == "bound"
+
+
+def test_a_referred_new_trade_joins_the_policy_when_the_underwriter_approves(app: FakeApp):
+    contractor_id = opted_in(app)
+    app.parties.update_contractor(
+        PLATFORM, contractor_id, {"experience_mod": Decimal("0.30")}, None
+    )
+    referred = dispatch(app, contractor_id, "r1", trade="electrical", lines=("wc",))
+    assert referred.status == "referred"
+    assert "experience_mod_below_online_minimum" in [
+        r.code for r in referred.coverage["wc"].reasons
+    ]
+    assert referred.referral is not None
+    commits = app.store.commits
+    app.referrals.decide(referred.referral, "approve", "ok", UNDERWRITER)
+    assert app.store.commits == commits + 1
+    approved = app.assignments.get(PLATFORM, referred.id)
+    assert approved.status == "bound"
+    [added] = [c for c in policy_of(app).classes if c.trade == "electrical"]
+    assert (added.added_by, added.referral, added.assignment) == (
+        "referral",
+        referred.referral,
+        referred.id,
+    )
+    assert app.store.events(policy_of(app).id)[-1] == "policy.class_added"
+
+
+def test_a_declined_referral_adds_no_class(app: FakeApp) -> None:
+    contractor_id = opted_in(app)
+    app.parties.update_contractor(
+        PLATFORM, contractor_id, {"experience_mod": Decimal("0.30")}, None
+    )
+    referred = dispatch(app, contractor_id, "r2", trade="electrical", lines=("wc",))
+    app.referrals.decide(referred.referral, "decline", "no", UNDERWRITER)
+    assert app.assignments.get(PLATFORM, referred.id).status == "uncovered"
+    assert {c.trade for c in policy_of(app).classes} == {"hvac"}
+
+
+def test_a_hazard_in_the_dispatch_description_refers_the_line(app: FakeApp) -> None:
+    contractor_id = opted_in(app)
+    referred = dispatch(
+        app, contractor_id, "h1", description="Remove a dead tree leaning on the condenser"
+    )
+    assert referred.status == "referred"
+    for line in ("wc", "gl"):
+        reason = referred.coverage[line].reasons[0]
+        assert reason.message.startswith("This dispatch's description:")
+        assert "remove a dead tree" in reason.message.lower()
+    bound = dispatch(app, contractor_id, "h2", description="Condenser swap; no tree work")
+    assert bound.status == "bound"
+
+
+def test_a_height_in_the_dispatch_description_refers_the_line(app: FakeApp) -> None:
+    contractor_id = opted_in(app)
+    referred = dispatch(app, contractor_id, "h3", description="RTU on a roof 45 feet high")
+    assert referred.status == "referred"
+    assert referred.coverage["wc"].reasons[0].code == "height_exposure_above_maximum"
+
+
+def california_policy(app: FakeApp) -> tuple[str, Any]:
+    contractor_id = california_contractor(app)
+    quoted = app.quotes.create_quote(
+        PLATFORM,
+        quote_input(
+            contractor_id,
+            app,
+            work_state="CA",
+            trade="plumbing",
+            effective_date=app.clock.now().date(),
+            estimated_annual_pay_cents=400_000_000,
+            hourly_wage_cents=4000,
+        ),
+    )
+    app.referrals.decide(quoted.referral, "approve", "ok", UNDERWRITER)
+    policy = app.policies.create_policy(PLATFORM, quoted.id)
+    assert policy.down_payment_due_cents
+    app.policies.pay(PLATFORM, policy.id, policy.down_payment_due_cents, "dp")
+    return contractor_id, app.policies.get_policy(PLATFORM, policy.id)
+
+
+def test_california_refers_a_new_trade_and_its_approval_raises_the_term(app: FakeApp) -> None:
+    contractor_id, before = california_policy(app)
+    plumbing = dispatch(app, contractor_id, "c0", trade="plumbing", work_address=CA, lines=("wc",))
+    assert plumbing.status == "bound"
+    referred = dispatch(
+        app,
+        contractor_id,
+        "c1",
+        trade="hvac",
+        work_address=CA,
+        lines=("wc",),
+        description="rooftop unit replacement",
+    )
+    assert referred.status == "referred"
+    assert "underwriter_binding_authority" in [r.code for r in referred.coverage["wc"].reasons]
+    app.referrals.decide(referred.referral, "approve", "ok", UNDERWRITER)
+    after = app.policies.get_policy(PLATFORM, before.id)
+    [added] = [c for c in after.classes if c.trade == "hvac"]
+    exposure = app.assignments.get(PLATFORM, referred.id).coverage["wc"].premium.total_cents
+    assert added.estimated_annual_premium_cents == exposure > 0
+    assert after.estimated_annual_premium_cents == before.estimated_annual_premium_cents + exposure
+    assert after.written_premium_cents > before.written_premium_cents
+    assert after.down_payment_due_cents > before.down_payment_due_cents
+    charges = [e for e in app.store.ledger if e.policy == before.id and e.type == "policy_charge"]
+    assert sum(e.amount_cents for e in charges) == after.written_premium_cents
+    assert app.store.events(before.id)[-1] == "policy.class_added"

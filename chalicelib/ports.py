@@ -18,6 +18,7 @@ from chalicelib.domain.parties import (
     Platform,
     ProtectedTin,
 )
+from chalicelib.domain.waivers import CustomerWaivers, WaiverKey
 
 
 class UnitOfWork(Protocol):
@@ -43,6 +44,10 @@ class AssignmentRepository(Protocol):
         external_id: str,
         lines: Sequence[str],
     ) -> BindContext: ...
+
+    def load_waivers(
+        self, platform_id: str, contractor_id: str, keys: Sequence[WaiverKey]
+    ) -> dict[WaiverKey, CustomerWaivers]: ...
 
     def get(self, platform_id: str, assignment_id: str) -> Assignment | None: ...
 

@@ -15,7 +15,7 @@ from itertools import count
 from typing import Any
 
 from chalicelib.domain.assignments import Assignment, BindContext, duplicate_external_id
-from chalicelib.domain.change import Change, ObjectRef, WaiverClaim
+from chalicelib.domain.change import Change, ObjectRef
 from chalicelib.domain.errors import Conflict, WriteConflict
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.ids import make_id
@@ -23,6 +23,7 @@ from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import Contractor, Customer, Page, Platform, ProtectedTin
 from chalicelib.domain.policies import Payment, Policy
 from chalicelib.domain.quotes import Quote, Referral
+from chalicelib.domain.waivers import CustomerWaivers, WaiverKey
 from chalicelib.request_scope import WriteScope, current_scope
 
 KINDS: Mapping[type, str] = {
@@ -31,6 +32,7 @@ KINDS: Mapping[type, str] = {
     Quote: "quote",
     Policy: "policy",
     Payment: "payment",
+    CustomerWaivers: "waiver",
 }
 
 
@@ -70,7 +72,6 @@ class FakeStore:
     objects: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     external_ids: dict[tuple[str, str], str] = field(default_factory=dict)
     quote_claims: dict[tuple[str, str], str] = field(default_factory=dict)
-    waivers: dict[WaiverClaim, str] = field(default_factory=dict)
     ledger: list[LedgerEntry] = field(default_factory=list)
     outbox: list[OutboxEvent] = field(default_factory=list)
     markers: dict[str, ObjectRef] = field(default_factory=dict)
@@ -147,13 +148,6 @@ class FakeUnitOfWork:
                         raise Conflict("quote bound", code="quote_already_bound")
             elif existing is None or existing.version != change.expected_version:
                 raise WriteConflict(f"{state.id} changed meanwhile")
-            owner = state.id
-            for claim in change.release:
-                if store.waivers.get(claim) != owner:
-                    raise WriteConflict("waiver not held")
-            for claim in change.take:
-                if claim in store.waivers:
-                    raise WriteConflict("waiver taken")
 
     def _apply(self, changes: Sequence[Change[Any]], result: ObjectRef) -> None:
         store = self._store
@@ -165,10 +159,6 @@ class FakeUnitOfWork:
                 store.external_ids[(state.platform, state.external_id)] = state.id
             if change.expected_version is None and isinstance(state, Policy):
                 store.quote_claims[(state.platform, state.quote)] = state.id
-            for claim in change.release:
-                del store.waivers[claim]
-            for claim in change.take:
-                store.waivers[claim] = state.id
             store.ledger.extend(change.entries)
             store.outbox.extend(
                 OutboxEvent(
@@ -212,20 +202,32 @@ class FakeAssignments:
                 for p in store.of_kind("policy")
                 if p.platform == platform_id and p.contractor == contractor_id
             ]
-            booked = {
-                (claim.line, claim.policy): holder
-                for claim, holder in store.waivers.items()
-                if (claim.platform, claim.contractor, claim.customer)
-                == (platform_id, contractor_id, customer_id)
-                and claim.line in lines
+            waivers = {
+                line: account
+                for line in lines
+                if customer_id
+                and (
+                    account := store.get(
+                        "waiver", platform_id, f"{contractor_id}#{customer_id}#{line}"
+                    )
+                )
             }
             return BindContext(
                 contractor=store.contractors.get((platform_id, contractor_id)),
                 customer=store.customers.get((platform_id, customer_id or "")),
                 existing_assignment=store.external_ids.get((platform_id, external_id)),
                 policies=policies,
-                waivers_booked=booked,
+                waivers=waivers,
             )
+
+    def load_waivers(
+        self, platform_id: str, contractor_id: str, keys: Sequence[WaiverKey]
+    ) -> dict[WaiverKey, CustomerWaivers]:
+        found = {
+            key: self._store.get("waiver", platform_id, f"{contractor_id}#{key[0]}#{key[1]}")
+            for key in keys
+        }
+        return {key: account for key, account in found.items() if account is not None}
 
     def get(self, platform_id: str, assignment_id: str) -> Assignment | None:
         return self._store.get("assignment", platform_id, assignment_id)  # type: ignore[no-any-return]

@@ -1,8 +1,8 @@
 """What a transition returns: the new state and everything that must be written with it.
 
 An aggregate method decides; the unit of work writes `Change.state` (created when
-`expected_version` is None, else replacing that version), its ledger entries, waiver claims taken
-and released, and one outbox item per event, in one transaction.
+`expected_version` is None, else replacing that version), its ledger entries and one outbox item
+per event, in one transaction.
 """
 
 from __future__ import annotations
@@ -16,17 +16,6 @@ from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.ledger import LedgerEntry
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class WaiverClaim:
-    """An assignment books the program's waiver minimum for (customer, line) in a policy term."""
-
-    platform: str
-    contractor: str
-    customer: str
-    line: str
-    policy: str
 
 
 @dataclass(frozen=True)
@@ -51,8 +40,7 @@ class Change(Generic[T]):
     state: T
     expected_version: int | None
     entries: tuple[LedgerEntry, ...] = ()
-    take: tuple[WaiverClaim, ...] = ()
-    release: tuple[WaiverClaim, ...] = ()
     events: tuple[DomainEvent, ...] = field(default=())
-    # Other aggregates the transition creates or changes with it (a referral it opens).
+    # Other aggregates the transition creates or changes with it (a referral it opens, the
+    # classes it adds to a policy, the waiver accounts it moves).
     related: tuple[Change[Any], ...] = ()

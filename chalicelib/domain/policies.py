@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, computed_field
@@ -46,9 +47,15 @@ class PolicyLine(BaseModel):
     estimated_annual_premium_cents: int | None = None
     policy_charges_cents: int = 0
     referred_and_approved: bool = False
+    # EL limits above the program's table: the factor the underwriter approved (a decimal text).
+    el_limits_factor: str | None = None
     # A line added to an active policy (by an approval) that brought a down payment: it binds
     # nothing until that is paid, while the policy's other lines go on binding.
     awaiting_down_payment: bool = False
+
+    def approved_el_factor(self) -> Decimal | None:
+        """The EL factor an underwriter approved for limits above the table, if any."""
+        return Decimal(self.el_limits_factor) if self.el_limits_factor else None
 
 
 ClassSource = Literal["quote", "dispatch", "referral"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -27,14 +27,18 @@ from chalicelib.domain.parties import Page, Requirements
 from chalicelib.domain.policies import ClassSource, Policy
 from chalicelib.domain.reference import ReferenceData
 from chalicelib.domain.underwriting import Rulebook
+from chalicelib.domain.waivers import CustomerWaivers, WaiverKey, waiver_changes, waiver_keys
 from chalicelib.ports import AssignmentRepository, Clock, IdGenerator, UnitOfWork
 from chalicelib.services.lookup import fetch
 
-BIND_ATTEMPTS = 5
-# Between attempts, the doubled step with equal jitter: 12-25, 25-50, 50-100, 100-200 ms. A
-# conflicting transaction still in flight is invisible to the re-read; retrying at once would only
-# meet it again (WriteConflict) until the attempts ran out.
+BIND_ATTEMPTS = 8
+# Between attempts, the doubled step with equal jitter: 12-25, 25-50, 50-100, 100-200, then
+# 160-320 ms (capped). A conflicting transaction still in flight is invisible to the re-read;
+# retrying at once would only meet it again (WriteConflict) until the attempts ran out. A
+# customer's waiver account is one item every job under it writes: jobs dispatched at once for the
+# same tech and customer take their turns on it, hence the attempts.
 BIND_BACKOFF_SECONDS = 0.025
+BIND_BACKOFF_CAP_SECONDS = 0.32
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,8 @@ class AssignmentServices:
             opened = Assignment.open(
                 assignment_id, platform_id, request, requirements, coverage, stamp
             )
-            return self._with_classes(None, opened, context.policies, "dispatch", stamp)
+            opened = self._with_classes(None, opened, context.policies, "dispatch", stamp)
+            return self._with_waivers(None, opened, stamp, _known(context, request))
 
         return self._commit(platform_id, decide)
 
@@ -178,10 +183,12 @@ class AssignmentServices:
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self, platform_id: str, assignment_id: str, at: datetime | None) -> Assignment:
         """The tech is on site: coverage is in force from `at` (default now)."""
-        return self._commit(
-            platform_id,
-            lambda: self.get(platform_id, assignment_id).start(at, self._stamp()),
-        )
+
+        def decide() -> Change[Assignment]:
+            current, stamp = self.get(platform_id, assignment_id), self._stamp()
+            return self._with_waivers(current, current.start(at, stamp), stamp)
+
+        return self._commit(platform_id, decide)
 
     def complete(
         self,
@@ -192,19 +199,25 @@ class AssignmentServices:
         completed_at: datetime | None,
     ) -> Assignment:
         """Premium recomputed on actual pay with the same rates; the difference is booked."""
-        return self._commit(
-            platform_id,
-            lambda: self.get(platform_id, assignment_id).complete(
-                actual_pay_cents, actual_hours, completed_at, self._program, self._stamp()
-            ),
-        )
+
+        def decide() -> Change[Assignment]:
+            current, stamp = self.get(platform_id, assignment_id), self._stamp()
+            change = current.complete(
+                actual_pay_cents, actual_hours, completed_at, self._program, stamp
+            )
+            return self._with_waivers(current, change, stamp)
+
+        return self._commit(platform_id, decide)
 
     def cancel(self, platform_id: str, assignment_id: str, reason: str) -> Assignment:
-        """Before start only: every line's premium refunded in full, waiver minimum released."""
-        return self._commit(
-            platform_id,
-            lambda: self.get(platform_id, assignment_id).cancel(reason, self._stamp()),
-        )
+        """Before start only: every line's premium refunded in full; a waiver covering many jobs
+        recomputed without it (released when no job is left under it and none has started)."""
+
+        def decide() -> Change[Assignment]:
+            current, stamp = self.get(platform_id, assignment_id), self._stamp()
+            return self._with_waivers(current, current.cancel(reason, stamp), stamp)
+
+        return self._commit(platform_id, decide)
 
     def update(
         self, platform_id: str, assignment_id: str, changes: AssignmentChanges
@@ -246,7 +259,8 @@ class AssignmentServices:
         coverage = self.coverage.evaluate(request, context, requirements, current.id, stamp.now)
         repriced = current.reprice(request, requirements, coverage, stamp)
         how: ClassSource = "referral" if current.referral_decision == "approved" else "dispatch"
-        return self._with_classes(current, repriced, context.policies, how, stamp)
+        repriced = self._with_classes(current, repriced, context.policies, how, stamp)
+        return self._with_waivers(current, repriced, stamp, _known(context, request))
 
     def decide_referral(
         self, current: Assignment, decision: Decision, stamp: Stamp
@@ -260,11 +274,35 @@ class AssignmentServices:
             current.external_id,
             current.lines,
         )
-        held_elsewhere = (
-            context.waivers_held_by_others(current.id) if current.customer else frozenset()
-        )
-        decided = current.decide_referral(decision, self._program, stamp, held_elsewhere)
-        return self._with_classes(current, decided, context.policies, "referral", stamp)
+        decided = current.decide_referral(decision, self._program, stamp)
+        decided = self._with_classes(current, decided, context.policies, "referral", stamp)
+        known = {
+            (current.customer, line): context.waivers.get(line)
+            for line in current.lines
+            if current.customer
+        }
+        return self._with_waivers(current, decided, stamp, known)
+
+    def _with_waivers(
+        self,
+        before: Assignment | None,
+        change: Change[Assignment],
+        stamp: Stamp,
+        known: Mapping[WaiverKey, CustomerWaivers | None] | None = None,
+    ) -> Change[Assignment]:
+        """The change, with the waiver accounts (one per customer per line) it moves, each
+        recomputing its charge and booking the difference, in the same commit."""
+        keys = waiver_keys(before, change.state)
+        if not keys:
+            return change
+        known = known or {}
+        accounts = {key: found for key in keys if (found := known.get(key)) is not None}
+        missing = sorted(key for key in keys if key not in known)
+        if missing:
+            state = change.state
+            accounts |= self.assignments.load_waivers(state.platform, state.contractor, missing)
+        moved = waiver_changes(before, change.state, accounts, stamp)
+        return replace(change, related=(*change.related, *moved)) if moved else change
 
     def _with_classes(
         self,
@@ -279,6 +317,15 @@ class AssignmentServices:
         if not joining:
             return change
         return replace(change, related=(*change.related, *joining))
+
+
+def _known(
+    context: BindContext, request: AssignmentInput
+) -> dict[WaiverKey, CustomerWaivers | None]:
+    """The waiver accounts the bind's read round loaded (None: none stored yet)."""
+    if request.customer is None:
+        return {}
+    return {(request.customer, line): context.waivers.get(line) for line in request.lines}
 
 
 def _requirements(request: AssignmentInput, context: BindContext) -> Requirements:
@@ -306,5 +353,5 @@ def _changes_from(request: AssignmentInput) -> AssignmentChanges:
 
 def _backoff(attempt: int) -> float:
     """Half the doubled step, plus up to the other half at random (jitter, not security)."""
-    step = BIND_BACKOFF_SECONDS * 2.0**attempt
+    step = min(BIND_BACKOFF_SECONDS * 2.0**attempt, BIND_BACKOFF_CAP_SECONDS)
     return step / 2 + random.uniform(0, step / 2)  # noqa: S311

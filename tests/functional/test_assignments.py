@@ -244,24 +244,31 @@ def test_waiver_not_available_in_nj_still_binds(api, platform_key, opted_in):
     assert "waiver_not_available" in [r["code"] for r in wc["reasons"]]
 
 
-def test_specific_waiver_minimum_is_booked_once_per_customer_per_term(api, platform_key, opted_in):
+def test_specific_waiver_is_one_endorsement_per_customer_per_term_with_a_floor(
+    api, platform_key, opted_in
+):
     customer = api.json("POST", "/v1/customers", platform_key, customer_body())[1]["id"]
     _, first = dispatch(api, platform_key, opted_in["contractor"], "w1", "PA", customer=customer)
     _, second = dispatch(api, platform_key, opted_in["contractor"], "w2", "PA", customer=customer)
-    charges = [
-        e
-        for e in ledger(api, platform_key, contractor=opted_in["contractor"])["data"]
-        if e["type"] == "waiver_charge"
-    ]
-    assert {e["assignment"] for e in charges} == {first["id"]}
-    assert "wc" in {e["line"] for e in charges}  # multistate-wc: specific waiver min $250
-    assert sum(e["amount_cents"] for e in charges if e["line"] == "wc") == 25_000
-    waiver = next(
-        e
-        for e in second["coverage"]["wc"]["endorsements"]
-        if e["code"] == "waiver_of_subrogation_specific"
-    )
-    assert waiver["charge_cents"] > 0  # the percentage still applies to every job
+    entries = ledger(api, platform_key, contractor=opted_in["contractor"])["data"]
+    wc_waiver = [e for e in entries if e["type"] == "waiver_charge" and e["line"] == "wc"]
+    # WC (multistate): the customer's endorsement, max(5% x both jobs' WC premium, $250): two
+    # small jobs stay at the floor, booked once on the policy, not on either job
+    assert [(e["assignment"], e["amount_cents"]) for e in wc_waiver] == [(None, 25_000)]
+    for job in (first, second):
+        waiver = job["coverage"]["wc"]["waiver"]
+        assert (waiver["scope"], waiver["minimum_cents"], waiver["charge_cents"]) == (
+            "per_customer_per_term",
+            25_000,
+            25_000,
+        )
+        assert (
+            job["coverage"]["wc"]["premium_cents"]
+            == (job["coverage"]["wc"]["premium"]["modified_premium_cents"])
+        )
+    # GL: its own waiver on each job (3%, no minimum), booked with the job
+    gl_waiver = [e for e in entries if e["type"] == "waiver_charge" and e["line"] == "gl"]
+    assert {e["assignment"] for e in gl_waiver} == {first["id"], second["id"]}
 
 
 def test_lifecycle_start_complete_books_the_difference_on_actuals(api, platform_key, opted_in):
@@ -376,23 +383,26 @@ def test_patch_before_start_rerates_and_books_the_difference(api, platform_key, 
     assert [e["type"] for e in entries["data"]].count("premium_adjustment") == 2
 
 
-def test_patch_moving_work_to_a_new_customer_moves_the_waiver_minimum(api, platform_key, opted_in):
+def test_patch_moving_work_to_a_new_customer_moves_it_between_endorsements(
+    api, platform_key, opted_in
+):
     first = api.json("POST", "/v1/customers", platform_key, customer_body(name="A"))[1]["id"]
     second = api.json("POST", "/v1/customers", platform_key, customer_body(name="B"))[1]["id"]
     _, job = dispatch(api, platform_key, opted_in["contractor"], "m1", "PA", customer=first)
-    assert job["coverage"]["wc"]["premium_cents"] > 25_000  # includes the $250 minimum
     _, moved = api.json("PATCH", f"/v1/assignments/{job['id']}", platform_key, {"customer": second})
     assert moved["customer"] == second
-    # The minimum moved with the job: a new job for the first customer books it again.
-    _, again = dispatch(api, platform_key, opted_in["contractor"], "m2", "PA", customer=first)
-    charges = [
-        e
-        for e in ledger(api, platform_key, contractor=opted_in["contractor"])["data"]
-        if e["type"] == "waiver_charge"
+    # The first customer's endorsement is released (no job left, none started); the second's
+    # takes the job at its floor.
+    entries = ledger(api, platform_key, contractor=opted_in["contractor"])
+    wc_waiver = [
+        e["amount_cents"]
+        for e in entries["data"]
+        if e["type"] == "waiver_charge" and e["line"] == "wc"
     ]
-    assert {e["assignment"] for e in charges} == {job["id"], again["id"]}
-    total = ledger(api, platform_key, contractor=opted_in["contractor"])["total_cents"]
-    assert total == moved["premium_cents"] + again["premium_cents"]
+    assert sorted(wc_waiver) == [-25_000, 25_000, 25_000]
+    per_job = ledger(api, platform_key, assignment=job["id"])["total_cents"]
+    assert per_job == moved["premium_cents"]
+    assert entries["total_cents"] == moved["premium_cents"] + 25_000
 
 
 def test_patch_after_start_is_409(api, platform_key, opted_in):

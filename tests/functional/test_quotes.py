@@ -194,7 +194,9 @@ def test_customer_requirements_endorse_gl(api, platform_key, contractor_id):
     assert "additional_insured" in gl_codes
     wc_codes = [e["code"] for e in body["lines"]["wc"]["premium"]["endorsements"]]
     assert "additional_insured" not in wc_codes
-    assert "waiver_of_subrogation_specific" in wc_codes
+    # WC's specific waiver is one per customer per term: the quote shows its charge, a floor
+    [waiver] = body["lines"]["wc"]["premium"]["term_charges"]
+    assert (waiver["code"], waiver["amount_cents"]) == ("waiver_of_subrogation_specific", 25_000)
 
 
 def test_undated_lapse_is_accepted_and_judged_by_underwriting(api, platform_key):

@@ -47,13 +47,13 @@ def rated(result: RatedLine | UnratedLine) -> RatedLine:
 # --- hand-computed worksheets ----------------------------------------------------------------
 
 
-def test_wc_worksheet_with_el_limits_mod_and_specific_waiver() -> None:
+def test_wc_worksheet_with_el_limits_mod_and_a_specific_waiver_per_customer() -> None:
     # pay $2,500.00, rate 4.27, EL 500/500/500 (factor 1.017), mod 1.134 -> 1.13
     # manual   = 2,500.00 / 100 x 4.27           = 106.75        -> 10,675 cents
     # EL       = 106.75 x 0.017                   = 1.81475       -> 181 cents
     # modified = (106.75 + 1.81) x 1.13 = 108.56 x 1.13 = 122.6728 -> 12,267 cents
-    # waiver   = 122.67 x 5%                      = 6.1335        -> 613 cents
-    # total    = 12,267 + 613                                      = 12,880 cents
+    # waiver: one endorsement per customer per term, max(5% x 122.67 = 6.13, $250) on this line
+    # alone; the job's own premium is the modified premium
     assert SPECIFIC is not None
     breakdown = rate_wc(
         MULTISTATE,
@@ -68,14 +68,34 @@ def test_wc_worksheet_with_el_limits_mod_and_specific_waiver() -> None:
     assert breakdown.el_increased_limits_charge_cents == 181
     assert breakdown.experience_mod == Decimal("1.13")
     assert breakdown.modified_premium_cents == 12_267
-    assert [item.charge_cents for item in breakdown.endorsements] == [613]
-    assert breakdown.total_cents == 12_880
-    # the program's $250 specific-waiver minimum is booked once, apart from the job's premium
+    assert breakdown.endorsements == ()
+    assert breakdown.total_cents == 12_267
     assert [(c.code, c.amount_cents) for c in breakdown.term_charges] == [
-        ("waiver_of_subrogation_specific_minimum", 25_000)
+        ("waiver_of_subrogation_specific", 25_000)
     ]
+    assert breakdown.term_charges[0].basis == (
+        "max(5% of modified premium, $250.00) per customer-of-record per policy term, over its jobs"
+    )
     assert breakdown.policy_charges == ()
-    assert [step.amount_cents for step in breakdown.steps] == [10_675, 181, 12_267, 613, 12_880]
+    assert [step.amount_cents for step in breakdown.steps] == [10_675, 181, 12_267, 12_267]
+
+
+def test_california_specific_waiver_is_per_job_on_manual_premium_with_a_floor() -> None:
+    # pay $20,000.00 x 9.00 / 100 = manual $1,800.00; mod 1.20 -> modified $2,160.00
+    # waiver = max(5% x manual 1,800.00 = 90.00, 50.00) = 90.00 (on manual, not modified)
+    terms = CALIFORNIA.endorsement("waiver_of_subrogation_specific")
+    assert terms is not None
+    big = rate_wc(
+        CALIFORNIA, 2_000_000, Decimal("9.00"), experience_mod="1.20", endorsements=[terms]
+    )
+    assert (big.manual_premium_cents, big.modified_premium_cents) == (180_000, 216_000)
+    assert [e.charge_cents for e in big.endorsements] == [9_000]
+    assert big.total_cents == 216_000 + 9_000
+    assert big.steps[-2].formula == "max($1,800.00 x 5%, minimum $50.00) (WC 00 03 13)"
+    # pay $500.00: manual 45.00, 5% = 2.25 < $50: the minimum is the charge, not an addition
+    small = rate_wc(CALIFORNIA, 50_000, Decimal("9.00"), endorsements=[terms])
+    assert [e.charge_cents for e in small.endorsements] == [5_000]
+    assert small.total_cents == 4_500 + 5_000
 
 
 def test_wc_worksheet_at_standard_limits_and_unit_mod_is_pay_times_rate() -> None:
@@ -107,7 +127,7 @@ def test_gl_worksheet_has_no_mod_and_no_el() -> None:
     assert breakdown.el_limits_factor is None
     assert breakdown.endorsements[0].form == "CG 24 04"
     assert breakdown.total_cents == 288
-    assert breakdown.term_charges == ()
+    assert breakdown.term_charges == ()  # GL's waiver is per job, without a minimum
 
 
 def test_manual_premium_rounds_half_up_not_to_even() -> None:
@@ -242,8 +262,10 @@ def test_remembered_figures_belong_to_their_program_not_to_a_lookalike() -> None
             Decimal("1.017"),
             Decimal("2.034"),
         )
-        assert [item.basis for item in ours.endorsements] == ["5% of modified premium"]
-        assert [item.basis for item in theirs.endorsements] == ["7% of modified premium"]
+        assert [c.basis[:35] for c in ours.term_charges] == ["max(5% of modified premium, $250.00"]
+        assert [c.basis[:35] for c in theirs.term_charges] == [
+            "max(7% of modified premium, $300.00"
+        ]
         assert [c.amount_cents for c in ours.term_charges] == [25_000]
         assert [c.amount_cents for c in theirs.term_charges] == [30_000]
 
@@ -344,34 +366,24 @@ def test_waiver_not_available_in_new_jersey_still_rates_the_line() -> None:
     assert line.reasons[0].guideline == "reference/pie-wc-underwriting-guidelines.txt § Waivers"
 
 
-def test_waiver_minimum_is_booked_once_per_customer_per_term() -> None:
-    first = rated(
-        rate_line(
-            REFERENCE,
-            "multistate-wc",
-            "plumbing",
-            "TX",
-            50_000,
-            endorsements=["waiver_of_subrogation_specific"],
+def test_a_specific_waiver_per_customer_shows_this_lines_charge_as_a_floor() -> None:
+    def line(pay: int) -> RatedLine:
+        return rated(
+            rate_line(
+                REFERENCE,
+                "multistate-wc",
+                "plumbing",
+                "TX",
+                pay,
+                endorsements=[EndorsementRequest(code="waiver_of_subrogation_specific")],
+            )
         )
-    )
-    again = rated(
-        rate_line(
-            REFERENCE,
-            "multistate-wc",
-            "plumbing",
-            "TX",
-            50_000,
-            endorsements=[
-                EndorsementRequest(
-                    code="waiver_of_subrogation_specific", minimum_already_booked=True
-                )
-            ],
-        )
-    )
-    assert [c.amount_cents for c in first.premium.term_charges] == [25_000]
-    assert again.premium.term_charges == ()
-    assert again.premium.endorsements == first.premium.endorsements
+
+    small, large = line(50_000), line(100_000_000)
+    assert [c.amount_cents for c in small.premium.term_charges] == [25_000]  # the floor
+    modified = large.premium.modified_premium_cents
+    assert [c.amount_cents for c in large.premium.term_charges] == [half_up(Fraction(modified, 20))]
+    assert small.premium.endorsements == large.premium.endorsements == ()
 
 
 def test_wc_never_carries_an_additional_insured() -> None:
@@ -434,17 +446,25 @@ def worksheet(pay: int, rate: Decimal, mod: Decimal, el: str) -> int:
 def test_premium_is_never_negative_and_exact_integer_cents(
     pay: int, rate: Decimal, mod: Decimal, el: str
 ) -> None:
-    assert SPECIFIC is not None
-    b = rate_wc(MULTISTATE, pay, rate, el_limits=el, experience_mod=mod, endorsements=[SPECIFIC])
+    per_job = CALIFORNIA.endorsement("waiver_of_subrogation_specific")
+    assert SPECIFIC is not None and per_job is not None
+    b = rate_wc(CALIFORNIA, pay, rate, el_limits=el, experience_mod=mod, endorsements=[per_job])
     factor = Fraction(el_limits_factor(EL_LEVELS, el).factor)
     manual = half_up(Fraction(pay) * Fraction(rate) / 100)
     el_charge = half_up(manual * (factor - 1))
     modified = half_up((manual + el_charge) * Fraction(mod))
-    waiver = half_up(modified * Fraction(5, 100))
+    # California: per job, 5% of the manual premium, a $50 floor (never added on top)
+    waiver = max(half_up(manual * Fraction(5, 100)), 5_000)
     assert (b.manual_premium_cents, b.el_increased_limits_charge_cents) == (manual, el_charge)
     assert (b.modified_premium_cents, b.total_cents) == (modified, modified + waiver)
     amounts = [b.total_cents, *(step.amount_cents for step in b.steps)]
     assert all(type(amount) is int and amount >= 0 for amount in amounts)
+    # multistate: per customer per term on the modified premium, $250 floor, apart from the total
+    m = rate_wc(MULTISTATE, pay, rate, el_limits=el, experience_mod=mod, endorsements=[SPECIFIC])
+    assert m.total_cents == modified
+    assert [c.amount_cents for c in m.term_charges] == [
+        max(half_up(modified * Fraction(5, 100)), 25_000)
+    ]
 
 
 @given(pays, pays, rates, mods, limits)

@@ -181,24 +181,39 @@ def test_quoted_dispatch_announces_nothing_until_bound(app: FakeApp) -> None:
     assert app.store.events(quoted.id) == ["assignment.bound"]
 
 
+def waiver_account(app: FakeApp) -> Any:
+    [account] = app.store.of_kind("waiver")
+    return account
+
+
+def waiver_entries(app: FakeApp) -> list[Any]:
+    return [e for e in app.store.ledger if e.type == "waiver_charge" and e.assignment is None]
+
+
 def test_cancel_refunds_releases_the_waiver_and_announces(app: FakeApp) -> None:
     contractor_id = opted_in(app)
     customer_id = customer(app)
     first = app.assignments.create(
         PLATFORM, job(app, contractor_id, "w1", customer_id=customer_id, state="PA")
     )
-    assert first.coverage["wc"].waiver_minimum_booked
-    assert len(app.store.waivers) == 1
+    wc = first.coverage["wc"]
+    assert wc.waiver is not None
+    assert (wc.waiver.scope, wc.waiver.charge_cents) == ("per_customer_per_term", 25_000)
+    [term] = waiver_account(app).terms.values()
+    assert (list(term.jobs), term.charged_cents) == ([first.id], 25_000)
     cancelled = app.assignments.cancel(PLATFORM, first.id, "client_request")
     assert cancelled.premium_cents == 0
-    assert app.store.waivers == {}
+    [term] = waiver_account(app).terms.values()
+    assert (term.jobs, term.charged_cents) == ({}, 0)  # nothing started: released
+    assert [e.amount_cents for e in waiver_entries(app)] == [25_000, -25_000]
     assert_books_balance(app, first.id)
     assert app.store.events(first.id) == ["assignment.bound", "assignment.cancelled"]
-    # The next job for this customer books the minimum again.
+    # The next job for this customer is under the endorsement again: its floor is charged.
     second = app.assignments.create(
         PLATFORM, job(app, contractor_id, "w2", customer_id=customer_id, state="PA")
     )
-    assert second.coverage["wc"].waiver_minimum_booked
+    assert second.coverage["wc"].waiver is not None
+    assert sum(e.amount_cents for e in waiver_entries(app)) == 25_000
 
 
 def test_approving_a_referred_dispatch_is_one_commit_with_its_waiver(app: FakeApp) -> None:
@@ -211,22 +226,34 @@ def test_approving_a_referred_dispatch_is_one_commit_with_its_waiver(app: FakeAp
     assert referred.status == "referred"
     assert referred.referral is not None
     assert app.store.events(referred.id) == ["assignment.referred"]
+    assert app.store.of_kind("waiver") == []  # nothing bound, nothing under the endorsement
     commits = app.store.commits
     app.referrals.decide(referred.referral, "approve", "fine", UNDERWRITER)
     assert app.store.commits == commits + 1
     approved = app.assignments.get(PLATFORM, referred.id)
     assert approved.status == "bound"
     assert approved.referral_decision == "approved"
-    kinds = {e.type for e in app.store.ledger if e.assignment == referred.id}
-    assert kinds == {"premium_estimate", "waiver_charge"}
-    assert list(app.store.waivers.values()) == [referred.id]
+    kinds = {(e.line, e.type) for e in app.store.ledger if e.assignment == referred.id}
+    # GL's waiver is per job (its own charge); WC's is the customer's, on its account
+    assert kinds == {
+        ("wc", "premium_estimate"),
+        ("gl", "premium_estimate"),
+        ("gl", "waiver_charge"),
+    }
+    [term] = waiver_account(app).terms.values()
+    assert (list(term.jobs), term.charged_cents) == ([referred.id], 25_000)
     assert app.store.events(referred.id)[-1] == "assignment.bound"
     assert app.store.events(referred.referral) == ["referral.approved"]
     assert_books_balance(app, referred.id)
     # ...and the approved job can be cancelled: everything refunded, the waiver released.
     app.assignments.cancel(PLATFORM, referred.id, "client_request")
-    assert app.store.waivers == {}
+    assert waiver_account(app).terms[term_policy(app)].charged_cents == 0
     assert_books_balance(app, referred.id)
+
+
+def term_policy(app: FakeApp) -> str:
+    [policy] = waiver_account(app).terms
+    return policy
 
 
 def test_declined_dispatch_stays_uncovered(app: FakeApp) -> None:

@@ -9,9 +9,10 @@ from typing import Any
 from chalicelib.adapters.dynamodb.entities import TenantEntities, item_record, record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key
 from chalicelib.adapters.dynamodb.table import DynamoTable
-from chalicelib.domain.assignments import Assignment, BindContext, WaiverClaim
+from chalicelib.domain.assignments import Assignment, BindContext
 from chalicelib.domain.parties import Contractor, Customer, Page
 from chalicelib.domain.policies import Policy
+from chalicelib.domain.waivers import CustomerWaivers, WaiverKey
 
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bind-read")
 
@@ -21,12 +22,14 @@ def external_id_key(platform_id: str, external_id: str) -> tuple[str, str]:
 
 
 def waiver_key(platform_id: str, contractor: str, customer: str, line: str) -> tuple[str, str]:
-    """One item per (contractor, customer, line); one attribute per policy term that booked it."""
+    """One waiver account per (contractor, customer, line), holding each policy term's."""
     return f"{platform_id}#WAIVER", f"{contractor}#{customer}#{line}"
 
 
-def claim_key(claim: WaiverClaim) -> tuple[str, str]:
-    return waiver_key(claim.platform, claim.contractor, claim.customer, claim.line)
+def waivers_item(account: CustomerWaivers) -> dict[str, Any]:
+    return record_item(
+        account, *waiver_key(account.platform, account.contractor, account.customer, account.line)
+    )
 
 
 def assignment_item(assignment: Assignment) -> dict[str, Any]:
@@ -40,11 +43,6 @@ def assignment_item(assignment: Assignment) -> dict[str, Any]:
             "gsi2sk": assignment.id,
         },
     )
-
-
-def waiver_attribute(policy_id: str) -> str:
-    """The claim item's attribute for one policy term: it holds the assignment that booked it."""
-    return f"term_{policy_id}"
 
 
 class DynamoAssignments:
@@ -78,24 +76,31 @@ class DynamoAssignments:
         contractor = found.get(keys[0])
         claim = found.get(keys[1])
         customer = found.get(keys[2]) if customer_id else None
-        booked: dict[tuple[str, str], str] = {}
+        waivers: dict[str, CustomerWaivers] = {}
         if customer_id:
             for line in lines:
-                item = found.get(waiver_key(platform_id, contractor_id, customer_id, line), {})
-                booked.update(
-                    {
-                        (line, name[5:]): str(holder)
-                        for name, holder in item.items()
-                        if name.startswith("term_")
-                    }
-                )
+                item = found.get(waiver_key(platform_id, contractor_id, customer_id, line))
+                if item:
+                    waivers[line] = item_record(item, CustomerWaivers)
         return BindContext(
             contractor=item_record(contractor, Contractor) if contractor else None,
             customer=item_record(customer, Customer) if customer else None,
             existing_assignment=str(claim["assignment"]) if claim else None,
             policies=policies,
-            waivers_booked=booked,
+            waivers=waivers,
         )
+
+    def load_waivers(
+        self, platform_id: str, contractor_id: str, keys: Sequence[WaiverKey]
+    ) -> dict[WaiverKey, CustomerWaivers]:
+        """The contractor's waiver accounts for these (customer, line) pairs (one BatchGetItem)."""
+        if not keys:
+            return {}
+        wanted = {waiver_key(platform_id, contractor_id, *key): key for key in keys}
+        found = self._table.batch_get(list(wanted))
+        return {
+            key: item_record(found[k], CustomerWaivers) for k, key in wanted.items() if k in found
+        }
 
     def get(self, platform_id: str, assignment_id: str) -> Assignment | None:
         return self._assignments.get(platform_id, assignment_id, Assignment)

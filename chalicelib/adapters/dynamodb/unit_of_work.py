@@ -1,7 +1,7 @@
 """The unit of work on DynamoDB: every change of a request in one TransactWriteItems.
 
 `record(change)` turns a transition's `Change` into writes: the state (created, or replacing the
-version read), its ledger entries, waiver claims taken and released, one outbox item per event.
+version read), its ledger entries, one outbox item per event.
 `commit(result)` writes them with the request's `ClientRequestToken` and an exactly-once marker
 (`REQ#<writer>`), and every item carries the writer as `request_id`. When the write is refused
 (a condition failed, or `IdempotentParameterMismatch`), the marker is read back: if this request
@@ -16,9 +16,8 @@ from typing import Any
 
 from chalicelib.adapters.dynamodb.assignments import (
     assignment_item,
-    claim_key,
     external_id_key,
-    waiver_attribute,
+    waivers_item,
 )
 from chalicelib.adapters.dynamodb.ledger import ledger_item
 from chalicelib.adapters.dynamodb.outbox import outbox_item
@@ -26,11 +25,12 @@ from chalicelib.adapters.dynamodb.policies import payment_item, policy_item, quo
 from chalicelib.adapters.dynamodb.quotes import quote_item, referral_item
 from chalicelib.adapters.dynamodb.table import DynamoTable, Item, to_attributes
 from chalicelib.domain.assignments import Assignment, duplicate_external_id
-from chalicelib.domain.change import Change, ObjectRef, WaiverClaim
+from chalicelib.domain.change import Change, ObjectRef
 from chalicelib.domain.errors import Conflict, WriteConflict
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.policies import Payment, Policy
 from chalicelib.domain.quotes import Quote, Referral
+from chalicelib.domain.waivers import CustomerWaivers
 from chalicelib.ports import Clock, IdGenerator
 from chalicelib.request_scope import WriteScope, current_scope
 
@@ -43,6 +43,7 @@ ITEMS: dict[type, ItemBuilder] = {
     Quote: quote_item,
     Policy: policy_item,
     Payment: payment_item,
+    CustomerWaivers: waivers_item,
 }
 
 
@@ -92,10 +93,6 @@ class DynamoUnitOfWork:
             self._put(item, "version = :v", {":v": change.expected_version})
         for entry in change.entries:
             self._put(ledger_item(entry), "attribute_not_exists(pk)")
-        for claim in change.release:
-            self._waiver(claim, state.id, take=False)
-        for claim in change.take:
-            self._waiver(claim, state.id, take=True)
         now = self._clock.now()
         for event in change.events:
             recorded = OutboxEvent(
@@ -139,25 +136,6 @@ class DynamoUnitOfWork:
     def _holder(self, pk: str, sk: str, attribute: str) -> str | None:
         item = self._table.get(pk, sk)
         return str(item[attribute]) if item else None
-
-    def _waiver(self, claim: WaiverClaim, assignment_id: str, *, take: bool) -> None:
-        pk, sk = claim_key(claim)
-        values = {":a": assignment_id, ":w": self._scope.writer}
-        if take:
-            expression, condition = "SET #t = :a, request_id = :w", "attribute_not_exists(#t)"
-        else:
-            expression, condition = "REMOVE #t SET request_id = :w", "#t = :a"
-        self._operations.append(
-            {
-                "Update": {
-                    "Key": to_attributes({"pk": pk, "sk": sk}),
-                    "UpdateExpression": expression,
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeNames": {"#t": waiver_attribute(claim.policy)},
-                    "ExpressionAttributeValues": to_attributes(values),
-                }
-            }
-        )
 
     # -- committing -------------------------------------------------------------------------
     def commit(self, result: ObjectRef) -> ObjectRef | None:

@@ -121,6 +121,12 @@ class CoverageOut(ResponseModel):
     additional_insureds: list[dict[str, Any]] = Field(
         description="GL: the customer-of-record when required; WC never carries one."
     )
+    waiver: dict[str, Any] | None = Field(
+        default=None,
+        description="The waiver of subrogation: the program's terms (scope per_job or "
+        "per_customer_per_term, premium base, pct, minimum), this job's covered premium, and "
+        "the endorsement's charge with this job: max(pct x covered premium, minimum).",
+    )
     new_class: bool = Field(
         default=False,
         description="The trade was not on the policy for this line: underwritten on this "
@@ -131,7 +137,7 @@ class CoverageOut(ResponseModel):
     @classmethod
     def of(cls, coverage: LineCoverage) -> CoverageOut:
         return cls.model_validate(
-            coverage.model_dump(mode="json", exclude={"waiver_minimum_booked"})
+            coverage.model_dump(mode="json")
         )
 
 

@@ -11,6 +11,7 @@ from chalicelib.domain.assignments.lines import (
     AssignmentStatus,
     LineCoverage,
     LineStatus,
+    LineWaiver,
     Pay,
     Window,
 )
@@ -22,7 +23,6 @@ from chalicelib.domain.assignments.rules import (
     require_not_started,
     rerate,
 )
-from chalicelib.domain.change import WaiverClaim
 
 __all__ = [
     "NOT_STARTED",
@@ -37,8 +37,8 @@ __all__ = [
     "Decision",
     "LineCoverage",
     "LineStatus",
+    "LineWaiver",
     "Pay",
-    "WaiverClaim",
     "Window",
     "assignment_status",
     "check_complete",

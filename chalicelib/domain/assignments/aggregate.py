@@ -1,7 +1,8 @@
 """The assignment aggregate: one method per transition, each returning a `Change`.
 
 A transition checks what it allows, builds the new state with typed copies, and returns the
-ledger entries, waiver claims and events that must be committed with it.
+ledger entries and events that must be committed with it (a waiver covering many jobs books on
+its own account: domain/waivers.py, recorded by the service in the same commit).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib.domain.assignments.booking import Books
+from chalicelib.domain.assignments.booking import Books, booked_cents
 from chalicelib.domain.assignments.coverage import AssignmentInput
 from chalicelib.domain.assignments.lines import (
     NOT_STARTED,
@@ -21,6 +22,7 @@ from chalicelib.domain.assignments.lines import (
     LineCoverage,
     Pay,
     Window,
+    line_waiver,
 )
 from chalicelib.domain.assignments.rules import (
     assignment_status,
@@ -29,7 +31,7 @@ from chalicelib.domain.assignments.rules import (
     require_not_started,
     rerate,
 )
-from chalicelib.domain.change import Change, Stamp, WaiverClaim
+from chalicelib.domain.change import Change, Stamp
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import Address, Requirements
@@ -89,16 +91,6 @@ class Assignment(BaseModel):
     def event(self, kind: str) -> DomainEvent:
         return DomainEvent(kind, self.platform, "assignment", self.id, self.model_dump(mode="json"))
 
-    def waiver_claims(self) -> list[WaiverClaim]:
-        """The waiver minimums this assignment holds: one per (customer, line, policy term)."""
-        if self.customer is None:
-            return []
-        return [
-            WaiverClaim(self.platform, self.contractor, self.customer, line, covered.policy)
-            for line, covered in self.coverage.items()
-            if covered.waiver_minimum_booked and covered.policy and covered.status == "bound"
-        ]
-
     def _next(self, stamp: Stamp, **changes: object) -> Assignment:
         """A copy with `changes`, stamped and one version on (the aggregate's only copy path)."""
         return self.model_copy(
@@ -112,15 +104,11 @@ class Assignment(BaseModel):
         events: list[DomainEvent],
         related: tuple[Change[Referral], ...] = (),
     ) -> Change[Assignment]:
-        """The change to `updated`, taking and releasing waiver claims as they moved."""
-        held_before = set(self.waiver_claims())
-        held_after = set(updated.waiver_claims())
+        """The change to `updated`, with its entries, events and related changes."""
         return Change(
             updated,
             expected_version=self.version,
             entries=tuple(entries),
-            take=tuple(sorted(held_after - held_before, key=str)),
-            release=tuple(sorted(held_before - held_after, key=str)),
             events=tuple(events),
             related=related,
         )
@@ -161,7 +149,7 @@ class Assignment(BaseModel):
         coverage: dict[str, LineCoverage],
         stamp: Stamp,
     ) -> Change[Assignment]:
-        """A new dispatch: every bound line's premium booked, its waiver minimums claimed."""
+        """A new dispatch: every bound line's premium and per-job waiver charge booked."""
         books = Books(platform, request.contractor, assignment_id, stamp)
         entries = [e for line, c in coverage.items() for e in books.newly_bound(line, c)]
         assignment = cls(
@@ -190,7 +178,6 @@ class Assignment(BaseModel):
             assignment,
             expected_version=None,
             entries=tuple(entries),
-            take=tuple(assignment.waiver_claims()),
             events=(assignment.event(event),) if event else (),
             related=related,
         )
@@ -212,17 +199,9 @@ class Assignment(BaseModel):
             if before.status != "bound":
                 entries += books.newly_bound(line, covered)
                 continue
-            difference = covered.premium_cents - before.premium_cents
-            if difference:
-                entries.append(
-                    books.entry(
-                        line,
-                        covered,
-                        "premium_adjustment",
-                        difference,
-                        "assignment changed before start: re-rated",
-                    )
-                )
+            entries += books.adjusted(
+                line, before, covered, "assignment changed before start: re-rated"
+            )
         updated = self._next(
             stamp,
             customer=request.customer,
@@ -262,29 +241,28 @@ class Assignment(BaseModel):
         coverage = dict(self.coverage)
         entries: list[LedgerEntry] = []
         for line, covered in self.coverage.items():
-            if (
-                covered.status != "bound"
-                or covered.premium is None
-                or covered.program is None
-                or not covered.per_dispatch
-            ):
+            if covered.status != "bound" or covered.premium is None or covered.program is None:
                 continue
-            actual = rerate(programs(covered.program), covered, actual_pay_cents)
-            difference = actual.total_cents - covered.premium.total_cents
-            if difference:
-                entries.append(
-                    books.entry(
-                        line,
-                        covered,
-                        "premium_adjustment",
-                        difference,
-                        f"actual pay ${actual_pay_cents / 100:,.2f} "
-                        f"(estimated ${covered.premium.basis_cents / 100:,.2f})",
-                    )
-                )
-            coverage[line] = covered.model_copy(
-                update={"premium": actual, "premium_cents": covered.premium_cents + difference}
+            program = programs(covered.program)
+            actual = rerate(program, covered, actual_pay_cents)
+            recomputed = covered.model_copy(
+                update={
+                    "premium": actual,
+                    "premium_cents": booked_cents(actual, covered.per_dispatch),
+                    "waiver": line_waiver(program, actual),
+                }
             )
+            if recomputed.premium_cents == covered.premium_cents:
+                coverage[line] = recomputed
+                continue
+            entries += books.adjusted(
+                line,
+                covered,
+                recomputed,
+                f"actual pay ${actual_pay_cents / 100:,.2f} "
+                f"(estimated ${covered.premium.basis_cents / 100:,.2f})",
+            )
+            coverage[line] = recomputed
         updated = self._next(
             stamp,
             status="completed",
@@ -297,7 +275,7 @@ class Assignment(BaseModel):
         return self._replacing(updated, entries, [updated.event("assignment.completed")])
 
     def cancel(self, reason: str, stamp: Stamp) -> Change[Assignment]:
-        """Before start only: every line's premium refunded in full, waiver minimums released."""
+        """Before start only: every line's premium and per-job waiver refunded in full."""
         require_not_started(self, "cancelled")
         books = self.books(stamp)
         entries = [
@@ -326,16 +304,11 @@ class Assignment(BaseModel):
         return self._replacing(updated, entries, [updated.event("assignment.cancelled")])
 
     def decide_referral(
-        self,
-        decision: Decision,
-        programs: ProgramLookup,
-        stamp: Stamp,
-        waivers_held_elsewhere: frozenset[tuple[str, str]] = frozenset(),
+        self, decision: Decision, programs: ProgramLookup, stamp: Stamp
     ) -> Change[Assignment]:
         """The underwriter decided: the referred lines bind (premium booked on actual pay once
-        the job is complete, and the waiver minimum unless another job of this customer holds it
-        for the term: `waivers_held_elsewhere` has its (line, policy)) or stay uncovered. Other
-        lines, and a cancelled job, are untouched."""
+        the job is complete) or stay uncovered. Other lines, and a cancelled job, are
+        untouched."""
         if self.status == "cancelled":
             return self._replacing(self._next(stamp, referral_decision=decision), [], [])
         pay = self.actual_pay_cents
@@ -355,22 +328,19 @@ class Assignment(BaseModel):
                     update={"status": "uncovered", "reasons": [*covered.reasons, declined]}
                 )
                 continue
-            minimum_free = (line, covered.policy or "") not in waivers_held_elsewhere
-            charges = covered.premium.term_charges if minimum_free else ()
-            breakdown = rerate(programs(covered.program), covered, pay).model_copy(
-                update={"term_charges": charges}
-            )
-            term_total = sum(c.amount_cents for c in charges)
+            program = programs(covered.program)
+            breakdown = rerate(program, covered, pay)
             approved = Reason(code="referral_approved", message="An underwriter approved it.")
+            waiver = line_waiver(program, breakdown)
+            if covered.waiver is not None and waiver is not None and waiver.scope != "per_job":
+                waiver = waiver.model_copy(update={"charge_cents": covered.waiver.charge_cents})
             bound = covered.model_copy(
                 update={
                     "status": "bound",
                     "premium": breakdown,
-                    "premium_cents": breakdown.total_cents + term_total
-                    if covered.per_dispatch
-                    else 0,
+                    "premium_cents": booked_cents(breakdown, covered.per_dispatch),
                     "reasons": [*covered.reasons, approved],
-                    "waiver_minimum_booked": term_total > 0,
+                    "waiver": waiver,
                 }
             )
             coverage[line] = bound

@@ -12,25 +12,29 @@ from datetime import datetime
 from typing import Any, Literal
 
 from chalicelib.domain.applicant import endorsements_for
+from chalicelib.domain.assignments.booking import booked_cents
 from chalicelib.domain.assignments.lines import (
     AdditionalInsured,
     LineCoverage,
     LineStatus,
+    LineWaiver,
     Pay,
     Window,
+    line_waiver,
 )
 from chalicelib.domain.assignments.underwriting import DispatchJob, underwrite_dispatch
 from chalicelib.domain.parties import Address, Contractor, Customer, Requirements
 from chalicelib.domain.policies import Policy, coverage_gap
 from chalicelib.domain.rating import (
-    EndorsementRequest,
+    PremiumBreakdown,
     RatedLine,
     monopolistic_state_reason,
     rate_line,
 )
 from chalicelib.domain.reasons import Reason
-from chalicelib.domain.reference import ReferenceData
+from chalicelib.domain.reference import Program, ReferenceData
 from chalicelib.domain.underwriting import Rulebook
+from chalicelib.domain.waivers import CustomerWaivers, Share, projected_charge
 
 GL_AI_FORMS = ["CG 20 10", "CG 20 37"]
 
@@ -43,11 +47,8 @@ class BindContext:
     customer: Customer | None
     existing_assignment: str | None
     policies: list[Policy]
-    # (line, policy) whose waiver minimum is booked for this customer -> the assignment holding it
-    waivers_booked: dict[tuple[str, str], str]
-
-    def waivers_held_by_others(self, assignment_id: str) -> frozenset[tuple[str, str]]:
-        return frozenset(k for k, holder in self.waivers_booked.items() if holder != assignment_id)
+    # The contractor's waiver accounts for the customer, by line (per customer per term).
+    waivers: dict[str, CustomerWaivers]
 
 
 @dataclass(frozen=True)
@@ -134,10 +135,9 @@ class CoverageEvaluator:
         policy, gaps = self._policy_for(context, line, state, request.trade, request.window)
         if policy is None:
             return LineCoverage(status="uncovered", state=state, reasons=gaps)
-        program_id = policy.lines[line].program
+        policy_line = policy.lines[line]
+        program_id = policy_line.program
         wanted, unnamed = _named_endorsements(line, requirements, context)
-        holder = context.waivers_booked.get((line, policy.id))
-        booked = holder is not None and holder != assignment_id
         rated = rate_line(
             self.reference(),
             program_id,
@@ -145,11 +145,10 @@ class CoverageEvaluator:
             state,
             request.pay.job_pay_cents(),
             hourly_wage_cents=request.pay.hourly_wage_cents(),
-            el_limits=policy.lines[line].el_limits if line == "wc" else None,
+            el_limits=policy_line.el_limits if line == "wc" else None,
             experience_mod=contractor.experience_mod,
-            endorsements=[
-                EndorsementRequest(code=code, minimum_already_booked=booked) for code in wanted
-            ],
+            endorsements=wanted,
+            el_factor=policy_line.approved_el_factor() if line == "wc" else None,
         )
         if not isinstance(rated, RatedLine):
             return LineCoverage(
@@ -187,11 +186,10 @@ class CoverageEvaluator:
                 Reason(code="referral_declined", message="The underwriter declined the referral.")
             )
         premium = rated.premium
-        per_dispatch = self.reference().program(program_id).per_dispatch
-        term_total = sum(charge.amount_cents for charge in premium.term_charges)
+        program = self.reference().program(program_id)
+        per_dispatch = program.per_dispatch
         final: LineStatus = "quoted" if status == "bound" and not request.bind else status
         if not per_dispatch:
-            term_total = 0
             decision_reasons.append(
                 Reason(
                     code="annual_program_exposure",
@@ -200,7 +198,6 @@ class CoverageEvaluator:
                     "premium of its own.",
                 )
             )
-        booked_cents = premium.total_cents + term_total if per_dispatch else 0
         return LineCoverage(
             status=final,
             policy=policy.id,
@@ -209,18 +206,44 @@ class CoverageEvaluator:
             class_code=rated.class_code,
             class_description=rated.class_description,
             rate_per_100=rated.rate_per_100,
-            premium_cents=booked_cents if final == "bound" else 0,
+            premium_cents=booked_cents(premium, per_dispatch) if final == "bound" else 0,
             premium=premium,
             endorsements=[
                 {"code": e.code, "form": e.form, "charge_cents": e.charge_cents}
                 for e in premium.endorsements
             ],
             additional_insureds=self._additional_insureds(line, requirements, context, premium),
-            waiver_minimum_booked=term_total > 0,
+            waiver=self._waiver(program, premium, context, line, policy.id, assignment_id),
             per_dispatch=per_dispatch,
             new_class=decided.new_class,
             reasons=[*decision_reasons, *rated.reasons, *unnamed],
         )
+
+    def _waiver(
+        self,
+        program: Program,
+        premium: PremiumBreakdown,
+        context: BindContext,
+        line: str,
+        policy: str,
+        assignment_id: str,
+    ) -> LineWaiver | None:
+        """The line's waiver; over many jobs, the endorsement's charge with this job under it."""
+        waiver = line_waiver(program, premium)
+        if waiver is None or waiver.scope == "per_job":
+            return waiver
+        share = Share(
+            covered_cents=waiver.covered_premium_cents,
+            live=True,
+            started=False,
+            program=program.id,
+            code=waiver.code,
+            form=waiver.form,
+            pct=waiver.pct,
+            minimum_cents=waiver.minimum_cents,
+        )
+        charge = projected_charge(context.waivers.get(line), policy, assignment_id, share)
+        return waiver.model_copy(update={"charge_cents": charge})
 
     def _additional_insureds(
         self, line: str, requirements: Requirements, context: BindContext, premium: Any

@@ -9,8 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.parties import Address
-from chalicelib.domain.rating import PremiumBreakdown
+from chalicelib.domain.rating import WAIVER_CODES, PremiumBreakdown, endorsement_base_cents
 from chalicelib.domain.reasons import Reason
+from chalicelib.domain.reference import Program
 
 AssignmentStatus = Literal[
     "quoted", "bound", "partial", "uncovered", "referred", "active", "completed", "cancelled"
@@ -65,6 +66,24 @@ class AdditionalInsured(BaseModel):
     primary_noncontributory: bool
 
 
+class LineWaiver(BaseModel):
+    """The waiver of subrogation on a line: the program's terms, the premium of this job it
+    covers, and the endorsement's charge with this job (per job: the job's own; per customer per
+    term: the term's, over every job of the customer)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    code: str
+    form: str
+    program: str
+    scope: str
+    premium_base: str
+    pct: Decimal
+    minimum_cents: int
+    covered_premium_cents: int
+    charge_cents: int
+
+
 class LineCoverage(BaseModel):
     """One line of one assignment: bound or why not, rated by the work state's class."""
 
@@ -81,7 +100,7 @@ class LineCoverage(BaseModel):
     premium: PremiumBreakdown | None = None
     endorsements: list[dict[str, Any]] = []
     additional_insureds: list[AdditionalInsured] = []
-    waiver_minimum_booked: bool = False
+    waiver: LineWaiver | None = None
     # Annual (guaranteed-cost) programs: the job is exposure under the estimated annual premium,
     # trued up by the final audit; only per-dispatch programs earn premium per assignment.
     per_dispatch: bool = True
@@ -89,3 +108,30 @@ class LineCoverage(BaseModel):
     # joins the policy when the line binds.
     new_class: bool = False
     reasons: list[Reason] = []
+
+
+def line_waiver(
+    program: Program, premium: PremiumBreakdown, charge_cents: int | None = None
+) -> LineWaiver | None:
+    """The line's waiver of subrogation, if its premium carries one: per job, its own charge;
+    over many jobs, `charge_cents` (the endorsement's, with this job) or this line's alone."""
+    per_job = [e for e in premium.endorsements if e.code in WAIVER_CODES]
+    shared = [c for c in premium.term_charges if c.code in WAIVER_CODES]
+    code = per_job[0].code if per_job else shared[0].code if shared else None
+    terms = program.endorsement(code) if code else None
+    if terms is None:
+        return None
+    own = per_job[0].charge_cents if per_job else shared[0].amount_cents
+    return LineWaiver(
+        code=terms.code,
+        form=terms.form,
+        program=program.id,
+        scope=terms.scope,
+        premium_base=terms.premium_base,
+        pct=terms.pct,
+        minimum_cents=terms.minimum_cents,
+        covered_premium_cents=endorsement_base_cents(
+            terms, premium.manual_premium_cents, premium.modified_premium_cents
+        ),
+        charge_cents=own if per_job or charge_cents is None else charge_cents,
+    )

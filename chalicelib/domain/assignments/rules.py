@@ -98,7 +98,7 @@ def check_complete(assignment: Assignment, completed_at: datetime) -> None:
 
 
 def rerate(program: Program, line: LineCoverage, pay_cents: int) -> PremiumBreakdown:
-    """The line's premium on other pay with the same rate, mod, EL limits and endorsements."""
+    """The line's premium on other pay with the same rate, mod, EL factor and endorsements."""
     assert line.premium is not None
     assert line.rate_per_100 is not None
     terms = [
@@ -106,7 +106,11 @@ def rerate(program: Program, line: LineCoverage, pay_cents: int) -> PremiumBreak
         for item in line.premium.endorsements
         if (found := program.endorsement(item.code)) is not None
     ]
-    booked = frozenset(term.code for term in terms)  # the minimum is never booked twice
+    terms += [
+        found
+        for item in line.premium.term_charges
+        if (found := program.endorsement(item.code)) is not None
+    ]
     if line.premium.line == "wc":
         return rate_wc(
             program,
@@ -115,8 +119,6 @@ def rerate(program: Program, line: LineCoverage, pay_cents: int) -> PremiumBreak
             el_limits=line.premium.el_limits or "100/500/100",
             experience_mod=line.premium.experience_mod or Decimal("1.00"),
             endorsements=terms,
-            minimums_booked=booked,
+            el_factor=line.premium.el_limits_factor,
         )
-    return rate_gl(
-        program, pay_cents, line.rate_per_100, endorsements=terms, minimums_booked=booked
-    )
+    return rate_gl(program, pay_cents, line.rate_per_100, endorsements=terms)

@@ -4,14 +4,15 @@ WC, in bureau order (rating-facts.md "Workers' comp premium order"):
     manual      = pay / 100 x rate_per_100
     el_charge   = manual x (el_limits_factor - 1)
     modified    = (manual + el_charge) x experience_mod        (mod rounded half-up to 2 decimals)
-    endorsement = modified x pct                               (per assignment)
-    total       = modified + endorsements
+    endorsement = max(base x pct, minimum)  base: manual or modified, per the program (per job)
+    total       = modified + per-job endorsements
 GL: manual = pay / 100 x rate_per_100 (no EL, no mod); total = manual + endorsements.
 
 Rounding: half-up to the cent after each step above, so every figure in the breakdown is exact
-integer cents and the total is their sum. Charges booked once (waiver minimums per customer or per
-term; expense constant and minimum premium per policy of annual programs) are kept apart from the
-per-assignment total.
+integer cents and the total is their sum. Endorsements one of which covers many jobs (a specific
+waiver per customer per term, a blanket one per term: their charge is the endorsement's, booked by
+its account in domain/waivers.py) and per-policy charges of annual programs (expense constant,
+minimum premium) are kept apart from the per-assignment total.
 
 Modules: `formulas` (each formula), `el_limits` (EL levels), `breakdown` (the worksheet model),
 `premium` (`rate_wc`, `rate_gl`), `endorsements` (what is asked for and offered), `lines`
@@ -41,8 +42,8 @@ from chalicelib.domain.rating.endorsements import (
 from chalicelib.domain.rating.formulas import (
     class_minimum_premium_cents,
     el_increased_limits_charge_cents,
+    endorsement_base_cents,
     endorsement_charge_cents,
-    endorsement_minimum_cents,
     manual_premium_cents,
     minimum_premium_charge_cents,
     modified_premium_cents,
@@ -73,8 +74,8 @@ __all__ = [
     "class_minimum_premium_cents",
     "el_increased_limits_charge_cents",
     "el_limits_factor",
+    "endorsement_base_cents",
     "endorsement_charge_cents",
-    "endorsement_minimum_cents",
     "manual_premium_cents",
     "minimum_premium_charge_cents",
     "modified_premium_cents",

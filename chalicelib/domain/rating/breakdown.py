@@ -23,17 +23,21 @@ class Step(Frozen):
 
 
 class Endorsement(Frozen):
-    """A per-assignment endorsement charge: charge_cents = basis premium x pct."""
+    """A per-job endorsement charge: charge_cents = max(base premium x pct, minimum)."""
 
     code: str
     form: str
     basis: str
     pct: Decimal
+    minimum_cents: int = 0
+    premium_base: str = "modified"
     charge_cents: int
 
 
 class Charge(Frozen):
-    """A charge booked once (per customer/term or per policy), not part of the line's total."""
+    """A charge not part of the line's per-job total: an endorsement one of which covers many
+    jobs (per customer per term, per term: the amount shown is this line's alone) or a policy
+    charge of an annual program."""
 
     code: str
     basis: str
@@ -94,7 +98,7 @@ def worksheet_steps(breakdown: PremiumBreakdown) -> tuple[Step, ...]:
     steps += [
         Step(
             name=item.code,
-            formula=f"{dollars(b.modified_premium_cents)} x {pct(item.pct)} ({item.form})",
+            formula=_endorsement_formula(b, item),
             amount_cents=item.charge_cents,
         )
         for item in b.endorsements
@@ -107,3 +111,11 @@ def worksheet_steps(breakdown: PremiumBreakdown) -> tuple[Step, ...]:
         )
     )
     return tuple(steps)
+
+
+def _endorsement_formula(b: PremiumBreakdown, item: Endorsement) -> str:
+    base = b.manual_premium_cents if item.premium_base == "manual" else b.modified_premium_cents
+    applied = f"{dollars(base)} x {pct(item.pct)}"
+    if item.minimum_cents:
+        applied = f"max({applied}, minimum {dollars(item.minimum_cents)})"
+    return f"{applied} ({item.form})"

@@ -13,10 +13,9 @@ ENDORSEMENT_CODES = WAIVER_CODES | {"additional_insured", "primary_noncontributo
 
 
 class EndorsementRequest(Frozen):
-    """An endorsement asked for; `minimum_already_booked`: its minimum was booked this term."""
+    """An endorsement asked for."""
 
     code: str
-    minimum_already_booked: bool = False
 
 
 def endorsement_request(item: str | EndorsementRequest) -> EndorsementRequest:

@@ -26,16 +26,16 @@ def modified_premium_cents(manual_cents: int, el_charge_cents: int, experience_m
     return round_half_up_cents(Decimal(manual_cents + el_charge_cents) * experience_mod)
 
 
-def endorsement_charge_cents(premium_cents: int, pct: Decimal) -> int:
-    """endorsement = round_half_up(premium x pct, cent), premium being the modified premium."""
-    return round_half_up_cents(Decimal(premium_cents) * pct)
+def endorsement_charge_cents(premium_cents: int, pct: Decimal, minimum_cents: int = 0) -> int:
+    """endorsement = max(round_half_up(premium x pct, cent), minimum): the minimum is a floor,
+    never an addition; premium is what the endorsement covers (its program's premium base)."""
+    return max(round_half_up_cents(Decimal(premium_cents) * pct), minimum_cents)
 
 
-def endorsement_minimum_cents(terms: EndorsementTerms, minimum_already_booked: bool) -> int:
-    """The program minimum, booked once per customer (specific) or per term (blanket), else 0."""
-    if minimum_already_booked or terms.minimum_basis == "none":
-        return 0
-    return terms.minimum_cents
+def endorsement_base_cents(terms: EndorsementTerms, manual_cents: int, modified_cents: int) -> int:
+    """The premium an endorsement's percentage applies to: manual (rate x payroll, "the premium
+    developed") or modified (WC after EL and mod; GL's premium)."""
+    return manual_cents if terms.premium_base == "manual" else modified_cents
 
 
 def class_minimum_premium_cents(

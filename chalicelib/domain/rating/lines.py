@@ -28,7 +28,6 @@ from chalicelib.domain.reference import (
 )
 
 _JURISDICTIONS_FACTS = guideline_citation("reference/rating-facts.md", "Jurisdictions")
-_NONE_BOOKED: frozenset[str] = frozenset()
 
 
 class RatedLine(Frozen):
@@ -72,6 +71,7 @@ def rate_line(
     el_limits: str | None = None,
     experience_mod: Decimal | str = "1.00",
     endorsements: Sequence[str | EndorsementRequest] = (),
+    el_factor: Decimal | None = None,
 ) -> RatedLine | UnratedLine:
     """Rate one line under one program: class for trade and state, rate, breakdown.
 
@@ -88,8 +88,6 @@ def rate_line(
             program=program.id, line=program.line, state=state, trade=trade, reason=not_rated
         )
     offered, reasons = offered_endorsements(program, state, requests)
-    booked_codes = [item.code for item in requests if item.minimum_already_booked]
-    booked = frozenset(booked_codes) if booked_codes else _NONE_BOOKED
     if program.line == "wc":
         return _rated_wc(
             reference,
@@ -101,12 +99,12 @@ def rate_line(
             el_limits or STANDARD_EL_LIMITS,
             experience_mod,
             offered,
-            booked,
             reasons,
+            el_factor,
         )
     gl_class = reference.gl_class_for(trade)
     rate = reference.rate_for(program.id, state, gl_class.code)
-    breakdown = rate_gl(program, pay_cents, rate, endorsements=offered, minimums_booked=booked)
+    breakdown = rate_gl(program, pay_cents, rate, endorsements=offered)
     return RatedLine(
         program=program.id,
         line="gl",
@@ -134,8 +132,8 @@ def _rated_wc(
     el_limits: str,
     experience_mod: Decimal | str,
     offered: list[EndorsementTerms],
-    booked: frozenset[str],
     reasons: list[Reason],
+    el_factor: Decimal | None,
 ) -> RatedLine:
     if hourly_wage_cents is not None and hourly_wage_cents < 0:
         raise RatingInputError("invalid_hourly_wage", "hourly wage must be zero or more cents")
@@ -148,7 +146,7 @@ def _rated_wc(
         el_limits=el_limits,
         experience_mod=experience_mod,
         endorsements=offered,
-        minimums_booked=booked,
+        el_factor=el_factor,
     )
     return RatedLine(
         program=program.id,

@@ -11,8 +11,8 @@ from chalicelib.domain.rating.formatting import dollars, pct, premium_name
 from chalicelib.domain.rating.formulas import (
     class_minimum_premium_cents,
     el_increased_limits_charge_cents,
+    endorsement_base_cents,
     endorsement_charge_cents,
-    endorsement_minimum_cents,
     manual_premium_cents,
     minimum_premium_charge_cents,
     modified_premium_cents,
@@ -30,12 +30,16 @@ def rate_wc(
     el_limits: str = STANDARD_EL_LIMITS,
     experience_mod: Decimal | str = "1.00",
     endorsements: Sequence[EndorsementTerms] = (),
-    minimums_booked: frozenset[str] = frozenset(),
+    el_factor: Decimal | None = None,
 ) -> PremiumBreakdown:
-    """WC worksheet: manual, EL increased-limits charge, experience mod, endorsements."""
+    """WC worksheet: manual, EL increased-limits charge, experience mod, endorsements.
+
+    `el_factor`: the factor an underwriter approved for EL limits above the program's table."""
     _check_pay(pay_cents)
     mod = round_experience_mod(experience_mod)
     el = el_limits_factor(program.charges.el_increased_limits, el_limits)
+    if el_factor is not None:
+        el = el.model_copy(update={"factor": el_factor, "rated_as": f"{el_limits} (approved)"})
     manual = manual_premium_cents(pay_cents, rate_per_100)
     el_charge = el_increased_limits_charge_cents(manual, el.factor)
     modified = modified_premium_cents(manual, el_charge, mod)
@@ -47,7 +51,6 @@ def rate_wc(
         manual,
         modified,
         endorsements,
-        minimums_booked,
         el=el,
         el_charge=el_charge,
         mod=mod,
@@ -60,7 +63,6 @@ def rate_gl(
     rate_per_100: Decimal,
     *,
     endorsements: Sequence[EndorsementTerms] = (),
-    minimums_booked: frozenset[str] = frozenset(),
 ) -> PremiumBreakdown:
     """GL worksheet: manual = pay / 100 x rate_per_100 (no mod), plus endorsements."""
     _check_pay(pay_cents)
@@ -73,7 +75,6 @@ def rate_gl(
         manual,
         manual,
         endorsements,
-        minimums_booked,
         el=None,
         el_charge=0,
         mod=None,
@@ -123,16 +124,27 @@ def _finish(
     manual: int,
     modified: int,
     endorsement_terms: Sequence[EndorsementTerms],
-    minimums_booked: frozenset[str],
     *,
     el: ElLimitsRating | None,
     el_charge: int,
     mod: Decimal | None,
 ) -> PremiumBreakdown:
-    endorsements = tuple([_endorsement(terms, modified, line) for terms in endorsement_terms])
+    """total = modified + each per-job endorsement; endorsements covering many jobs (per
+    customer per term, per term) are shown as term charges on this line alone."""
+    endorsements = tuple(
+        _endorsement(terms, manual, modified, line)
+        for terms in endorsement_terms
+        if terms.scope == "per_job"
+    )
     total = modified
     for item in endorsements:
         total += item.charge_cents
+    term_charges = tuple(
+        charge
+        for terms in endorsement_terms
+        if terms.scope != "per_job"
+        and (charge := _term_charge(terms, manual, modified, line)).amount_cents
+    )
     return PremiumBreakdown(
         line=line,
         basis_cents=pay_cents,
@@ -146,48 +158,50 @@ def _finish(
         modified_premium_cents=modified,
         endorsements=endorsements,
         total_cents=total,
-        term_charges=_term_charges(endorsement_terms, minimums_booked),
+        term_charges=term_charges,
         policy_charges=policy_charges(program, modified, rate_per_100),
     )
 
 
-def _endorsement(terms: EndorsementTerms, premium_cents: int, line: Line) -> Endorsement:
+def _endorsement(terms: EndorsementTerms, manual: int, modified: int, line: Line) -> Endorsement:
+    base = endorsement_base_cents(terms, manual, modified)
     return Endorsement(
         code=terms.code,
         form=terms.form,
         basis=_endorsement_basis(terms, line),
         pct=terms.pct,
-        charge_cents=endorsement_charge_cents(premium_cents, terms.pct),
+        minimum_cents=terms.minimum_cents,
+        premium_base=terms.premium_base,
+        charge_cents=endorsement_charge_cents(base, terms.pct, terms.minimum_cents),
     )
 
 
-def _term_charges(
-    endorsement_terms: Sequence[EndorsementTerms], minimums_booked: frozenset[str]
-) -> tuple[Charge, ...]:
-    if not endorsement_terms:
-        return ()
-    charges: list[Charge] = []
-    for terms in endorsement_terms:
-        charges += _minimum_charge(terms, terms.code in minimums_booked)
-    return tuple(charges)
+def _term_charge(terms: EndorsementTerms, manual: int, modified: int, line: Line) -> Charge:
+    """An endorsement over many jobs, on this line's premium alone (what a quote can show)."""
+    base = endorsement_base_cents(terms, manual, modified)
+    return Charge(
+        code=terms.code,
+        basis=_endorsement_basis(terms, line),
+        amount_cents=endorsement_charge_cents(base, terms.pct, terms.minimum_cents),
+    )
 
 
-# Texts and charges that depend on the program's terms alone: built once per terms object.
+# Texts that depend on the program's terms alone: built once per terms object.
 
 
 @identity_memo
 def _endorsement_basis(terms: EndorsementTerms, line: Line) -> str:
-    return f"{pct(terms.pct)} of {premium_name(line)}"
-
-
-@identity_memo
-def _minimum_charge(terms: EndorsementTerms, minimum_already_booked: bool) -> tuple[Charge, ...]:
-    """The endorsement's minimum as a term charge: one, or none if booked already or none due."""
-    amount = endorsement_minimum_cents(terms, minimum_already_booked)
-    if not amount:
-        return ()
-    basis = terms.minimum_basis.replace("_", " ")
-    return (Charge(code=f"{terms.code}_minimum", basis=f"minimum, {basis}", amount_cents=amount),)
+    """ "max(5% of manual premium, $50.00) per job", "5% of modified premium" ..."""
+    base = "manual premium" if terms.premium_base == "manual" else premium_name(line)
+    applied = f"{pct(terms.pct)} of {base}"
+    if terms.minimum_cents:
+        applied = f"max({applied}, {dollars(terms.minimum_cents)})"
+    scope = {
+        "per_job": "per job",
+        "per_customer_per_term": "per customer-of-record per policy term, over its jobs",
+        "per_term": "per policy term, over every job",
+    }[terms.scope]
+    return f"{applied} {scope}"
 
 
 def _check_pay(pay_cents: int) -> None:

@@ -20,10 +20,19 @@ class Carrier(Frozen):
     source: str
 
 
-class EndorsementTerms(Frozen):
-    """A program's endorsement: charge = pct x premium per assignment, plus a minimum booked once.
+EndorsementScope = Literal["per_job", "per_customer_per_term", "per_term"]
+PremiumBase = Literal["modified", "manual"]
 
-    minimum_basis: `per_customer_per_term` (specific waiver), `per_term` (blanket) or `none`.
+
+class EndorsementTerms(Frozen):
+    """A program's endorsement: charge = max(pct x the premium it covers, minimum), the minimum a
+    floor, not an addition (API.md "Assignments").
+
+    scope: what one endorsement covers: `per_job` (each job its own, charged with the job),
+    `per_customer_per_term` (one per customer-of-record per policy term, over that customer's
+    jobs) or `per_term` (blanket: one per policy term). premium_base: the premium the percentage
+    applies to: `modified` (WC premium after EL and mod; GL premium) or `manual` (the premium
+    "developed" by rate x payroll).
     """
 
     code: str
@@ -31,7 +40,8 @@ class EndorsementTerms(Frozen):
     description: str
     pct: Decimal = Field(ge=0, le=1)
     minimum_cents: int = Field(ge=0)
-    minimum_basis: Literal["per_customer_per_term", "per_term", "none"]
+    scope: EndorsementScope
+    premium_base: PremiumBase = "modified"
     unavailable_states: tuple[StateCode, ...] = ()
     sample: bool = False
     guideline_section: str

@@ -136,9 +136,7 @@ class CoverageOut(ResponseModel):
 
     @classmethod
     def of(cls, coverage: LineCoverage) -> CoverageOut:
-        return cls.model_validate(
-            coverage.model_dump(mode="json")
-        )
+        return cls.model_validate(coverage.model_dump(mode="json"))
 
 
 class AssignmentOut(ResponseModel):

@@ -203,7 +203,9 @@ def _decide(
     ctx: RequestContext, referral_id: str, decision: str, body: ReferralDecision
 ) -> ReferralOut:
     assert ctx.principal is not None
-    decided = ctx.app.referrals.decide(referral_id, decision, body.note, ctx.principal)
+    decided = ctx.app.referrals.decide(
+        referral_id, decision, body.note, ctx.principal, body.el_limits_factor
+    )
     return ReferralOut.of(decided)
 
 

@@ -18,12 +18,17 @@ def contractor_facts(contractor: Contractor) -> ContractorFacts:
         years_in_business=contractor.years_in_business,
         experience_mod=contractor.experience_mod,
         prior_coverage=PriorCoverage(
-            status=prior.status, lapse_start=prior.lapse_start, lapse_end=prior.lapse_end
+            status=prior.status,
+            lapse_start=prior.lapse_start,
+            lapse_end=prior.lapse_end,
+            lapse_documented=prior.lapse_documented,
         ),
         losses=tuple(
             Loss(date=loss.date, amount_cents=loss.amount_cents, description=loss.description)
             for loss in contractor.losses
         ),
+        loss_data_valued_on=contractor.losses_valued_on,
+        material_change_in_operations=contractor.material_change_in_operations,
     )
 
 

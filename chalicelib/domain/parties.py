@@ -93,6 +93,8 @@ class PriorCoverage(Record):
     status: Literal["none", "current", "lapsed"]
     lapse_start: date | None = None
     lapse_end: date | None = None
+    # The gap is explained in writing (cancellation / non-renewal notice, signed statement).
+    lapse_documented: bool | None = None
 
 
 class Loss(Record):
@@ -129,6 +131,10 @@ class Contractor(Record):
     experience_mod: Decimal
     prior_coverage: PriorCoverage
     losses: tuple[Loss, ...] = ()
+    # The date the loss data (loss runs) was valued on, and whether operations changed
+    # materially in the past three years: facts the California guidelines read.
+    losses_valued_on: date | None = None
+    material_change_in_operations: bool | None = None
     created_at: datetime
     updated_at: datetime
     version: int = 1

@@ -36,6 +36,9 @@ def policy_lines(quote: Quote, reference: ReferenceData) -> dict[str, PolicyLine
             else None,
             policy_charges_cents=charges if annual else 0,
             referred_and_approved=line.status == "referred",
+            el_limits_factor=str(line.premium.el_limits_factor)
+            if line.premium and name in quote.lines_needing_el_factor()
+            else None,
         )
     return lines
 

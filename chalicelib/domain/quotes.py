@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from dateutil.relativedelta import relativedelta
@@ -12,7 +13,9 @@ from pydantic import BaseModel, ConfigDict
 from chalicelib.domain.change import Change
 from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.events import DomainEvent
+from chalicelib.domain.rating import EL_ABOVE_TABLE, rerate_breakdown
 from chalicelib.domain.reasons import Reason
+from chalicelib.domain.reference import ReferenceData
 from chalicelib.domain.routing import LineQuote
 from chalicelib.domain.underwriting.application import ApplicationRecord
 
@@ -59,10 +62,27 @@ class Quote(BaseModel):
         related = (Change(referral, expected_version=None),) if referral else ()
         return Change(self, expected_version=None, events=events, related=related)
 
-    def referral_decided(self, status: ReferralStatus) -> Change[Quote]:
-        """The underwriter decided its referral: approved referred lines become bindable."""
-        updated = self.model_copy(update={"referral_status": status, "version": self.version + 1})
+    def referral_decided(
+        self, status: ReferralStatus, repriced: Mapping[str, LineQuote] | None = None
+    ) -> Change[Quote]:
+        """The underwriter decided its referral: approved referred lines become bindable, those
+        priced at an approved EL factor with their new premium (`repriced`)."""
+        updated = self.model_copy(
+            update={
+                "referral_status": status,
+                "lines": {**self.lines, **(repriced or {})},
+                "version": self.version + 1,
+            }
+        )
         return Change(updated, expected_version=self.version)
+
+    def lines_needing_el_factor(self) -> list[str]:
+        """Referred lines whose EL limits are above the program's table (priced provisionally)."""
+        return [
+            name
+            for name, line in self.lines.items()
+            if line.status == "referred" and any(r.code == EL_ABOVE_TABLE for r in line.reasons)
+        ]
 
     def snapshot(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -93,6 +113,8 @@ class Referral(BaseModel):
     decided_by: str | None = None
     decided_at: datetime | None = None
     note: str | None = None
+    # The EL limits factor the underwriter approved for limits above the program's table.
+    el_limits_factor: str | None = None
     version: int = 1
 
     @classmethod
@@ -126,7 +148,12 @@ class Referral(BaseModel):
         )
 
     def decide(
-        self, status: Literal["approved", "declined"], note: str | None, by: str, now: datetime
+        self,
+        status: Literal["approved", "declined"],
+        note: str | None,
+        by: str,
+        now: datetime,
+        el_limits_factor: str | None = None,
     ) -> Change[Referral]:
         """An underwriter's decision, once: a decided referral is not decided again."""
         if self.status != "open":
@@ -139,6 +166,7 @@ class Referral(BaseModel):
                 "decided_by": by,
                 "decided_at": now,
                 "note": note,
+                "el_limits_factor": el_limits_factor,
                 "version": self.version + 1,
             }
         )
@@ -190,3 +218,43 @@ def term_end(effective: date, requested_end: date | None) -> date:
             details=[{"loc": ["body", "end_date"], "msg": "term longer than 12 months"}],
         )
     return end
+
+
+def priced_at_approved_factor(
+    quote: Quote, factor: Decimal | None, approving: bool, reference: ReferenceData
+) -> dict[str, LineQuote]:
+    """The quote's lines with EL limits above the table, priced at the factor the underwriter
+    approves. Approving such a referral needs the factor; a factor needs such a line (422)."""
+    needing = quote.lines_needing_el_factor()
+    where = [{"loc": ["body", "el_limits_factor"], "msg": "see the referral's reasons"}]
+    if factor is None:
+        if approving and needing:
+            raise ValidationFailed(
+                f"Line {', '.join(needing)} prices employer's liability limits above its "
+                "program's table: approve with the factor for them (el_limits_factor).",
+                code="el_limits_factor_required",
+                details=where,
+            )
+        return {}
+    if not approving or not needing:
+        raise ValidationFailed(
+            "el_limits_factor is for approving a line whose EL limits are above its program's "
+            "table; this decision has none.",
+            details=where,
+        )
+    repriced: dict[str, LineQuote] = {}
+    for name in needing:
+        line = quote.lines[name]
+        assert line.premium is not None
+        assert line.program is not None
+        premium = rerate_breakdown(
+            reference.program(line.program), line.premium, line.premium.basis_cents, factor
+        )
+        approved = Reason(
+            code="el_limits_factor_approved",
+            message=f"An underwriter approved EL limits {premium.el_limits} at factor {factor}.",
+        )
+        repriced[name] = line.model_copy(
+            update={"premium": premium, "reasons": [*line.reasons, approved]}
+        )
+    return repriced

@@ -95,8 +95,10 @@ def route_line(
         if decision.status == "declined":
             considered.append(Considered(program=program.id, status="declined", reasons=reasons))
             continue
+        # EL limits above the table are never priced silently: an underwriter approves a factor.
+        status: LineStatus = "referred" if rated.el_above_table else decision.status
         return LineQuote(
-            status=decision.status,
+            status=status,
             program=program.id,
             carrier=rated.carrier,
             state=request.state,

@@ -122,6 +122,9 @@ class QuoteServices:
                 modified_premium_cents=rated.premium.modified_premium_cents,
                 estimated_annual_pay_cents=request.estimated_annual_pay_cents,
                 waiver=waiver if rated.line == "wc" else WaiverRequest(),
+                # WC never carries an additional insured: asked for, it is a note (API.md).
+                additional_insured_requested_on_wc=rated.line == "wc"
+                and bool(customer and customer.requirements.additional_insured),
             )
 
         lines: dict[str, LineQuote] = {}

@@ -10,12 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from chalicelib.domain.assignments import Decision
 from chalicelib.domain.change import ObjectRef, Stamp
-from chalicelib.domain.errors import Conflict, WriteConflict
+from chalicelib.domain.errors import Conflict, ValidationFailed, WriteConflict
 from chalicelib.domain.parties import Principal
-from chalicelib.domain.quotes import Referral
+from chalicelib.domain.quotes import Referral, priced_at_approved_factor
 from chalicelib.ports import Clock, IdGenerator, UnitOfWork
 from chalicelib.services.assignments import AssignmentServices
 from chalicelib.services.lookup import fetch
@@ -40,7 +41,12 @@ class ReferralServices:
         )
 
     def decide(
-        self, referral_id: str, decision: str, note: str | None, underwriter: Principal
+        self,
+        referral_id: str,
+        decision: str,
+        note: str | None,
+        underwriter: Principal,
+        el_limits_factor: Decimal | None = None,
     ) -> Referral:
         """Approve or decline, with the effect on the quote, its policy or the dispatch.
 
@@ -53,14 +59,23 @@ class ReferralServices:
                 return self.get(earlier.id)
             referral = self.get(referral_id)
             stamp = Stamp(self.clock.now(), self.ids.new)
-            decided = referral.decide(status, note, underwriter.key_id, stamp.now)
+            factor = str(el_limits_factor) if el_limits_factor is not None else None
+            decided = referral.decide(status, note, underwriter.key_id, stamp.now, factor)
+            if referral.assignment is not None and el_limits_factor is not None:
+                raise ValidationFailed(
+                    "el_limits_factor prices a quote's EL limits; a dispatch's referral has none.",
+                    details=[{"loc": ["body", "el_limits_factor"], "msg": "not for a dispatch"}],
+                )
             uow.record(decided)
             if referral.assignment is not None:
                 current = self.assignments.get(referral.platform, referral.assignment)
                 uow.record(self.assignments.decide_referral(current, status, stamp))
             elif referral.quote is not None:
                 quote = self.quotes.get_quote(referral.platform, referral.quote)
-                settled = quote.referral_decided(status)
+                repriced = priced_at_approved_factor(
+                    quote, el_limits_factor, status == "approved", self.policies.reference()
+                )
+                settled = quote.referral_decided(status, repriced)
                 uow.record(settled)
                 if status == "approved":
                     adoption = self.policies.adoption(settled.state, stamp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -119,6 +119,8 @@ def california_contractor_body(**overrides: Any) -> dict[str, Any]:
         employee_count=40,
         years_in_business=12,
         prior_coverage={"status": "current"},
+        losses_valued_on=(datetime.now(UTC).date() - timedelta(days=10)).isoformat(),
+        material_change_in_operations=False,
         address={"line1": "1 Market", "city": "Fresno", "state": "CA", "postal_code": "93721"},
         **overrides,
     )

@@ -195,12 +195,19 @@ def test_approval_adds_referred_lines_to_the_policy_already_bound(
     )
     assert status == 201
     assert set(policy["lines"]) == {"gl"}
-    api.json(
-        "POST",
-        f"/v1/referrals/{quote['referral']['id']}/approve",
-        underwriter_key,
-        {"note": "EL limits agreed"},
+    referral = quote["referral"]["id"]
+    status, error = api.json(
+        "POST", f"/v1/referrals/{referral}/approve", underwriter_key, {"note": "EL limits agreed"}
     )
+    assert (status, error["error"]["code"]) == (422, "el_limits_factor_required")
+    status, decided = api.json(
+        "POST",
+        f"/v1/referrals/{referral}/approve",
+        underwriter_key,
+        {"note": "EL limits agreed", "el_limits_factor": "1.045"},
+    )
+    assert (status, decided["el_limits_factor"]) == (200, "1.045")
     after = api.json("GET", f"/v1/policies/{policy['id']}", platform_key)[1]
     assert set(after["lines"]) == {"wc", "gl"}
     assert after["lines"]["wc"]["el_limits"] == "2000/2000/2000"
+    assert after["lines"]["wc"]["el_limits_factor"] == "1.045"

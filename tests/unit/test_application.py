@@ -89,6 +89,21 @@ def test_california_asks_none_of_the_multistate_questions_and_ignores_their_answ
     assert evaluate(california, answered).status == "eligible"
 
 
+@pytest.mark.parametrize(
+    ("field", "fact"),
+    [
+        ("losses_valued_on", "loss_data_valued_on"),
+        ("material_change_in_operations", "material_change_in_operations"),
+    ],
+)
+def test_california_requires_the_contractor_facts_its_criteria_read(field, fact):
+    decision = evaluate(load_rulebook("california-wc"), california_facts(contractor={fact: None}))
+    assert decision.status == "referred"
+    [reason] = decision.reasons
+    assert reason.code == MISSING_INFORMATION
+    assert f"contractor.{field}" in reason.message
+
+
 def test_gl_has_no_application():
     assert load_rulebook("contractors-gl").application is None
 

@@ -65,6 +65,10 @@ def california_facts(**top: Any) -> UnderwritingFacts:
         channel="underwriter",
         estimated_premium_cents=6_000_000,
         modified_premium_cents=6_000_000,
+        contractor={
+            "loss_data_valued_on": TODAY - timedelta(days=10),
+            "material_change_in_operations": False,
+        },
     )
     return with_(base, **top)
 
@@ -153,7 +157,9 @@ TRIGGERS: dict[str, UnderwritingFacts] = {
     ),
     "pie.lapse.preferred_class": clean_facts(prior=_LAPSED, preferred_class=True),
     "pie.lapse.other_class": clean_facts(prior=_LAPSED),
-    "pie.undocumented_coverage_gap": clean_facts(prior={"status": "lapsed"}),
+    "pie.undocumented_coverage_gap": clean_facts(
+        prior={"status": "lapsed", "lapse_documented": False}
+    ),
     "pie.max_modified_premium": clean_facts(modified_premium_cents=25_000_001),
     "pie.el_limits_above_1m": clean_facts(
         employers_liability_limits=EmployersLiabilityLimits.parse("1000/2000/1000")
@@ -207,12 +213,7 @@ TRIGGERS: dict[str, UnderwritingFacts] = {
     "icw.underwriter_binding_authority": _ca(channel="online"),
     "icw.no_backdating": _ca(effective_date=TODAY - timedelta(days=1)),
     "icw.waiver_job_details": _ca(waiver={"kind": "specific", "job_details_complete": False}),
-    "icw.blanket_waiver_evaluation": _ca(waiver={"kind": "blanket"}),
     "icw.waiver_backdated": _ca(waiver={"kind": "specific", "backdated": True}),
-    "icw.waiver_backdated_no_loss_letter": _ca(
-        waiver={"kind": "specific", "backdated": True, "no_loss_letter_signed": True}
-    ),
-    "gl.trade_not_written": clean_facts(trade="tree_service"),
     "gl.roofing_height": clean_facts(trade="roofing", operations={"max_height_feet": 31}),
     "gl.height_referral": clean_facts(operations={"max_height_feet": 31}),
     "gl.hot_roofing": described("torch-down roofing on flat roofs"),

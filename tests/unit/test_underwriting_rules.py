@@ -151,10 +151,17 @@ def test_lapse_referral_asks_for_no_loss_letter_for_preferred_classes_and_loss_r
     assert "loss runs" in other.reasons[0].message
 
 
-def test_undated_undocumented_lapse_is_declined():
-    decision = multistate(clean_facts(prior={"status": "lapsed"}))
+def test_an_undocumented_lapse_is_declined_and_an_unanswered_one_is_missing_information():
+    decision = multistate(clean_facts(prior={"status": "lapsed", "lapse_documented": False}))
     assert decision.status == "declined"
     assert "undocumented_coverage_gap" in codes(decision)
+    silent = multistate(clean_facts(prior={"status": "lapsed", "lapse_start": TODAY}))
+    assert silent.status == "referred"
+    assert "missing_information" in codes(silent)
+    assert "contractor.prior_coverage.lapse_documented" in silent.reasons[-1].message
+    documented = multistate(clean_facts(prior={"status": "lapsed", "lapse_documented": True}))
+    assert "undocumented_coverage_gap" not in codes(documented)
+    assert "missing_information" not in codes(documented)
 
 
 def test_sole_proprietor_without_employees_or_prior_coverage_is_bindable_online():
@@ -291,7 +298,6 @@ def test_california_twelve_month_term_is_not_short_but_a_shorter_one_is_referred
         ("hvac", "tree removal", "declined"),
         ("landscaping", "lawn care and planting", "eligible"),
         ("hvac", "welding brackets", "referred"),
-        ("handyman", "", "declined"),
     ],
 )
 def test_contractors_gl_appetite(trade, description, status):

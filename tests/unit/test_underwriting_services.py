@@ -42,6 +42,8 @@ def california_contractor(app: FakeApp) -> str:
         has_employees=True,
         employee_count=40,
         years_in_business=12,
+        losses_valued_on=app.clock.now().date() - timedelta(days=10),
+        material_change_in_operations=False,
         address={"line1": "1 Market", "city": "Fresno", "state": "CA", "postal_code": "93721"},
     )
 

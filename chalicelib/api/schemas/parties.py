@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -100,6 +100,11 @@ class PriorCoverageIn(RequestModel):
     status: Literal["none", "current", "lapsed"]
     lapse_start: CalendarDate | None = None
     lapse_end: CalendarDate | None = None
+    lapse_documented: bool | None = Field(
+        default=None,
+        description="A lapse: whether the gap is explained in writing (cancellation or "
+        "non-renewal notice, signed statement). Multistate asks it of every lapse.",
+    )
 
 
 class LossIn(RequestModel):
@@ -123,6 +128,13 @@ class ContractorFields(RequestModel):
     experience_mod: ExperienceMod = Decimal("1.00")
     prior_coverage: PriorCoverageIn = PriorCoverageIn(status="none")
     losses: list[LossIn] = Field(default_factory=list, max_length=200)
+    losses_valued_on: CalendarDate | None = Field(
+        default=None, description="The date the loss data (loss runs) was valued on."
+    )
+    material_change_in_operations: bool | None = Field(
+        default=None,
+        description="Whether operations changed materially in the past three years.",
+    )
 
 
 class ContractorCreate(ContractorFields):
@@ -155,6 +167,8 @@ class ContractorPatch(RequestModel):
     experience_mod: ExperienceMod | None = None
     prior_coverage: PriorCoverageIn | None = None
     losses: list[LossIn] | None = Field(default=None, max_length=200)
+    losses_valued_on: CalendarDate | None = None
+    material_change_in_operations: bool | None = None
 
     @model_validator(mode="after")
     def _tin_with_type(self) -> ContractorPatch:
@@ -181,6 +195,8 @@ class ContractorOut(ResponseModel):
     experience_mod: str
     prior_coverage: PriorCoverageIn
     losses: list[LossIn]
+    losses_valued_on: date | None = None
+    material_change_in_operations: bool | None = None
     fein_required: bool = Field(description="True when the contractor has employees (FEIN needed).")
     created_at: datetime
     updated_at: datetime

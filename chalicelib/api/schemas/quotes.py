@@ -302,6 +302,7 @@ class ReferralOut(ResponseModel):
     decided_by: str | None = None
     decided_at: datetime | None = None
     note: str | None = None
+    el_limits_factor: str | None = None
 
     @classmethod
     def of(cls, referral: Referral) -> ReferralOut:
@@ -318,3 +319,10 @@ class ReferralQuery(QueryModel):
 
 class ReferralDecision(RequestModel):
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    el_limits_factor: (
+        Annotated[Decimal, Field(ge=1, le=Decimal("9.999"), decimal_places=3)] | None
+    ) = Field(
+        default=None,
+        description="Approving a line whose employer's liability limits are above its "
+        "program's table: the factor that prices them (required for such a referral).",
+    )

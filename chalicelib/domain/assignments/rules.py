@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.assignments.lines import (
@@ -14,7 +13,7 @@ from chalicelib.domain.assignments.lines import (
     LineStatus,
 )
 from chalicelib.domain.errors import Conflict, ValidationFailed
-from chalicelib.domain.rating import PremiumBreakdown, rate_gl, rate_wc
+from chalicelib.domain.rating import PremiumBreakdown, rerate_breakdown
 from chalicelib.domain.reference import Program
 
 if TYPE_CHECKING:
@@ -100,25 +99,4 @@ def check_complete(assignment: Assignment, completed_at: datetime) -> None:
 def rerate(program: Program, line: LineCoverage, pay_cents: int) -> PremiumBreakdown:
     """The line's premium on other pay with the same rate, mod, EL factor and endorsements."""
     assert line.premium is not None
-    assert line.rate_per_100 is not None
-    terms = [
-        found
-        for item in line.premium.endorsements
-        if (found := program.endorsement(item.code)) is not None
-    ]
-    terms += [
-        found
-        for item in line.premium.term_charges
-        if (found := program.endorsement(item.code)) is not None
-    ]
-    if line.premium.line == "wc":
-        return rate_wc(
-            program,
-            pay_cents,
-            line.rate_per_100,
-            el_limits=line.premium.el_limits or "100/500/100",
-            experience_mod=line.premium.experience_mod or Decimal("1.00"),
-            endorsements=terms,
-            el_factor=line.premium.el_limits_factor,
-        )
-    return rate_gl(program, pay_cents, line.rate_per_100, endorsements=terms)
+    return rerate_breakdown(program, line.premium, pay_cents)

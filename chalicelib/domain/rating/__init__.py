@@ -50,15 +50,17 @@ from chalicelib.domain.rating.formulas import (
     round_experience_mod,
 )
 from chalicelib.domain.rating.lines import (
+    EL_ABOVE_TABLE,
     RatedLine,
     UnratedLine,
     monopolistic_state_reason,
     rate_line,
 )
-from chalicelib.domain.rating.premium import policy_charges, rate_gl, rate_wc
+from chalicelib.domain.rating.premium import policy_charges, rate_gl, rate_wc, rerate_breakdown
 from chalicelib.domain.reference import RatingInputError
 
 __all__ = [
+    "EL_ABOVE_TABLE",
     "ENDORSEMENT_CODES",
     "STANDARD_EL_LIMITS",
     "WAIVER_CODES",
@@ -85,6 +87,7 @@ __all__ = [
     "rate_gl",
     "rate_line",
     "rate_wc",
+    "rerate_breakdown",
     "round_experience_mod",
     "worksheet_steps",
 ]

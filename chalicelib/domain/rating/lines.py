@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Literal
 
 from chalicelib.domain.rating.breakdown import Frozen, PremiumBreakdown
-from chalicelib.domain.rating.el_limits import STANDARD_EL_LIMITS
+from chalicelib.domain.rating.el_limits import STANDARD_EL_LIMITS, el_limits_factor
 from chalicelib.domain.rating.endorsements import (
     EndorsementRequest,
     endorsement_request,
@@ -47,6 +47,12 @@ class RatedLine(Frozen):
     rate_per_100: Decimal
     premium: PremiumBreakdown
     reasons: tuple[Reason, ...] = ()
+    # EL limits above the program's table, no factor approved: priced provisionally at the
+    # highest tabulated factor; the line goes to an underwriter, who approves the factor.
+    el_above_table: bool = False
+
+
+EL_ABOVE_TABLE = "el_limits_above_table"
 
 
 class UnratedLine(Frozen):
@@ -139,6 +145,12 @@ def _rated_wc(
         raise RatingInputError("invalid_hourly_wage", "hourly wage must be zero or more cents")
     wc_class = reference.wc_class_for(trade, state, hourly_wage_cents)
     rate = reference.rate_for(program.id, state, wc_class.class_code)
+    above = (
+        el_factor is None
+        and el_limits_factor(program.charges.el_increased_limits, el_limits).above_highest
+    )
+    if above:
+        reasons = [*reasons, _el_above_table_reason(program, el_limits)]
     breakdown = rate_wc(
         program,
         pay_cents,
@@ -162,6 +174,23 @@ def _rated_wc(
         rate_per_100=rate,
         premium=breakdown,
         reasons=tuple(reasons),
+        el_above_table=above,
+    )
+
+
+def _el_above_table_reason(program: Program, el_limits: str) -> Reason:
+    highest = program.charges.el_increased_limits[-1]
+    return Reason(
+        code=EL_ABOVE_TABLE,
+        message=f"Employer's liability limits {el_limits} are above {program.id}'s table (highest "
+        f"{highest.limits}, factor {highest.factor}): the premium shown uses that factor until an "
+        "underwriter approves the factor for these limits (el_limits_factor on approval), which "
+        "then prices the line.",
+        guideline=guideline_citation(
+            "reference/rating-facts.md",
+            "Workers' comp premium order (bureau practice; NY "
+            "premium algorithm, NCCI Basic Manual)",
+        ),
     )
 
 

@@ -81,6 +81,29 @@ def rate_gl(
     )
 
 
+def rerate_breakdown(
+    program: Program,
+    breakdown: PremiumBreakdown,
+    pay_cents: int,
+    el_factor: Decimal | None = None,
+) -> PremiumBreakdown:
+    """The same line on other pay (actuals) or at an approved EL factor: same rate, mod, EL
+    limits and endorsements; the factor used stays unless `el_factor` replaces it."""
+    codes = [e.code for e in breakdown.endorsements] + [c.code for c in breakdown.term_charges]
+    terms = [found for code in codes if (found := program.endorsement(code)) is not None]
+    if breakdown.line == "wc":
+        return rate_wc(
+            program,
+            pay_cents,
+            breakdown.rate_per_100,
+            el_limits=breakdown.el_limits or STANDARD_EL_LIMITS,
+            experience_mod=breakdown.experience_mod or Decimal("1.00"),
+            endorsements=terms,
+            el_factor=el_factor or breakdown.el_limits_factor,
+        )
+    return rate_gl(program, pay_cents, breakdown.rate_per_100, endorsements=terms)
+
+
 def policy_charges(
     program: Program, premium_cents: int, rate_per_100: Decimal
 ) -> tuple[Charge, ...]:

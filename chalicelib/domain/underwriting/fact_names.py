@@ -51,13 +51,10 @@ def _employee_count(facts: UnderwritingFacts) -> int | None:
 
 
 def _coverage_gap_documented(facts: UnderwritingFacts) -> bool | None:
-    """A lapse is documented when said so, or (unknown) when its start is at least dated."""
+    """Whether a lapse is explained in writing, as the contractor says (None: no lapse, or not
+    said: the multistate application asks it of every lapse)."""
     prior = facts.contractor.prior_coverage
-    if prior.status != "lapsed":
-        return None
-    if prior.lapse_documented is not None:
-        return prior.lapse_documented
-    return prior.lapse_start is not None
+    return prior.lapse_documented if prior.status == "lapsed" else None
 
 
 def _largest_undescribed_loss_cents(facts: UnderwritingFacts) -> int | None:
@@ -194,9 +191,6 @@ FACTS: dict[str, FactSpec] = {
         "boolean", lambda f: f.waiver.job_details_complete, "waiver job information complete"
     ),
     "waiver_backdated": FactSpec("boolean", lambda f: f.waiver.backdated, "waiver backdated"),
-    "waiver_no_loss_letter_signed": FactSpec(
-        "boolean", lambda f: f.waiver.no_loss_letter_signed, "signed no-loss letter on file"
-    ),
     "additional_insured_requested_on_wc": FactSpec(
         "boolean", lambda f: f.additional_insured_requested_on_wc, "AI requested on WC"
     ),

@@ -44,8 +44,8 @@ class PriorCoverage(_Facts):
     status: PriorCoverageStatus = "none"
     lapse_start: date | None = None
     lapse_end: date | None = None
-    # Whether the gap is explained in writing (cancellation / non-renewal notice, dated statement).
-    # Unknown (None) counts as documented when the gap is at least dated (lapse_start given).
+    # Whether the gap is explained in writing (cancellation / non-renewal notice, dated statement);
+    # None: not said (a required answer under the multistate program when lapsed).
     lapse_documented: bool | None = None
 
 
@@ -119,7 +119,6 @@ class WaiverRequest(_Facts):
     job_details_complete: bool | None = None
     # The waiver would apply from a job start earlier than the day it is requested.
     backdated: bool = False
-    no_loss_letter_signed: bool = False
 
 
 class UnderwritingFacts(_Facts):

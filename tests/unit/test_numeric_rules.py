@@ -33,7 +33,8 @@ def _set(facts: UnderwritingFacts, fact: str, value: Decimal) -> UnderwritingFac
     if fact in ("experience_mod", "years_in_business"):
         return with_(facts, contractor={fact: value})
     if fact in ("modified_premium_cents", "estimated_premium_cents", "deductible_cents"):
-        return with_(facts, **{fact: int(value)})
+        top: dict[str, Any] = {fact: int(value)}
+        return with_(facts, **top)
     if fact == "el_highest_limit_thousands":
         n = int(value)
         return with_(
@@ -101,6 +102,14 @@ def test_numeric_rule_at_below_and_above_its_threshold(program: str, rule_id: st
 
 # -- from text ------------------------------------------------------------------------------
 
+# The rules whose thresholds the description can cross (listed in the conformance document).
+FROM_TEXT_RULES = (
+    "pie.prohibited.height_over_30_feet",
+    "pie.prohibited.depth_over_15_feet",
+    "gl.height_referral",
+    "gl.roofing_height",
+    "gl.excavation_depth",
+)
 HEIGHT = "We use {n}-foot extension ladders on every job"
 DEPTH = "trenching up to {n} feet deep for drain lines"
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from tests.answers import CLEAN_ANSWERS, answers
 from tests.functional.conftest import contractor_body, quote_body
+from tests.functional.test_assignments import dispatch, opted_in
+
+__all__ = ["opted_in"]  # the fixture, used below
 
 
 def test_multistate_application_lists_its_questions_and_hazard_catalogue(api, platform_key):
@@ -102,3 +105,43 @@ def test_a_hazard_answered_declines_the_multistate_line(api, platform_key):
     wc = quote["lines"]["wc"]
     assert wc["status"] == "declined"
     assert [r["code"] for r in wc["reasons"]] == ["prohibited_asbestos"]
+
+
+def test_a_trade_not_on_the_policy_is_underwritten_on_the_dispatch_and_joins_it(
+    api, platform_key, opted_in
+):
+    policy = opted_in["policy"]
+    assert [(c["trade"], c["line"], c["added_by"]) for c in policy["classes"]] == [
+        ("hvac", "wc", "quote"),
+        ("hvac", "gl", "quote"),
+    ]
+    status, job = dispatch(api, platform_key, opted_in["contractor"], "e-1", trade="electrical")
+    assert (status, job["status"]) == (201, "bound"), job
+    assert job["coverage"]["wc"]["new_class"] is True
+    assert job["coverage"]["wc"]["reasons"][0]["code"] == "class_not_on_policy"
+    after = api.json("GET", f"/v1/policies/{policy['id']}", platform_key)[1]
+    added = [c for c in after["classes"] if c["trade"] == "electrical"]
+    assert {(c["line"], c["added_by"], c["assignment"]) for c in added} == {
+        ("wc", "dispatch", job["id"]),
+        ("gl", "dispatch", job["id"]),
+    }
+
+
+def test_a_dispatch_description_naming_a_hazard_is_referred(api, platform_key, opted_in):
+    _, job = dispatch(
+        api,
+        platform_key,
+        opted_in["contractor"],
+        "tree-1",
+        description="Cut down the dead oak over the condenser",
+    )
+    assert job["status"] == "referred", job
+    assert job["referral"] is not None
+    _, negated = dispatch(
+        api,
+        platform_key,
+        opted_in["contractor"],
+        "tree-2",
+        description="Condenser swap, no tree work",
+    )
+    assert negated["status"] == "bound"

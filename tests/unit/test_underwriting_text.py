@@ -177,3 +177,18 @@ def test_a_look_alike_claims_its_words():
 
 def test_a_paraphrase_gap_stays_inside_its_comma_segment():
     assert hits("remove the debris, trees stay") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "hit"),
+    [
+        ("Cut down the dead oak over the condenser", True),
+        ("remove a leaning palm by the pool", True),
+        ("remove the oak flooring in the hall", False),
+        ("trim the maple trim around the door", False),
+    ],
+)
+def test_a_tree_named_by_its_species_refers_but_its_wood_is_not_tree_work(text, hit):
+    hits = exposure_vocabulary().term_lists["tree_work"].screen(text)
+    assert bool(hits) is hit
+    assert all(not h.certain for h in hits)  # a species may be lumber: an underwriter decides

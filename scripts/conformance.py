@@ -59,8 +59,10 @@ MATCHER_LIMITS = """\
   half" is not parsed. Feet count only next to a height or depth word in the same comma segment
   ("run 50 feet of duct" is ignored); stories count 15 feet each and only refer.
 - English only; no spelling correction ("asbestoes" is missed). No NLP library: pure Python over
-  the packaged vocabularies (a 2,000-character description screens in about 10 ms across two
-  programs; nothing is added to the Lambda cold start but the data files)."""
+  the packaged vocabularies. Measured: a 2,000-character description screens in about 10 ms
+  across two programs (2 ms for a typical one); the three rulebooks load and compile their
+  patterns in about 9 ms on the first quote; `import app` grew by about 17 ms (`bench/cold_start.py`:
+  341 -> 358 ms)."""
 
 
 def squash(text: str) -> str:

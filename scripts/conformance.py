@@ -61,8 +61,8 @@ MATCHER_LIMITS = """\
 - English only; no spelling correction ("asbestoes" is missed). No NLP library: pure Python over
   the packaged vocabularies. Measured: a 2,000-character description screens in about 10 ms
   across two programs (2 ms for a typical one); the three rulebooks load and compile their
-  patterns in about 9 ms on the first quote; `import app` grew by about 17 ms (`bench/cold_start.py`:
-  341 -> 358 ms)."""
+  patterns in about 9 ms on the first quote; `import app` grew by about 17 ms
+  (`bench/cold_start.py`: 341 -> 358 ms)."""
 
 
 def squash(text: str) -> str:

@@ -43,9 +43,15 @@ class Container:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._session = boto3.session.Session()
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
 
     def client(self, service: str) -> Any:
-        return self._session.client(service, config=_BOTO_CONFIG)
+        """One boto3 client per service (the fault tier hooks its events on this instance)."""
+        with self._clients_lock:
+            if service not in self._clients:
+                self._clients[service] = self._session.client(service, config=_BOTO_CONFIG)
+            return self._clients[service]
 
     @cached_property
     def dynamodb(self) -> Any:
@@ -135,12 +141,11 @@ class Container:
 
     @cached_property
     def idempotency(self) -> IdempotentExecutor:
-        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
-        layer = DynamoDBPersistenceLayer(
-            table_name=self.settings.idempotency_table_name, boto3_client=self.dynamodb
+        return IdempotentExecutor(
+            self.dynamodb,
+            self.settings.idempotency_table_name,
+            ttl_seconds=self.settings.idempotency_ttl_seconds,
         )
-        return IdempotentExecutor(layer, ttl_seconds=self.settings.idempotency_ttl_seconds)
 
 
 _lock = threading.Lock()

@@ -145,6 +145,7 @@ class Container:
             self.dynamodb,
             self.settings.idempotency_table_name,
             ttl_seconds=self.settings.idempotency_ttl_seconds,
+            lease_seconds=self.settings.idempotency_lease_seconds,
         )
 
 

@@ -14,8 +14,8 @@ over). The protocol below keeps Powertools' table layout (`id`, `expiration` as 
 
 1. Claim: PutItem INPROGRESS, owned by this execution, with a lease (the Lambda's remaining
    time, else `lease_seconds`), on condition that there is no record, or it expired, or its
-   lease lapsed. If the condition fails, read the record: another fingerprint -> 422, COMPLETED
-   -> replay, INPROGRESS -> 409.
+   lease lapsed. If the condition fails, the record in the way (returned with the failure):
+   another fingerprint -> 422, COMPLETED -> replay, INPROGRESS -> 409.
 2. Run the action.
 3. A final outcome -> UpdateItem COMPLETED with the body a replay may answer (secrets nulled),
    on condition this execution still owns the record. Not final (the action says so: 429, 503,
@@ -86,6 +86,13 @@ def _names(*placeholders: str) -> dict[str, str]:
     return {placeholder: _ATTRIBUTES[placeholder] for placeholder in placeholders}
 
 
+def _plain(raw: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A record's attributes as plain values (all are S or N)."""
+    if not raw:
+        return None
+    return {name: next(iter(value.values())) for name, value in raw.items()}
+
+
 class IdempotentExecutor:
     """Runs an action at most once per (scope, key) within the TTL, keeping final outcomes only."""
 
@@ -111,9 +118,11 @@ class IdempotentExecutor:
         record_id = KEY_PREFIX + hashlib.sha256(scope.encode()).hexdigest()
         owner = uuid.uuid4().hex
         for _ in range(CLAIM_ATTEMPTS):
-            if self._claim(record_id, fingerprint, owner, lambda_context):
+            claimed, existing = self._claim(record_id, fingerprint, owner, lambda_context)
+            if claimed:
                 break
-            existing = self._read(record_id)
+            if existing is None:
+                existing = self._read(record_id)
             if existing is None or self._lapsed(existing):
                 continue  # released or lapsed since the claim failed: claim again
             if existing.get("validation") != fingerprint:
@@ -138,7 +147,11 @@ class IdempotentExecutor:
         return Outcome(result, replayed=False)
 
     # -- the table ----------------------------------------------------------------------------
-    def _claim(self, record_id: str, fingerprint: str, owner: str, lambda_context: Any) -> bool:
+    def _claim(
+        self, record_id: str, fingerprint: str, owner: str, lambda_context: Any
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """(True, None) if this execution now owns the key, else (False, the record in the way
+        when DynamoDB returned it)."""
         now = self._clock()
         lease = self._lease
         remaining = getattr(lambda_context, "get_remaining_time_in_millis", None)
@@ -165,14 +178,15 @@ class IdempotentExecutor:
                     ":now_ms": {"N": str(int(now * 1000))},
                     ":inprogress": {"S": INPROGRESS},
                 },
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
+                return False, _plain(exc.response.get("Item"))
             raise self._mapped(exc) from exc
         except BotoCoreError as exc:
             raise self._mapped(exc) from exc
-        return True
+        return True, None
 
     def _read(self, record_id: str) -> dict[str, Any] | None:
         try:
@@ -181,10 +195,7 @@ class IdempotentExecutor:
             )
         except (ClientError, BotoCoreError) as exc:
             raise self._mapped(exc) from exc
-        raw = answer.get("Item")
-        if not raw:
-            return None
-        return {name: next(iter(value.values())) for name, value in raw.items()}
+        return _plain(answer.get("Item"))
 
     def _lapsed(self, record: Mapping[str, Any]) -> bool:
         now = self._clock()

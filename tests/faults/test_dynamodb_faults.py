@@ -1,5 +1,8 @@
 """DynamoDB failing, throttling or unreachable, on reads and writes: always 503 + Retry-After,
-never a 500 or a 409, and a failed write leaves nothing behind."""
+never a 500 or a 409, and a failed write leaves nothing behind.
+
+Each test walks every fault kind as a subtest on one moto stack (setting a stack up costs most of
+a second; the kinds cost milliseconds)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from tests.faults.conftest import (
     TABLE,
     TRANSACTION_FAULTS,
     assert_unavailable,
+    aws_error,
     cancelled,
     contractor_body,
     customer_body,
@@ -28,23 +32,25 @@ def ids_with(prefix: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("kind", DYNAMODB_FAULTS)
-def test_api_key_lookup_fault_is_503(api, platform_key, faults, kind):
-    faults.on("dynamodb", "GetItem", DYNAMODB_FAULTS[kind])
-    assert_unavailable(api.call("GET", "/v1/customers", platform_key))
+@pytest.mark.parametrize("operation", ["GetItem", "Query"])
+def test_read_faults_are_503(api, platform_key, faults, subtests, operation):
+    """GetItem is the API key lookup every request makes; Query the list behind it."""
+    for kind, fault in DYNAMODB_FAULTS.items():
+        with subtests.test(kind):
+            injected = faults.on("dynamodb", operation, fault)
+            assert_unavailable(api.call("GET", "/v1/customers", platform_key))
+            assert injected.failed == 1
+        faults.clear()
+    assert api.call("GET", "/v1/customers", platform_key).status_code == 200
 
 
-@pytest.mark.parametrize("kind", DYNAMODB_FAULTS)
-def test_query_fault_is_503(api, platform_key, faults, kind):
-    faults.on("dynamodb", "Query", DYNAMODB_FAULTS[kind])
-    assert_unavailable(api.call("GET", "/v1/customers", platform_key))
-
-
-@pytest.mark.parametrize("kind", DYNAMODB_FAULTS)
-def test_batch_get_fault_is_503(api, platform_key, faults, kind):
+def test_batch_get_faults_are_503(api, platform_key, faults, subtests):
     contractor = api.json("POST", "/v1/contractors", platform_key, contractor_body())[1]["id"]
-    faults.on("dynamodb", "BatchGetItem", DYNAMODB_FAULTS[kind])
-    assert_unavailable(api.call("POST", "/v1/quotes", platform_key, quote_body(contractor)))
+    for kind, fault in DYNAMODB_FAULTS.items():
+        with subtests.test(kind):
+            faults.on("dynamodb", "BatchGetItem", fault)
+            assert_unavailable(api.call("POST", "/v1/quotes", platform_key, quote_body(contractor)))
+        faults.clear()
     assert ids_with("qte_") == []
 
 
@@ -66,19 +72,22 @@ def test_batch_get_that_never_processes_its_keys_is_503(api, platform_key, fault
     assert 2 <= rounds.failed <= 5
 
 
-@pytest.mark.parametrize("kind", DYNAMODB_FAULTS)
-def test_put_fault_is_503_and_writes_nothing(api, platform_key, faults, kind):
-    faults.on("dynamodb", "PutItem", DYNAMODB_FAULTS[kind], when=on_table(TABLE))
-    assert_unavailable(api.call("POST", "/v1/customers", platform_key, customer_body()))
-    faults.clear()
+def test_put_faults_are_503_and_write_nothing(api, platform_key, faults, subtests):
+    for kind, fault in DYNAMODB_FAULTS.items():
+        with subtests.test(kind):
+            faults.on("dynamodb", "PutItem", fault, when=on_table(TABLE))
+            assert_unavailable(api.call("POST", "/v1/customers", platform_key, customer_body()))
+        faults.clear()
     assert api.json("GET", "/v1/customers", platform_key)[1]["data"] == []
 
 
-@pytest.mark.parametrize("kind", TRANSACTION_FAULTS)
-def test_platform_create_fault_is_503_and_leaves_neither_platform_nor_key(api, faults, kind):
-    faults.on("dynamodb", "TransactWriteItems", TRANSACTION_FAULTS[kind])
-    assert_unavailable(api.call("POST", "/v1/platforms", ADMIN_KEY, {"name": "Acme"}))
-    assert ids_with("plt_") == [] and ids_with("key_") == []
+def test_platform_create_faults_are_503_and_leave_neither_platform_nor_key(api, faults, subtests):
+    for kind, fault in TRANSACTION_FAULTS.items():
+        with subtests.test(kind):
+            faults.on("dynamodb", "TransactWriteItems", fault)
+            assert_unavailable(api.call("POST", "/v1/platforms", ADMIN_KEY, {"name": "Acme"}))
+            assert ids_with("plt_") == [] and ids_with("key_") == []
+        faults.clear()
 
 
 @pytest.fixture
@@ -91,36 +100,43 @@ def opted_in(api, platform_key) -> dict[str, Any]:
     return {"contractor": contractor}
 
 
-@pytest.mark.parametrize("kind", TRANSACTION_FAULTS)
-def test_dispatch_bind_fault_is_503_and_books_nothing(api, platform_key, opted_in, faults, kind):
+def test_dispatch_bind_faults_are_503_and_book_nothing(
+    api, platform_key, opted_in, faults, subtests
+):
     from tests.functional.test_assignments import dispatch
 
-    faults.on("dynamodb", "TransactWriteItems", TRANSACTION_FAULTS[kind])
-    status, body = dispatch(api, platform_key, opted_in["contractor"])
-    assert (status, body["error"]["code"]) == (503, "service_unavailable")
-    faults.clear()
-    assert ids_with("asg_") == [] and ids_with("led_") == []
+    for kind, fault in TRANSACTION_FAULTS.items():
+        with subtests.test(kind):
+            faults.on("dynamodb", "TransactWriteItems", fault)
+            status, body = dispatch(api, platform_key, opted_in["contractor"], f"job-{kind}")
+            assert (status, body["error"]["code"]) == (503, "service_unavailable")
+            assert ids_with("asg_") == [] and ids_with("led_") == []
+        faults.clear()
     # And the same request goes through once DynamoDB is back.
-    assert dispatch(api, platform_key, opted_in["contractor"])[0] == 201
+    assert dispatch(api, platform_key, opted_in["contractor"], "job-throttling")[0] == 201
 
 
-@pytest.mark.parametrize("kind", ["cancelled_throttling", "endpoint_connection", "read_timeout"])
-def test_quote_and_policy_write_faults_are_503(api, platform_key, faults, kind):
+def test_quote_and_policy_write_faults_are_503(api, platform_key, faults, subtests):
     contractor = api.json("POST", "/v1/contractors", platform_key, contractor_body())[1]["id"]
-    injected = faults.on("dynamodb", "TransactWriteItems", TRANSACTION_FAULTS[kind], times=1)
-    assert_unavailable(api.call("POST", "/v1/quotes", platform_key, quote_body(contractor)))
-    assert injected.failed == 1 and ids_with("qte_") == []
-    status, quote = api.json("POST", "/v1/quotes", platform_key, quote_body(contractor))
-    assert status == 201
-    faults.on("dynamodb", "TransactWriteItems", TRANSACTION_FAULTS[kind], times=1)
-    policy = {"quote": quote["id"], "accept_terms": True}
-    assert_unavailable(api.call("POST", "/v1/policies", platform_key, policy))
-    assert ids_with("pol_") == []
-    assert api.json("POST", "/v1/policies", platform_key, policy)[0] == 201
+    for kind in ["cancelled_throttling", "endpoint_connection", "read_timeout"]:
+        with subtests.test(kind):
+            fault = TRANSACTION_FAULTS[kind]
+            quotes, policies = ids_with("qte_"), ids_with("pol_")
+            faults.on("dynamodb", "TransactWriteItems", fault, times=1)
+            assert_unavailable(api.call("POST", "/v1/quotes", platform_key, quote_body(contractor)))
+            assert ids_with("qte_") == quotes
+            status, quote = api.json("POST", "/v1/quotes", platform_key, quote_body(contractor))
+            assert status == 201
+            faults.on("dynamodb", "TransactWriteItems", fault, times=1)
+            policy = {"quote": quote["id"], "accept_terms": True}
+            assert_unavailable(api.call("POST", "/v1/policies", platform_key, policy))
+            assert ids_with("pol_") == policies
+            assert api.json("POST", "/v1/policies", platform_key, policy)[0] == 201
+        faults.clear()
 
 
 def test_throttled_transaction_is_never_a_conflict(api, platform_key, opted_in, faults):
-    """ThrottlingError next to a conflict-free reason: the old mapping called this 409
+    """ThrottlingError next to conflict-free reasons: the old mapping called this 409
     `concurrent_update`; it is DynamoDB's capacity, so 503."""
     from tests.functional.test_assignments import dispatch
 
@@ -131,8 +147,6 @@ def test_throttled_transaction_is_never_a_conflict(api, platform_key, opted_in, 
 
 def test_a_bug_in_our_request_is_still_a_500(api, platform_key, faults):
     """Not every DynamoDB error is a dependency's: a ValidationException is ours, and says so."""
-    from tests.faults.conftest import aws_error
-
     faults.on("dynamodb", "Query", aws_error("ValidationException"))
     response = api.call("GET", "/v1/customers", platform_key)
     assert response.status_code == 500

@@ -34,17 +34,20 @@ def customers(api, platform_key) -> list[dict]:
     return list(api.json("GET", "/v1/customers", platform_key)[1]["data"])
 
 
-@pytest.mark.parametrize("kind", ["throttling", "internal_server_error", "read_timeout"])
-def test_a_503_is_not_kept_and_the_retry_runs(api, platform_key, faults, kind):
-    faults.on("dynamodb", "PutItem", DYNAMODB_FAULTS[kind], when=on_table(TABLE), times=1)
-    first = api.call("POST", "/v1/customers", platform_key, customer_body(), headers=key("k"))
-    assert_unavailable(first)
-    retry = api.call("POST", "/v1/customers", platform_key, customer_body(), headers=key("k"))
-    assert retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
-    replay = api.call("POST", "/v1/customers", platform_key, customer_body(), headers=key("k"))
-    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
-    assert json.loads(replay.body) == json.loads(retry.body)
-    assert len(customers(api, platform_key)) == 1
+def test_a_503_is_not_kept_and_the_retry_runs(api, platform_key, faults, subtests):
+    for kind in ["throttling", "internal_server_error", "read_timeout"]:
+        with subtests.test(kind):
+            faults.on("dynamodb", "PutItem", DYNAMODB_FAULTS[kind], when=on_table(TABLE), times=1)
+            body, headers = customer_body(name=kind), key(kind)
+            first = api.call("POST", "/v1/customers", platform_key, body, headers=headers)
+            assert_unavailable(first)
+            retry = api.call("POST", "/v1/customers", platform_key, body, headers=headers)
+            assert retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
+            replay = api.call("POST", "/v1/customers", platform_key, body, headers=headers)
+            assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+            assert json.loads(replay.body) == json.loads(retry.body)
+            assert [c["name"] for c in customers(api, platform_key)].count(kind) == 1
+        faults.clear()
 
 
 def test_a_503_from_a_throttled_transaction_is_not_kept(api, faults):
@@ -113,22 +116,30 @@ def test_a_final_error_is_kept_and_replayed(api, faults):
     assert json.loads(again.body) == json.loads(first.body)
 
 
-@pytest.mark.parametrize("kind", ["throttling", "internal_server_error", "connection_closed"])
-def test_a_failed_store_of_the_outcome_releases_the_key(api, platform_key, faults, kind):
+def test_a_failed_store_of_the_outcome_releases_the_key(api, platform_key, faults, subtests):
     """The effect committed, then storing its outcome on the key failed: the caller still gets
     the answer it earned, and the key is released (not left "in progress": no 409, no 500), so a
     retry runs again rather than being answered with a success from nowhere."""
-    updates = faults.on(
-        "dynamodb", "UpdateItem", DYNAMODB_FAULTS[kind], when=on_table(IDEMPOTENCY_TABLE), times=1
-    )
-    first = api.call("POST", "/v1/customers", platform_key, customer_body(), headers=key("u"))
-    assert first.status_code == 201 and updates.failed == 1
-    assert items(IDEMPOTENCY_TABLE) == []  # released
-    retry = api.call("POST", "/v1/customers", platform_key, customer_body(), headers=key("u"))
-    assert retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
-    replay = api.call("POST", "/v1/customers", platform_key, customer_body(), headers=key("u"))
-    assert replay.headers["Idempotent-Replayed"] == "true"
-    assert replay.json_body["id"] == retry.json_body["id"]
+    for kind in ["throttling", "internal_server_error", "connection_closed"]:
+        with subtests.test(kind):
+            updates = faults.on(
+                "dynamodb",
+                "UpdateItem",
+                DYNAMODB_FAULTS[kind],
+                when=on_table(IDEMPOTENCY_TABLE),
+                times=1,
+            )
+            body, headers = customer_body(name=kind), key(kind)
+            first = api.call("POST", "/v1/customers", platform_key, body, headers=headers)
+            assert first.status_code == 201 and updates.failed == 1
+            stored = [item["status"]["S"] for item in items(IDEMPOTENCY_TABLE)]
+            assert "INPROGRESS" not in stored  # released
+            retry = api.call("POST", "/v1/customers", platform_key, body, headers=headers)
+            assert retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
+            replay = api.call("POST", "/v1/customers", platform_key, body, headers=headers)
+            assert replay.headers["Idempotent-Replayed"] == "true"
+            assert replay.json_body["id"] == retry.json_body["id"]
+        faults.clear()
 
 
 def test_a_record_whose_release_fails_too_lapses_after_its_lease(

@@ -38,24 +38,28 @@ SSM_FAULTS = {
 PARAMETER = "/jobcover/test/admin-key"
 
 
-@pytest.mark.parametrize("kind", KMS_FAULTS)
-def test_kms_fault_on_contractor_create_is_503_and_stores_nothing(api, platform_key, faults, kind):
-    encrypts = faults.on("kms", "Encrypt", KMS_FAULTS[kind])
-    assert_unavailable(api.call("POST", "/v1/contractors", platform_key, contractor_body()))
-    assert encrypts.failed == 1
-    faults.clear()
+def test_kms_faults_on_contractor_create_are_503_and_store_nothing(
+    api, platform_key, faults, subtests
+):
+    for kind, fault in KMS_FAULTS.items():
+        with subtests.test(kind):
+            encrypts = faults.on("kms", "Encrypt", fault)
+            assert_unavailable(api.call("POST", "/v1/contractors", platform_key, contractor_body()))
+            assert encrypts.failed == 1
+        faults.clear()
     assert api.json("GET", "/v1/contractors", platform_key)[1]["data"] == []
 
 
-@pytest.mark.parametrize("kind", ["internal", "access_denied", "endpoint_connection"])
-def test_kms_fault_on_tin_change_is_503_and_changes_nothing(api, platform_key, faults, kind):
+def test_kms_faults_on_tin_change_are_503_and_change_nothing(api, platform_key, faults, subtests):
     contractor = api.json("POST", "/v1/contractors", platform_key, contractor_body())[1]
-    faults.on("kms", "Encrypt", KMS_FAULTS[kind])
-    change = {"tin": "987-65-4321", "legal_name": "Dana R. Reyes"}
-    response = api.call("PATCH", f"/v1/contractors/{contractor['id']}", platform_key, change)
-    assert_unavailable(response)
-    faults.clear()
-    after = api.json("GET", f"/v1/contractors/{contractor['id']}", platform_key)[1]
+    path = f"/v1/contractors/{contractor['id']}"
+    for kind in ["internal", "access_denied", "endpoint_connection"]:
+        with subtests.test(kind):
+            faults.on("kms", "Encrypt", KMS_FAULTS[kind])
+            change = {"tin": "987-65-4321", "legal_name": "Dana R. Reyes"}
+            assert_unavailable(api.call("PATCH", path, platform_key, change))
+        faults.clear()
+    after = api.json("GET", path, platform_key)[1]
     assert (after["tin_last4"], after["legal_name"]) == ("6789", "Dana Reyes")
 
 
@@ -77,18 +81,26 @@ def test_admin_key_from_ssm_works(api, ssm_admin_key, faults):
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize("kind", SSM_FAULTS)
-def test_ssm_fault_is_503_for_admin_requests_only(api, platform_key, ssm_admin_key, faults, kind):
+def test_ssm_faults_are_503_for_admin_requests_only(
+    api, platform_key, ssm_admin_key, faults, subtests
+):
     """The platform key was issued before SSM was configured; now SSM fails. Admin requests get
     503 (and SSM is not asked again within the negative cache); platform requests never read
-    SSM at all."""
-    reads = faults.on("ssm", "GetParameter", SSM_FAULTS[kind])
-    assert api.json("GET", "/v1/customers", platform_key)[0] == 200
-    assert reads.seen == []
-    assert_unavailable(api.call("POST", "/v1/platforms", ADMIN_KEY, {"name": "A"}))
-    assert_unavailable(api.call("POST", "/v1/api-keys", ADMIN_KEY, {"role": "underwriter"}))
-    assert len(reads.seen) == 1  # the second admin request was answered from the negative cache
-    assert api.json("GET", "/v1/customers", platform_key)[0] == 200
+    SSM at all. Each kind starts from a cold process (a fresh container)."""
+    from chalicelib import bootstrap
+
+    for kind, fault in SSM_FAULTS.items():
+        with subtests.test(kind):
+            bootstrap.reset()
+            reads = faults.on("ssm", "GetParameter", fault)
+            assert api.json("GET", "/v1/customers", platform_key)[0] == 200
+            assert reads.seen == []
+            assert_unavailable(api.call("POST", "/v1/platforms", ADMIN_KEY, {"name": "A"}))
+            body = {"role": "underwriter"}
+            assert_unavailable(api.call("POST", "/v1/api-keys", ADMIN_KEY, body))
+            assert len(reads.seen) == 1  # the second admin request met the negative cache
+            assert api.json("GET", "/v1/customers", platform_key)[0] == 200
+        faults.clear()
 
 
 def test_ssm_fault_with_a_platform_shaped_key_is_a_plain_401(api, ssm_admin_key, faults):

@@ -94,8 +94,8 @@ class Throttled(DomainError):
 
 class DependencyUnavailable(DomainError):
     """A dependency (DynamoDB, S3, KMS, SSM) failed, timed out or throttled us (503, with
-    `Retry-After`). Nothing the request asked for is known to have happened; a retry with the same
-    Idempotency-Key runs it again (such an answer is never stored as the key's outcome)."""
+    `Retry-After`). Not a final outcome: an Idempotency-Key never keeps it, so a retry with the
+    same key runs the request again."""
 
     code = "service_unavailable"
 

@@ -151,3 +151,20 @@ def test_a_bug_in_our_request_is_still_a_500(api, platform_key, faults):
     response = api.call("GET", "/v1/customers", platform_key)
     assert response.status_code == 500
     assert response.json_body["error"]["code"] == "internal_error"
+
+
+def test_platform_and_its_first_key_are_one_transaction(api, faults):
+    transactions = faults.on("dynamodb", "TransactWriteItems", None)
+    puts = faults.on("dynamodb", "PutItem", None, when=on_table(TABLE))
+    status, body = api.json("POST", "/v1/platforms", ADMIN_KEY, {"name": "Acme"})
+    assert status == 201
+    assert puts.seen == []
+    (transaction,) = transactions.seen
+    written = [operation["Put"]["Item"] for operation in transaction["TransactItems"]]
+    assert [item["id"]["S"] for item in written] == [body["id"], written[1]["id"]["S"]]
+    assert written[1]["id"]["S"].startswith("key_") and written[1]["platform"]["S"] == body["id"]
+    assert all(
+        operation["Put"]["ConditionExpression"] == "attribute_not_exists(pk)"
+        for operation in transaction["TransactItems"]
+    )
+    assert api.call("GET", "/v1/customers", body["api_key"]).status_code == 200

@@ -87,7 +87,10 @@ def _serialise(body: BaseModel | dict[str, Any] | None) -> str:
 
 
 def _kept(body: BaseModel | dict[str, Any] | None) -> str:
-    """What an Idempotency-Key replay answers: the body with its secrets null (never stored)."""
+    """What an Idempotency-Key replay answers: the body with its secrets null (never stored).
+
+    Secrets are the response model's `ShownOnce` fields; a handler answering a secret must answer
+    a model (a plain dict is kept as it is)."""
     if isinstance(body, BaseModel):
         return json.dumps(without_secrets(body), separators=(",", ":"))
     return _serialise(body)

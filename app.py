@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from chalice.app import Chalice
 
-from chalicelib.api import assignments, meta, parties, policies, quotes
+from chalicelib.api import assignments, jobs, meta, parties, policies, quotes
 from chalicelib.api.observability import http_middleware
+from chalicelib.jobs import schedules
 
 app = Chalice(app_name="jobcover")
 app.register_middleware(http_middleware, "http")
@@ -14,3 +15,5 @@ app.register_blueprint(parties.bp)
 app.register_blueprint(quotes.bp)
 app.register_blueprint(policies.bp)
 app.register_blueprint(assignments.bp)
+app.register_blueprint(jobs.bp)
+app.register_blueprint(schedules.bp)

@@ -265,9 +265,8 @@ def main() -> None:
 
         from app import app
         from chalicelib import bootstrap
-        from chalicelib.domain.assignments import Pay, Window
+        from chalicelib.domain.assignments import AssignmentInput, Pay, Window
         from chalicelib.domain.parties import Address
-        from chalicelib.services.coverage import AssignmentInput
         from devserver.gateway import install_gateway_responses
         from devserver.resources import create_resources, stage_names
 

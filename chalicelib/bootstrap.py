@@ -16,20 +16,25 @@ from botocore.config import Config
 
 from chalicelib.adapters.dynamodb.assignments import DynamoAssignments
 from chalicelib.adapters.dynamodb.ledger import DynamoLedger
+from chalicelib.adapters.dynamodb.outbox import DynamoOutbox
 from chalicelib.adapters.dynamodb.parties import DynamoApiKeys, DynamoParties, DynamoPlatforms
 from chalicelib.adapters.dynamodb.policies import DynamoPolicies
 from chalicelib.adapters.dynamodb.quotes import DynamoQuotes
 from chalicelib.adapters.dynamodb.table import DynamoTable
+from chalicelib.adapters.dynamodb.unit_of_work import DynamoUnitOfWork
 from chalicelib.adapters.idempotency import IdempotentExecutor
 from chalicelib.adapters.secrets import EnvironmentAdminKey, SsmAdminKey
 from chalicelib.adapters.system import RandomIds, SystemClock
 from chalicelib.adapters.tin_vault import KmsTinVault
+from chalicelib.jobs.outbox import Consumers, MarkerConsumer, OutboxJob
+from chalicelib.jobs.registry import JobRunner
 from chalicelib.ports import AdminKeySource
 from chalicelib.services.assignments import AssignmentServices
 from chalicelib.services.auth import Authenticator, KeyIssuer
 from chalicelib.services.parties import PartyServices
 from chalicelib.services.policies import PolicyServices
 from chalicelib.services.quotes import QuoteServices
+from chalicelib.services.referrals import ReferralServices
 from chalicelib.settings import Settings, load_settings
 
 _BOTO_CONFIG = Config(
@@ -69,6 +74,10 @@ class Container:
     def ids(self) -> RandomIds:
         return RandomIds(self.clock)
 
+    def unit_of_work(self) -> DynamoUnitOfWork:
+        """A fresh unit of work in the current request's write scope."""
+        return DynamoUnitOfWork(self.table, self.clock, self.ids)
+
     @cached_property
     def admin_key_source(self) -> AdminKeySource:
         if self.settings.admin_key_parameter:
@@ -102,6 +111,7 @@ class Container:
         return QuoteServices(
             parties=self.parties,
             quotes=DynamoQuotes(self.table),
+            uow=self.unit_of_work,
             reference=load_reference_data,
             rulebook=load_rulebook,
             trade_profile=trade_profile,
@@ -116,6 +126,7 @@ class Container:
         return PolicyServices(
             quotes=self.quotes,
             policies=DynamoPolicies(self.table),
+            uow=self.unit_of_work,
             reference=load_reference_data,
             ids=self.ids,
             clock=self.clock,
@@ -128,9 +139,21 @@ class Container:
 
         return AssignmentServices(
             assignments=DynamoAssignments(self.table),
+            uow=self.unit_of_work,
             reference=load_reference_data,
             rulebook=load_rulebook,
             trade_profile=trade_profile,
+            ids=self.ids,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def referrals(self) -> ReferralServices:
+        return ReferralServices(
+            quotes=self.quotes,
+            assignments=self.assignments,
+            policies=self.policies,
+            uow=self.unit_of_work,
             ids=self.ids,
             clock=self.clock,
         )
@@ -146,6 +169,29 @@ class Container:
             self.settings.idempotency_table_name,
             ttl_seconds=self.settings.idempotency_ttl_seconds,
             lease_seconds=self.settings.idempotency_lease_seconds,
+        )
+
+    # --- scheduled jobs (chalicelib/jobs): the outbox reader, its consumers, the job runner ------
+
+    @cached_property
+    def outbox(self) -> DynamoOutbox:
+        return DynamoOutbox(self.table)
+
+    @cached_property
+    def outbox_consumers(self) -> Consumers:
+        """Every consumer of outbox events, by a stable name (the outbox records which consumers
+        handled an event, so a retry calls only the others). Certificates and webhooks add
+        theirs here, e.g. `"webhooks": self.webhooks`."""
+        return {"marker": MarkerConsumer()}
+
+    @cached_property
+    def jobs(self) -> JobRunner:
+        """The named jobs (`POST /v1/admin/jobs/{name}`, the schedules): term jobs add theirs."""
+        return JobRunner(
+            {"outbox": OutboxJob(self.outbox, self.outbox_consumers, self.clock)},
+            clock=self.clock,
+            platforms=DynamoPlatforms(self.table),
+            clock_override_allowed=self.settings.allows_clock_override,
         )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from chalicelib.domain.assignments import Assignment, WaiverClaim
-from chalicelib.domain.ledger import LedgerEntry
+from chalicelib.domain.assignments import Assignment, BindContext
+from chalicelib.domain.change import Change, ObjectRef
+from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.parties import (
     ApiKeyRecord,
     Contractor,
@@ -17,20 +18,20 @@ from chalicelib.domain.parties import (
     Platform,
     ProtectedTin,
 )
-from chalicelib.domain.policies import Policy
-from chalicelib.domain.quotes import Referral
 
 
-@dataclass(frozen=True)
-class BindContext:
-    """What binding an assignment reads, in one round."""
+class UnitOfWork(Protocol):
+    """One per use case: record each transition's change, commit them in one transaction."""
 
-    contractor: Contractor | None
-    customer: Customer | None
-    existing_assignment: str | None
-    policies: list[Policy]
-    # (line, policy) whose waiver minimum is booked for this customer -> the assignment holding it
-    waivers_booked: dict[tuple[str, str], str]
+    def committed_before(self) -> ObjectRef | None:
+        """This request's earlier attempt (same Idempotency-Key) committed: what it answered."""
+        ...
+
+    def record(self, change: Change[Any]) -> None: ...
+
+    def commit(self, result: ObjectRef) -> ObjectRef | None:
+        """None: committed now. A ref: an earlier attempt of this request committed; read it."""
+        ...
 
 
 class AssignmentRepository(Protocol):
@@ -42,25 +43,6 @@ class AssignmentRepository(Protocol):
         external_id: str,
         lines: Sequence[str],
     ) -> BindContext: ...
-
-    def create(
-        self,
-        assignment: Assignment,
-        entries: Sequence[LedgerEntry],
-        waivers: Sequence[WaiverClaim],
-        referral: Referral | None = None,
-    ) -> None: ...
-
-    def save(
-        self,
-        assignment: Assignment,
-        *,
-        expected_version: int,
-        entries: Sequence[LedgerEntry] = (),
-        release: Sequence[WaiverClaim] = (),
-        take: Sequence[WaiverClaim] = (),
-        referral: Referral | None = None,
-    ) -> None: ...
 
     def get(self, platform_id: str, assignment_id: str) -> Assignment | None: ...
 
@@ -138,3 +120,45 @@ class PartyRepository(Protocol):
     def list_contractors(
         self, platform_id: str, *, limit: int, starting_after: str | None
     ) -> Page[Contractor]: ...
+
+
+# --- the outbox and its consumers (chalicelib/jobs) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """An outbox item as the reader found it: the event, the consumers that already handled it
+    on an earlier attempt, and the item's other attributes (kept when the item moves)."""
+
+    event: OutboxEvent
+    handled_by: frozenset[str] = frozenset()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class OutboxReader(Protocol):
+    def due(self, now: datetime, limit: int, *, platform: str | None = None) -> list[OutboxEntry]:
+        """Up to `limit` entries due at `now`, earliest first (optionally one platform's)."""
+        ...
+
+    def claim(self, entry: OutboxEntry, until: datetime) -> OutboxEntry:
+        """Take the entry for one attempt (due again at `until` if the taker dies), attempts + 1.
+
+        Raises Conflict when another run took or settled it first."""
+        ...
+
+    def retry(
+        self, entry: OutboxEntry, due_at: datetime, *, handled_by: frozenset[str] = frozenset()
+    ) -> OutboxEntry:
+        """Put a claimed entry back, due at `due_at`, remembering who already handled it."""
+        ...
+
+    def done(self, entry: OutboxEntry) -> None:
+        """Remove a claimed entry: every consumer handled it."""
+        ...
+
+
+class OutboxConsumer(Protocol):
+    def handle(self, event: OutboxEvent) -> None:
+        """React to one event; raise to have it retried later. May see an event again after a
+        crash (at least once): the event id is stable, so deduplicate on it."""
+        ...

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
         """Local and test stages accept http://127.0.0.1 webhook URLs; production never does."""
         return self.stage != "prod"
 
+    @property
+    def allows_clock_override(self) -> bool:
+        """Local and test stages run jobs for a future `as_of` or at a given `now`; production
+        never moves the clock (API.md "Scheduled functions")."""
+        return self.stage in {"dev", "test"}
+
 
 def load_settings() -> Settings:
     """Parse the environment now (chalice's test client sets it per request, so never at import)."""

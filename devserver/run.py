@@ -1,6 +1,7 @@
-"""`make run`: moto in-process on loopback, the deploy template's resources, chalice's local server.
+"""`make run`: moto in-process on loopback, the deploy template's resources, chalice's local server,
+and a scheduler thread running the app's scheduled functions (devserver/scheduler.py).
 
-Prints the admin key and a demo platform's key. Ctrl-C or SIGTERM stops both servers cleanly.
+Prints the admin key and a demo platform's key. Ctrl-C or SIGTERM stops all of them cleanly.
 """
 
 from __future__ import annotations
@@ -64,24 +65,34 @@ def main() -> int:
     from chalice.cli import create_local_server
     from chalice.cli.factory import CLIFactory
 
+    from devserver.scheduler import INTERVAL_VARIABLE, LocalScheduler
+
     install_gateway_responses()
     factory = CLIFactory(str(PROJECT_DIR), environ=dict(os.environ))
     server = create_local_server(factory, "127.0.0.1", port, STAGE)
+    override = os.environ.get(INTERVAL_VARIABLE)
+    scheduler = LocalScheduler(
+        server.app_object, override_seconds=float(override) if override else None
+    )
     signal.signal(signal.SIGTERM, _stop)
+    schedules = ", ".join(schedule.describe() for schedule in scheduler.schedules)
     print(
         f"Jobcover API      http://127.0.0.1:{port}   (docs: /docs, spec: /openapi.json)\n"
         f"AWS emulator      http://127.0.0.1:{moto_port}   (moto; data is in memory)\n"
         f"Admin key         {admin_key}\n"
         f"Demo platform     {platform.id}\n"
         f"Demo platform key {platform_key}\n"
+        f"Schedules         {schedules or 'none'}\n"
         "Ctrl-C stops.",
         flush=True,
     )
     try:
+        scheduler.start()
         server.server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        scheduler.stop()
         server.server.server_close()
         moto.stop()
         print("stopped", flush=True)

@@ -24,6 +24,7 @@ from chalicelib.api.schemas.common import without_secrets
 from chalicelib.bootstrap import Container, container
 from chalicelib.domain.errors import DomainError, Forbidden, MalformedRequest, ValidationFailed
 from chalicelib.domain.parties import Principal, Role
+from chalicelib.request_scope import keyed_scope, write_scope
 
 Handler = Callable[..., Any]
 H = TypeVar("H", bound=Handler)
@@ -171,6 +172,42 @@ def _run(
     return Result(code, _serialise(body), kept=_kept(body) if final else None)
 
 
+def _respond(
+    ctx: RequestContext,
+    handler: Handler,
+    kwargs: dict[str, Any],
+    status: int,
+    key: str | None,
+    method: str,
+    path: str,
+    payload: Any,
+) -> Response:
+    """Run the handler, through the Idempotency-Key store when the request carries one."""
+    principal = ctx.principal
+    request = ctx.request
+    app = ctx.app
+    path_params = ctx.path_params
+    if method == "POST" and key is not None and principal is not None:
+        if not 1 <= len(key) <= 255:
+            raise ValidationFailed(
+                "Idempotency-Key must be 1 to 255 characters.",
+                details=[{"loc": ["header", "Idempotency-Key"], "msg": "length"}],
+            )
+        outcome = app.idempotency.run(
+            scope=f"{principal.platform or principal.key_id}:{key}",
+            fingerprint=_fingerprint(method, path, [path_params, payload]),
+            action=lambda: _run(ctx, handler, kwargs, status, keep=True),
+            lambda_context=request.lambda_context,
+        )
+        answer = outcome.result
+        headers = dict(answer.headers)
+        if outcome.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return _json_response(answer.status, answer.body, headers)
+    answer = _run(ctx, handler, kwargs, status, keep=False)
+    return _json_response(answer.status, answer.body, dict(answer.headers))
+
+
 def operation(
     bp: Blueprint,
     path: str,
@@ -223,25 +260,14 @@ def operation(
                 if query is not None:
                     kwargs["query"] = _parse_query(request, query)
                 key = request.headers.get("idempotency-key")
-                if method == "POST" and key is not None and principal is not None:
-                    if not 1 <= len(key) <= 255:
-                        raise ValidationFailed(
-                            "Idempotency-Key must be 1 to 255 characters.",
-                            details=[{"loc": ["header", "Idempotency-Key"], "msg": "length"}],
-                        )
-                    outcome = app.idempotency.run(
-                        scope=f"{principal.platform or principal.key_id}:{key}",
-                        fingerprint=_fingerprint(method, path, [path_params, payload]),
-                        action=lambda: _run(ctx, handler, kwargs, status, keep=True),
-                        lambda_context=request.lambda_context,
-                    )
-                    answer = outcome.result
-                    headers = dict(answer.headers)
-                    if outcome.replayed:
-                        headers["Idempotent-Replayed"] = "true"
-                    return _json_response(answer.status, answer.body, headers)
-                answer = _run(ctx, handler, kwargs, status, keep=False)
-                return _json_response(answer.status, answer.body, dict(answer.headers))
+                caller = (principal.platform or principal.key_id) if principal else None
+                scope = keyed_scope(
+                    _fingerprint(method, path, [caller, key, path_params, payload])
+                    if method == "POST" and caller and key
+                    else None
+                )
+                with write_scope(scope):
+                    return _respond(ctx, handler, kwargs, status, key, method, path, payload)
             except _InputInvalid as invalid:
                 return http_errors.validation_response(invalid.exc, invalid.where)
             except DomainError as error:

@@ -166,15 +166,7 @@ def _decide(
     ctx: RequestContext, referral_id: str, decision: str, body: ReferralDecision
 ) -> ReferralOut:
     assert ctx.principal is not None
-    decided = ctx.app.quotes.decide_referral(referral_id, decision, body.note, ctx.principal)
-    if decided.assignment:
-        ctx.app.assignments.apply_referral_decision(
-            decided.platform,
-            decided.assignment,
-            "approved" if decision == "approve" else "declined",
-        )
-    elif decided.quote and decision == "approve":
-        ctx.app.policies.adopt_approved_lines(decided.platform, decided.quote)
+    decided = ctx.app.referrals.decide(referral_id, decision, body.note, ctx.principal)
     return ReferralOut.of(decided)
 
 

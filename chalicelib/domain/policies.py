@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
+from chalicelib.domain.change import Change, Stamp
+from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.events import DomainEvent
+from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.reasons import Reason
 
 PolicyStatus = Literal[
@@ -45,6 +50,19 @@ class PolicyLine(BaseModel):
     awaiting_down_payment: bool = False
 
 
+@dataclass(frozen=True)
+class TermFigures:
+    """A term's annual figures (domain/policy_terms.py computes them)."""
+
+    estimated_annual_premium_cents: int | None
+    written_premium_cents: int
+    down_payment_cents: int | None
+    down_payment_due_by: date | None
+
+
+CLOSED_STATUSES = frozenset({"cancelled", "rescinded", "expired", "non_renewed"})
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
@@ -76,6 +94,115 @@ class Policy(BaseModel):
     def balance_due_cents(self) -> int:
         """balance = written term premium - payments (per-assignment premium is billed per job)."""
         return self.written_premium_cents - self.paid_cents
+
+    # -- transitions ----------------------------------------------------------------------------
+    def event(self, kind: str) -> DomainEvent:
+        return DomainEvent(kind, self.platform, "policy", self.id, self.model_dump(mode="json"))
+
+    def term_charges(self, lines: dict[str, PolicyLine], stamp: Stamp) -> list[LedgerEntry]:
+        """A `policy_charge` per annual line: its estimated annual premium and term charges."""
+        return [
+            LedgerEntry(
+                id=stamp.new_id("led"),
+                platform=self.platform,
+                type="policy_charge",
+                amount_cents=line.estimated_annual_premium_cents + line.policy_charges_cents,
+                contractor=self.contractor,
+                policy=self.id,
+                line=name,
+                at=stamp.now,
+                memo=f"{line.program}: estimated annual premium and term charges "
+                "(guaranteed cost, adjusted by final audit)",
+            )
+            for name, line in lines.items()
+            if line.estimated_annual_premium_cents is not None
+        ]
+
+    def bound(self, stamp: Stamp) -> Change[Policy]:
+        """A new policy from its quote: term charges booked; active unless a down payment is
+        due (`policy.activated` only when it is active)."""
+        events = (self.event("policy.activated"),) if self.status == "active" else ()
+        return Change(
+            self,
+            expected_version=None,
+            entries=tuple(self.term_charges(self.lines, stamp)),
+            events=events,
+        )
+
+    def adopt(
+        self, added: dict[str, PolicyLine], figures: TermFigures, stamp: Stamp
+    ) -> Change[Policy]:
+        """After an approval: referred lines of the quote join the policy the tech opted into;
+        a down payment they bring is added to what is due (and follows the program's due date)."""
+        updated = self.model_copy(
+            update={
+                "lines": {**self.lines, **added},
+                "estimated_annual_premium_cents": figures.estimated_annual_premium_cents,
+                "written_premium_cents": figures.written_premium_cents,
+                "down_payment_due_cents": figures.down_payment_cents,
+                "down_payment_due_by": self.down_payment_due_by or figures.down_payment_due_by,
+                "updated_at": stamp.now,
+                "version": self.version + 1,
+            }
+        )
+        return Change(
+            updated,
+            expected_version=self.version,
+            entries=tuple(self.term_charges(added, stamp)),
+        )
+
+    def pay(self, amount_cents: int, reference: str, stamp: Stamp) -> Change[Policy]:
+        """A payment reduces the balance; paying the down payment activates a pending policy."""
+        if self.status in CLOSED_STATUSES:
+            raise Conflict(f"Policy {self.number} is {self.status}.", code="policy_closed")
+        if amount_cents > self.balance_due_cents:
+            raise ValidationFailed(
+                f"Payment of {amount_cents} cents exceeds the balance due "
+                f"({self.balance_due_cents} cents).",
+                details=[{"loc": ["body", "amount_cents"], "msg": "more than the balance due"}],
+            )
+        paid = self.paid_cents + amount_cents
+        status = self.status
+        lines = self.lines
+        if paid >= (self.down_payment_due_cents or 0):
+            if status == "pending_payment":
+                status = "active"
+            lines = {
+                name: line.model_copy(update={"awaiting_down_payment": False})
+                for name, line in self.lines.items()
+            }
+        payment = Payment(
+            id=stamp.new_id("pay"),
+            platform=self.platform,
+            policy=self.id,
+            amount_cents=amount_cents,
+            reference=reference,
+            created_at=stamp.now,
+        )
+        updated = self.model_copy(
+            update={
+                "paid_cents": paid,
+                "status": status,
+                "lines": lines,
+                "updated_at": stamp.now,
+                "version": self.version + 1,
+            }
+        )
+        received = DomainEvent(
+            "policy.payment_received",
+            self.platform,
+            "payment",
+            payment.id,
+            payment.model_dump(mode="json"),
+        )
+        activated = status == "active" and self.status != "active"
+        events = (received, updated.event("policy.activated")) if activated else (received,)
+        return Change(
+            updated,
+            expected_version=self.version,
+            events=events,
+            related=(Change(payment, expected_version=None),),
+        )
 
 
 class Payment(BaseModel):

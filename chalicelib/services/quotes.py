@@ -7,48 +7,35 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from dateutil.relativedelta import relativedelta
-
+from chalicelib.domain.applicant import contractor_facts, endorsements_for
+from chalicelib.domain.change import ObjectRef
 from chalicelib.domain.clock import utc_today
-from chalicelib.domain.errors import Conflict, ValidationFailed
-from chalicelib.domain.parties import Contractor, Page, Principal, Requirements
+from chalicelib.domain.parties import Page
 from chalicelib.domain.quotes import (
     QUOTE_VALID_DAYS,
     Quote,
     Referral,
-    line_summaries,
-    referral_reasons,
+    term_end,
 )
 from chalicelib.domain.rating import RatedLine
 from chalicelib.domain.reference import ReferenceData
 from chalicelib.domain.routing import LineQuote, LineRequest, quote_status, route_line
 from chalicelib.domain.underwriting import (
-    ContractorFacts,
     EmployersLiabilityLimits,
-    Loss,
     OperationsFacts,
-    PriorCoverage,
     UnderwritingFacts,
     WaiverRequest,
 )
 from chalicelib.domain.underwriting_rulebook import Rulebook
-from chalicelib.ports import Clock, IdGenerator
+from chalicelib.ports import Clock, IdGenerator, UnitOfWork
 from chalicelib.services.lookup import fetch
 from chalicelib.services.parties import PartyServices
 
-TERM_MONTHS = 12
-
 
 class QuoteRepository(Protocol):
-    def add_quote(self, quote: Quote, referral: Referral | None) -> None: ...
-
     def get_quote(self, platform_id: str, quote_id: str) -> Quote | None: ...
 
     def get_referral(self, referral_id: str) -> Referral | None: ...
-
-    def decide_referral(
-        self, referral: Referral, quote: Quote | None, *, expected_version: int
-    ) -> None: ...
 
     def list_referrals(
         self,
@@ -81,61 +68,11 @@ class QuoteInput:
     raw: dict[str, Any]
 
 
-def contractor_facts(contractor: Contractor) -> ContractorFacts:
-    """The contractor record's underwriting facts (the current record: PATCH updates them)."""
-    prior = contractor.prior_coverage
-    return ContractorFacts(
-        entity_type=contractor.entity_type,
-        tin_type=contractor.tin_type,
-        has_employees=contractor.has_employees,
-        employee_count=contractor.employee_count,
-        years_in_business=contractor.years_in_business,
-        experience_mod=contractor.experience_mod,
-        prior_coverage=PriorCoverage(
-            status=prior.status, lapse_start=prior.lapse_start, lapse_end=prior.lapse_end
-        ),
-        losses=tuple(
-            Loss(date=loss.date, amount_cents=loss.amount_cents, description=loss.description)
-            for loss in contractor.losses
-        ),
-    )
-
-
-def endorsements_for(line: str, requirements: Requirements | None) -> tuple[str, ...]:
-    """What the customer-of-record's requirements ask of a line (WC never takes an AI)."""
-    if requirements is None:
-        return ()
-    wanted: list[str] = []
-    if requirements.waiver_of_subrogation:
-        wanted.append("waiver_of_subrogation_specific")
-    if line == "gl" and requirements.additional_insured:
-        wanted.append("additional_insured")
-    if line == "gl" and requirements.primary_noncontributory:
-        wanted.append("primary_noncontributory")
-    return tuple(wanted)
-
-
-def term_end(request: QuoteInput) -> date:
-    """The quote's term: the requested end date, else 12 months; never longer than 12 months."""
-    longest = request.effective_date + relativedelta(months=TERM_MONTHS)
-    end = request.end_date or longest
-    if end <= request.effective_date:
-        raise ValidationFailed(
-            "end_date must be after effective_date.",
-            details=[{"loc": ["body", "end_date"], "msg": "not after effective_date"}],
-        )
-    if end > longest:
-        raise ValidationFailed(
-            f"A term is at most 12 months: end_date can be {longest} at the latest.",
-            details=[{"loc": ["body", "end_date"], "msg": "term longer than 12 months"}],
-        )
-    return end
-
-
 @dataclass(frozen=True)
 class QuoteServices:
     parties: PartyServices
     quotes: QuoteRepository
+    uow: Callable[[], UnitOfWork]
     reference: Callable[[], ReferenceData]
     rulebook: Callable[[str], Rulebook]
     trade_profile: Callable[[str], Any]
@@ -150,7 +87,7 @@ class QuoteServices:
         )
         now = self.clock.now()
         today = utc_today(now)
-        expiration = term_end(request)
+        expiration = term_end(request.effective_date, request.end_date)
         profile = self.trade_profile(request.trade)
         operations = dict(request.operations)
         if operations.get("employee_count") is None:
@@ -205,22 +142,14 @@ class QuoteServices:
         quote_id = self.ids.new("qte")
         referral = None
         if any(line.status == "referred" for line in lines.values()):
-            referral = Referral(
-                id=self.ids.new("ref"),
-                platform=platform_id,
-                quote=quote_id,
-                contractor=contractor.id,
-                status="open",
-                reasons=referral_reasons(lines),
-                subject={
-                    "type": "quote",
-                    "trade": request.trade,
-                    "work_state": request.work_state,
-                    "effective_date": request.effective_date.isoformat(),
-                    "estimated_annual_pay_cents": request.estimated_annual_pay_cents,
-                    "lines": line_summaries(lines),
-                },
-                created_at=now,
+            subject = {
+                "trade": request.trade,
+                "work_state": request.work_state,
+                "effective_date": request.effective_date.isoformat(),
+                "estimated_annual_pay_cents": request.estimated_annual_pay_cents,
+            }
+            referral = Referral.for_quote(
+                self.ids.new("ref"), platform_id, quote_id, contractor.id, subject, lines, now
             )
         quote = Quote(
             id=quote_id,
@@ -243,7 +172,12 @@ class QuoteServices:
             created_at=now,
             expires_at=now + timedelta(days=QUOTE_VALID_DAYS),
         )
-        self.quotes.add_quote(quote, referral)
+        uow = self.uow()
+        if (earlier := uow.committed_before()) is not None:
+            return self.get_quote(earlier.platform, earlier.id)
+        uow.record(quote.created(referral))
+        if (earlier := uow.commit(ObjectRef("quote", platform_id, quote.id))) is not None:
+            return self.get_quote(earlier.platform, earlier.id)
         return quote
 
     def get_quote(self, platform_id: str, quote_id: str) -> Quote:
@@ -259,35 +193,3 @@ class QuoteServices:
         assignment_id: str | None = None,
     ) -> Page[Referral]:
         return self.quotes.list_referrals(status, quote_id, limit, starting_after, assignment_id)
-
-    def decide_referral(
-        self, referral_id: str, decision: str, note: str | None, underwriter: Principal
-    ) -> Referral:
-        """Approve (the referred lines become bindable) or decline (never bindable)."""
-        referral = fetch(
-            "referral", "ref", referral_id, lambda: self.quotes.get_referral(referral_id)
-        )
-        if referral.status != "open":
-            raise Conflict(
-                f"Referral {referral_id} was already {referral.status}.", code="referral_decided"
-            )
-        status = "approved" if decision == "approve" else "declined"
-        decided = referral.model_copy(
-            update={
-                "status": status,
-                "decided_by": underwriter.key_id,
-                "decided_at": self.clock.now(),
-                "note": note,
-                "version": referral.version + 1,
-            }
-        )
-        if referral.quote is None:
-            # A dispatch's referral: the assignment service binds or uncovers its lines.
-            self.quotes.decide_referral(decided, None, expected_version=referral.version)
-            return decided
-        quote = self.get_quote(referral.platform, referral.quote)
-        updated_quote = quote.model_copy(
-            update={"referral_status": status, "version": quote.version + 1}
-        )
-        self.quotes.decide_referral(decided, updated_quote, expected_version=referral.version)
-        return decided

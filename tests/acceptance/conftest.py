@@ -31,6 +31,8 @@ class Stack:
     platform_key: str
     process: subprocess.Popen[str]
     port: int
+    banner: str = ""
+    aws_url: str = ""
 
     def call(
         self, method: str, path: str, key: str | None = None, **kwargs: Any
@@ -43,10 +45,13 @@ class Stack:
         return requests.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
 
 
-def start_stack(admin_key: str = "jca_acceptance_admin") -> Stack:
+def start_stack(
+    admin_key: str = "jca_acceptance_admin", extra_env: dict[str, str] | None = None
+) -> Stack:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     env.update({"PORT": str(port), "JOBCOVER_ADMIN_KEY": admin_key, "PYTHONUNBUFFERED": "1"})
+    env.update(extra_env or {})
     process = subprocess.Popen(
         ["make", "--no-print-directory", "run"],
         cwd=PROJECT_DIR,
@@ -72,7 +77,16 @@ def start_stack(admin_key: str = "jca_acceptance_admin") -> Stack:
     if not (admin and platform):
         stop_stack(process)
         raise RuntimeError("make run did not start:\n" + text)
-    return Stack(f"http://127.0.0.1:{port}", admin.group(1), platform.group(1), process, port)
+    aws = re.search(r"AWS emulator\s+(\S+)", text)
+    return Stack(
+        f"http://127.0.0.1:{port}",
+        admin.group(1),
+        platform.group(1),
+        process,
+        port,
+        banner=text,
+        aws_url=aws.group(1) if aws else "",
+    )
 
 
 def stop_stack(process: subprocess.Popen[str]) -> bool:

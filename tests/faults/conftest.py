@@ -1,11 +1,13 @@
-"""The fault tier: AWS failures injected through botocore event hooks on the container's own
-clients (moto underneath), each answered per API.md "Conventions": a 503 `service_unavailable`
-with `Retry-After`, nothing half-written, and Idempotency-Keys that keep only final outcomes.
+"""The fault tier, on the functional tier's moto stack and fixtures: AWS failures injected
+through botocore event hooks on the container's own clients (moto underneath), each answered per
+API.md "Conventions": a 503 `service_unavailable` with `Retry-After`, nothing half-written, and
+Idempotency-Keys that keep only final outcomes.
 
 A `before-call.<service>.<Operation>` hook that returns `(http response, parsed body)` short-cuts
 the call exactly as a real error answer would (botocore raises the modelled exception, e.g.
 `TransactionCanceledException` with its `CancellationReasons`); one that raises stands for the
 network (connection errors and timeouts, as botocore raises them once its retries are spent).
+(`injection.py` hooks `before-send` instead, to let a request commit and then lose its answer.)
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from tests.functional.conftest import (  # fixtures and bodies shared with the f
     aws,
     contractor_body,
     customer_body,
+    other_platform_key,
     platform_key,
     quote_body,
 )
@@ -46,6 +49,7 @@ __all__ = [
     "aws",
     "contractor_body",
     "customer_body",
+    "other_platform_key",
     "platform_key",
     "quote_body",
 ]

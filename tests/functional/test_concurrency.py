@@ -27,11 +27,10 @@ from typing import TypeVar
 import pytest
 
 from chalicelib.bootstrap import Container, container
-from chalicelib.domain.assignments import Assignment, Pay, Window
+from chalicelib.domain.assignments import Assignment, AssignmentInput, Pay, Window
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import Address
-from chalicelib.services.coverage import AssignmentInput
 from tests.functional.conftest import ADMIN_KEY, Api, contractor_body, customer_body
 from tests.functional.moto_threads import DynamoSemantics
 

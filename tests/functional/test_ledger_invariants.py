@@ -98,7 +98,7 @@ class DispatchLedger(RuleBasedStateMachine):
         bind=st.booleans(),
     )
     def dispatch(self, state: str, pay: int, with_customer: bool, bind: bool) -> None:
-        from chalicelib.services.coverage import AssignmentInput
+        from chalicelib.domain.assignments import AssignmentInput
 
         self.counter += 1
         start = datetime.now(UTC) + timedelta(days=1)

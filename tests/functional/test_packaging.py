@@ -50,6 +50,23 @@ def test_chalice_graph_names_the_api_handler_and_its_role(logical_ids):
     assert logical_ids["rest_api"] is True
 
 
+def test_the_outbox_schedule_is_its_own_function_and_role(logical_ids):
+    assert "Outbox" in logical_ids["functions"]
+    assert "OutboxRole" in logical_ids["roles"]
+
+
+def test_every_role_may_run_the_outbox_job(merge_template, logical_ids):
+    # TransactWriteItems is authorised per item action (its Put and Delete), so the job's claim
+    # and retry need PutItem and DeleteItem; due events are a Query per shard; never a Scan.
+    for policy in role_policies(merge_template, logical_ids):
+        tables = statement(policy, "Tables")
+        assert {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"} <= set(
+            tables["Action"]
+        )
+        assert {"Fn::GetAtt": ["JobcoverTable", "Arn"]} in tables["Resource"]
+        assert package.scan_grants(policy) == []
+
+
 def test_missing_authentication_token_is_a_json_404(merge_template):
     api = merge_template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
     responses = api["x-amazon-apigateway-gateway-responses"]
@@ -266,3 +283,11 @@ def test_full_chalice_package(tmp_path, logical_ids):
     assert variables["JOBCOVER_STAGE"] == "prod"
     assert variables["JOBCOVER_BUCKET_NAME"] == {"Ref": "CertificateBucket"}
     assert sam["Resources"]["APIHandler"]["Properties"]["Tracing"] == "Active"
+    # The outbox job: its own function on a one-minute schedule, with its own timeout.
+    outbox = sam["Resources"]["Outbox"]["Properties"]
+    assert outbox["Handler"] == "chalicelib.jobs.schedules.outbox"
+    assert [event["Properties"]["Schedule"] for event in outbox["Events"].values()] == [
+        "rate(1 minute)"
+    ]
+    assert outbox["Timeout"] == 120
+    assert outbox["Environment"]["Variables"]["JOBCOVER_TABLE_NAME"] == {"Ref": "JobcoverTable"}

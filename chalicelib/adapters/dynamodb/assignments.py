@@ -1,4 +1,4 @@
-"""Assignments: one read round to bind, one TransactWriteItems to write everything a bind writes."""
+"""Assignments: one read round to bind; the unit of work writes what a bind writes."""
 
 from __future__ import annotations
 
@@ -8,16 +8,10 @@ from typing import Any
 
 from chalicelib.adapters.dynamodb.entities import TenantEntities, item_record, record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key
-from chalicelib.adapters.dynamodb.ledger import ledger_put
-from chalicelib.adapters.dynamodb.quotes import referral_put
-from chalicelib.adapters.dynamodb.table import DynamoTable, to_attributes
-from chalicelib.domain.assignments import Assignment, WaiverClaim, duplicate_external_id
-from chalicelib.domain.errors import WriteConflict
-from chalicelib.domain.ledger import LedgerEntry
+from chalicelib.adapters.dynamodb.table import DynamoTable
+from chalicelib.domain.assignments import Assignment, BindContext, WaiverClaim
 from chalicelib.domain.parties import Contractor, Customer, Page
 from chalicelib.domain.policies import Policy
-from chalicelib.domain.quotes import Referral
-from chalicelib.ports import BindContext
 
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bind-read")
 
@@ -48,7 +42,8 @@ def assignment_item(assignment: Assignment) -> dict[str, Any]:
     )
 
 
-def _attribute(policy_id: str) -> str:
+def waiver_attribute(policy_id: str) -> str:
+    """The claim item's attribute for one policy term: it holds the assignment that booked it."""
     return f"term_{policy_id}"
 
 
@@ -101,96 +96,6 @@ class DynamoAssignments:
             policies=policies,
             waivers_booked=booked,
         )
-
-    def create(
-        self,
-        assignment: Assignment,
-        entries: Sequence[LedgerEntry],
-        waivers: Sequence[WaiverClaim],
-        referral: Referral | None = None,
-    ) -> None:
-        """Assignment + external-id claim + ledger entries + waiver claims (+ the referral it
-        opens), all or nothing."""
-        claim_pk, claim_sk = external_id_key(assignment.platform, assignment.external_id)
-        claim = {"pk": claim_pk, "sk": claim_sk, "assignment": assignment.id}
-        operations: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "Item": to_attributes(claim),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-            {
-                "Put": {
-                    "Item": to_attributes(assignment_item(assignment)),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-            *(self._take_waiver(waiver, assignment.id) for waiver in waivers),
-            *(ledger_put(entry) for entry in entries),
-            *([referral_put(referral)] if referral else []),
-        ]
-        try:
-            self._table.transact(operations, conflict_message="bind conflict")
-        except WriteConflict as conflict:
-            if 0 in conflict.failed:
-                existing = self._table.get(claim_pk, claim_sk)
-                raise duplicate_external_id(
-                    assignment.external_id, str(existing["assignment"]) if existing else None
-                ) from conflict
-            raise
-
-    def save(
-        self,
-        assignment: Assignment,
-        *,
-        expected_version: int,
-        entries: Sequence[LedgerEntry] = (),
-        release: Sequence[WaiverClaim] = (),
-        take: Sequence[WaiverClaim] = (),
-        referral: Referral | None = None,
-    ) -> None:
-        """A state change: the new assignment (optimistic lock) and its ledger entries together."""
-        operations: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "Item": to_attributes(assignment_item(assignment)),
-                    "ConditionExpression": "version = :v",
-                    "ExpressionAttributeValues": to_attributes({":v": expected_version}),
-                }
-            },
-            *(self._release_waiver(waiver, assignment.id) for waiver in release),
-            *(self._take_waiver(waiver, assignment.id) for waiver in take),
-            *(ledger_put(entry) for entry in entries),
-            *([referral_put(referral)] if referral else []),
-        ]
-        self._table.transact(
-            operations, conflict_message=f"Assignment {assignment.id} changed meanwhile; retry."
-        )
-
-    def _take_waiver(self, waiver: WaiverClaim, assignment_id: str) -> dict[str, Any]:
-        pk, sk = claim_key(waiver)
-        return {
-            "Update": {
-                "Key": to_attributes({"pk": pk, "sk": sk}),
-                "UpdateExpression": "SET #t = :a",
-                "ConditionExpression": "attribute_not_exists(#t)",
-                "ExpressionAttributeNames": {"#t": _attribute(waiver.policy)},
-                "ExpressionAttributeValues": to_attributes({":a": assignment_id}),
-            }
-        }
-
-    def _release_waiver(self, waiver: WaiverClaim, assignment_id: str) -> dict[str, Any]:
-        pk, sk = claim_key(waiver)
-        return {
-            "Update": {
-                "Key": to_attributes({"pk": pk, "sk": sk}),
-                "UpdateExpression": "REMOVE #t",
-                "ConditionExpression": "#t = :a",
-                "ExpressionAttributeNames": {"#t": _attribute(waiver.policy)},
-                "ExpressionAttributeValues": to_attributes({":a": assignment_id}),
-            }
-        }
 
     def get(self, platform_id: str, assignment_id: str) -> Assignment | None:
         return self._assignments.get(platform_id, assignment_id, Assignment)

@@ -6,15 +6,15 @@ from typing import Any
 
 from chalicelib.adapters.dynamodb.entities import item_record, record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key, tenant_partition
-from chalicelib.adapters.dynamodb.table import DynamoTable, to_attributes
+from chalicelib.adapters.dynamodb.table import DynamoTable
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import Page
 
 INDEX_BY_FILTER = {"assignment": "gsi1", "policy": "gsi2", "contractor": "gsi3"}
 
 
-def ledger_put(entry: LedgerEntry) -> dict[str, Any]:
-    """A TransactWriteItems Put for a new entry (never overwritten: append-only)."""
+def ledger_item(entry: LedgerEntry) -> dict[str, Any]:
+    """A new entry's item (the unit of work puts it once: append-only)."""
     extra: dict[str, Any] = {
         "gsi3pk": f"{entry.platform}#CTR#{entry.contractor}#LED",
         "gsi3sk": entry.id,
@@ -23,8 +23,7 @@ def ledger_put(entry: LedgerEntry) -> dict[str, Any]:
         extra.update(gsi1pk=f"{entry.platform}#ASG#{entry.assignment}#LED", gsi1sk=entry.id)
     if entry.policy:
         extra.update(gsi2pk=f"{entry.platform}#POL#{entry.policy}#LED", gsi2sk=entry.id)
-    item = record_item(entry, *tenant_key(entry.platform, "LED", entry.id), extra)
-    return {"Put": {"Item": to_attributes(item), "ConditionExpression": "attribute_not_exists(pk)"}}
+    return record_item(entry, *tenant_key(entry.platform, "LED", entry.id), extra)
 
 
 def _partition(

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.adapters.dynamodb.entities import TenantEntities, item_record, record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key
-from chalicelib.adapters.dynamodb.table import DynamoTable, to_attributes
+from chalicelib.adapters.dynamodb.table import DynamoTable
 from chalicelib.domain.parties import Page
 from chalicelib.domain.quotes import Quote, Referral
 
@@ -27,14 +27,12 @@ def referral_item(referral: Referral) -> dict[str, Any]:
     return record_item(referral, *referral_key(referral.id), extra)
 
 
-def referral_put(referral: Referral) -> dict[str, Any]:
-    """A new referral (never overwritten), for the transaction that opens it."""
-    return {
-        "Put": {
-            "Item": to_attributes(referral_item(referral)),
-            "ConditionExpression": "attribute_not_exists(pk)",
-        }
-    }
+def quote_item(quote: Quote) -> dict[str, Any]:
+    return record_item(
+        quote,
+        *tenant_key(quote.platform, "QTE", quote.id),
+        {"gsi1pk": f"{quote.platform}#CTR#{quote.contractor}#QTE", "gsi1sk": quote.id},
+    )
 
 
 class DynamoQuotes:
@@ -42,62 +40,12 @@ class DynamoQuotes:
         self._table = table
         self._quotes = TenantEntities(table, "QTE")
 
-    def _quote_item(self, quote: Quote) -> dict[str, Any]:
-        return record_item(
-            quote,
-            *tenant_key(quote.platform, "QTE", quote.id),
-            {"gsi1pk": f"{quote.platform}#CTR#{quote.contractor}#QTE", "gsi1sk": quote.id},
-        )
-
-    def add_quote(self, quote: Quote, referral: Referral | None) -> None:
-        """The quote and its referral are written together or not at all."""
-        operations = [
-            {
-                "Put": {
-                    "Item": to_attributes(self._quote_item(quote)),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            }
-        ]
-        if referral is not None:
-            operations.append(referral_put(referral))
-        self._table.transact(operations, conflict_message=f"{quote.id} already exists.")
-
     def get_quote(self, platform_id: str, quote_id: str) -> Quote | None:
         return self._quotes.get(platform_id, quote_id, Quote)
 
     def get_referral(self, referral_id: str) -> Referral | None:
         item = self._table.get(*referral_key(referral_id))
         return item_record(item, Referral) if item else None
-
-    def decide_referral(
-        self, referral: Referral, quote: Quote | None, *, expected_version: int
-    ) -> None:
-        """Referral decision and the quote's referral status change in one transaction."""
-        decision = {
-            "Put": {
-                "Item": to_attributes(referral_item(referral)),
-                "ConditionExpression": "version = :v AND #s = :open",
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": to_attributes(
-                    {":v": expected_version, ":open": "open"}
-                ),
-            }
-        }
-        operations: list[dict[str, Any]] = [decision]
-        if quote is not None:
-            operations.append(
-                {
-                    "Put": {
-                        "Item": to_attributes(self._quote_item(quote)),
-                        "ConditionExpression": "version = :qv",
-                        "ExpressionAttributeValues": to_attributes({":qv": quote.version - 1}),
-                    }
-                }
-            )
-        self._table.transact(
-            operations, conflict_message=f"Referral {referral.id} was decided meanwhile."
-        )
 
     def list_referrals(
         self,

@@ -199,15 +199,31 @@ class DynamoTable:
             pending = answer.get("UnprocessedKeys", {}).get(self.name, {}).get("Keys", [])
         return found
 
-    def transact(self, operations: Sequence[dict[str, Any]], *, conflict_message: str) -> None:
-        """TransactWriteItems with each operation's TableName filled in."""
+    def transact(
+        self,
+        operations: Sequence[dict[str, Any]],
+        *,
+        conflict_message: str,
+        token: str | None = None,
+    ) -> None:
+        """TransactWriteItems with each operation's TableName filled in.
+
+        `token` is the ClientRequestToken: SDK retries of a committed write succeed without a
+        second effect; the same token with other writes is `IdempotentParameterMismatch`, a
+        conflict the caller settles by reading back.
+        """
         for operation in operations:
             for body in operation.values():
                 body.setdefault("TableName", self.name)
+        request: dict[str, Any] = {"TransactItems": list(operations)}
+        if token:
+            request["ClientRequestToken"] = token
         try:
-            self.client.transact_write_items(TransactItems=list(operations))
+            self.client.transact_write_items(**request)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
+            if code in {"IdempotentParameterMismatchException", "IdempotentParameterMismatch"}:
+                raise WriteConflict(conflict_message) from exc
             if code == "TransactionCanceledException":
                 reasons = exc.response.get("CancellationReasons") or []
                 failed = frozenset(

@@ -1,7 +1,7 @@
 """Coverage for one dispatch: which policy covers each line, at what rate, and why not.
 
 Pure evaluation over what the bind's read round loaded (`BindContext`): no I/O, no clock read
-(`now` is passed in). The assignment service turns the result into writes.
+(`now` is passed in). The assignment aggregate turns the result into a change.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from chalicelib.domain.assignments import (
+from chalicelib.domain.applicant import contractor_facts, endorsements_for
+from chalicelib.domain.assignments.lines import (
     AdditionalInsured,
     LineCoverage,
     LineStatus,
@@ -19,7 +20,7 @@ from chalicelib.domain.assignments import (
     Window,
 )
 from chalicelib.domain.clock import utc_today
-from chalicelib.domain.parties import Address, Contractor, Requirements
+from chalicelib.domain.parties import Address, Contractor, Customer, Requirements
 from chalicelib.domain.policies import Policy, coverage_gap
 from chalicelib.domain.rating import (
     EndorsementRequest,
@@ -31,8 +32,6 @@ from chalicelib.domain.reasons import Reason
 from chalicelib.domain.reference import ReferenceData
 from chalicelib.domain.underwriting import UnderwritingFacts, evaluate_rule
 from chalicelib.domain.underwriting_rulebook import Rulebook
-from chalicelib.ports import BindContext
-from chalicelib.services.quotes import contractor_facts, endorsements_for
 
 # Rules of each program's rulebook that apply to a single dispatch (the rest are term rules,
 # already applied when the policy was quoted).
@@ -40,6 +39,21 @@ ASSIGNMENT_RULE_CODES = frozenset(
     {"backdated", "waiver_backdated", "waiver_backdating_requires_approval"}
 )
 GL_AI_FORMS = ["CG 20 10", "CG 20 37"]
+
+
+@dataclass(frozen=True)
+class BindContext:
+    """What binding an assignment reads, in one round."""
+
+    contractor: Contractor | None
+    customer: Customer | None
+    existing_assignment: str | None
+    policies: list[Policy]
+    # (line, policy) whose waiver minimum is booked for this customer -> the assignment holding it
+    waivers_booked: dict[tuple[str, str], str]
+
+    def waivers_held_by_others(self, assignment_id: str) -> frozenset[tuple[str, str]]:
+        return frozenset(k for k, holder in self.waivers_booked.items() if holder != assignment_id)
 
 
 @dataclass(frozen=True)

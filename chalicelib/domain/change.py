@@ -1,0 +1,58 @@
+"""What a transition returns: the new state and everything that must be written with it.
+
+An aggregate method decides; the unit of work writes `Change.state` (created when
+`expected_version` is None, else replacing that version), its ledger entries, waiver claims taken
+and released, and one outbox item per event, in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from chalicelib.domain.events import DomainEvent
+from chalicelib.domain.ledger import LedgerEntry
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class WaiverClaim:
+    """An assignment books the program's waiver minimum for (customer, line) in a policy term."""
+
+    platform: str
+    contractor: str
+    customer: str
+    line: str
+    policy: str
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """What a request's commit answers with: read back when an earlier attempt committed."""
+
+    kind: str
+    platform: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """The instant of a transition and where its new ids come from (the domain reads no clock)."""
+
+    now: datetime
+    new_id: Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Change(Generic[T]):
+    state: T
+    expected_version: int | None
+    entries: tuple[LedgerEntry, ...] = ()
+    take: tuple[WaiverClaim, ...] = ()
+    release: tuple[WaiverClaim, ...] = ()
+    events: tuple[DomainEvent, ...] = field(default=())
+    # Other aggregates the transition creates or changes with it (a referral it opens).
+    related: tuple[Change[Any], ...] = ()

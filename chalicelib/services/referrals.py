@@ -1,0 +1,81 @@
+"""An underwriter's decision on a referral, and its effect, in one commit.
+
+Approving a quote's referral makes its referred lines bindable (and adds them to the policy when
+the quote is already bound); deciding a dispatch's referral binds or uncovers its referred lines.
+The decision and its effect are one transaction: neither is ever recorded without the other.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chalicelib.domain.assignments import Decision
+from chalicelib.domain.change import ObjectRef, Stamp
+from chalicelib.domain.errors import Conflict, WriteConflict
+from chalicelib.domain.parties import Principal
+from chalicelib.domain.quotes import Referral
+from chalicelib.ports import Clock, IdGenerator, UnitOfWork
+from chalicelib.services.assignments import AssignmentServices
+from chalicelib.services.lookup import fetch
+from chalicelib.services.policies import PolicyServices
+from chalicelib.services.quotes import QuoteServices
+
+DECIDE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class ReferralServices:
+    quotes: QuoteServices
+    assignments: AssignmentServices
+    policies: PolicyServices
+    uow: Callable[[], UnitOfWork]
+    ids: IdGenerator
+    clock: Clock
+
+    def get(self, referral_id: str) -> Referral:
+        return fetch(
+            "referral", "ref", referral_id, lambda: self.quotes.quotes.get_referral(referral_id)
+        )
+
+    def decide(
+        self, referral_id: str, decision: str, note: str | None, underwriter: Principal
+    ) -> Referral:
+        """Approve or decline, with the effect on the quote, its policy or the dispatch.
+
+        A concurrent change to the subject (a PATCH, a cancel, a payment) is re-read and the
+        decision applied to what is there now: an approval is never lost."""
+        status: Decision = "approved" if decision == "approve" else "declined"
+        for attempt in range(DECIDE_ATTEMPTS):
+            uow = self.uow()
+            if attempt == 0 and (earlier := uow.committed_before()) is not None:
+                return self.get(earlier.id)
+            referral = self.get(referral_id)
+            stamp = Stamp(self.clock.now(), self.ids.new)
+            decided = referral.decide(status, note, underwriter.key_id, stamp.now)
+            uow.record(decided)
+            if referral.assignment is not None:
+                current = self.assignments.get(referral.platform, referral.assignment)
+                uow.record(self.assignments.decide_referral(current, status, stamp))
+            elif referral.quote is not None:
+                quote = self.quotes.get_quote(referral.platform, referral.quote)
+                settled = quote.referral_decided(status)
+                uow.record(settled)
+                if status == "approved":
+                    adoption = self.policies.adoption(settled.state, stamp)
+                    if adoption is not None:
+                        uow.record(adoption)
+            try:
+                earlier = uow.commit(ObjectRef("referral", referral.platform, referral.id))
+            except WriteConflict as conflict:
+                if attempt == DECIDE_ATTEMPTS - 1:
+                    raise Conflict(
+                        f"Referral {referral_id}'s subject kept changing; retry the decision "
+                        "(with the same Idempotency-Key).",
+                        code="concurrent_update",
+                    ) from conflict
+                time.sleep(0.025 * 2**attempt)
+                continue
+            return self.get(earlier.id) if earlier is not None else decided.state
+        raise AssertionError("unreachable")

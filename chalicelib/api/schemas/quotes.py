@@ -24,7 +24,7 @@ from chalicelib.api.schemas.common import (
 from chalicelib.domain.quotes import Quote, Referral
 from chalicelib.domain.reasons import Reason
 from chalicelib.domain.routing import LineQuote
-from chalicelib.domain.underwriting_facts import RequestedCoverage
+from chalicelib.domain.underwriting import RequestedCoverage
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 Percent = Annotated[Decimal, DecimalRange("0", "100", places=2)]

@@ -21,16 +21,19 @@ from chalicelib.adapters.dynamodb.outbox import DynamoOutbox
 from chalicelib.adapters.dynamodb.parties import DynamoApiKeys, DynamoParties, DynamoPlatforms
 from chalicelib.adapters.dynamodb.policies import DynamoPolicies
 from chalicelib.adapters.dynamodb.quotes import DynamoQuotes
+from chalicelib.adapters.dynamodb.runs import DynamoRuns
 from chalicelib.adapters.dynamodb.table import DynamoTable
 from chalicelib.adapters.dynamodb.unit_of_work import DynamoUnitOfWork
 from chalicelib.adapters.idempotency import IdempotentExecutor
 from chalicelib.adapters.secrets import EnvironmentAdminKey, SsmAdminKey
+from chalicelib.adapters.sqs import SqsWorkQueue
 from chalicelib.adapters.system import RandomIds, SystemClock
 from chalicelib.adapters.tin_vault import KmsTinVault
 from chalicelib.domain.policies import Policy
-from chalicelib.jobs import term
+from chalicelib.jobs import fanout, term
+from chalicelib.jobs.fanout import InProcessQueue, ShardWork, WorkQueue
 from chalicelib.jobs.outbox import Consumers, MarkerConsumer, OutboxJob
-from chalicelib.jobs.registry import JobRunner
+from chalicelib.jobs.registry import JobResult, JobRunner
 from chalicelib.jobs.term import TermJob
 from chalicelib.ports import AdminKeySource
 from chalicelib.services.assignments import AssignmentServices
@@ -244,9 +247,31 @@ class Container:
                 uow=self.unit_of_work,
                 ids=self.ids,
                 clock=self.clock,
+                batch=self.settings.jobs_batch,
+                fanout=term.FanOut(self.work_queue, self.runs),
             )
             for name, handler in handlers.items()
         }
+
+    @cached_property
+    def runs(self) -> DynamoRuns:
+        return DynamoRuns(self.table)
+
+    @cached_property
+    def work_queue(self) -> WorkQueue:
+        """SQS when the stage names a queue; otherwise the work is done in-process."""
+        settings = self.settings
+        if settings.jobs_queue_url or settings.jobs_queue_name:
+            return SqsWorkQueue(
+                self.client("sqs"), url=settings.jobs_queue_url, name=settings.jobs_queue_name
+            )
+        queue = InProcessQueue()
+        queue.worker = self.work
+        return queue
+
+    def work(self, message: ShardWork) -> JobResult:
+        """A worker's turn on one shard of a fanned-out run."""
+        return fanout.work(message, self.term_jobs, self.work_queue, self.runs)
 
     @cached_property
     def jobs(self) -> JobRunner:

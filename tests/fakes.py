@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from typing import Any
 
-from chalicelib.adapters.dynamodb.due import renewal_lead_days
+from chalicelib.adapters.dynamodb.due import DUE_SHARDS, due_shard, renewal_lead_days
 from chalicelib.domain.assignments import (
     NOT_STARTED,
     Assignment,
@@ -389,12 +389,20 @@ class FakeDueIndex:
     """The due index in memory: each stored policy and assignment's due (job, date), derived
     from its state by the same domain function the DynamoDB items' keys come from."""
 
+    shards = DUE_SHARDS
+
     def __init__(self, store: FakeStore, renewal_lead_days: int) -> None:
         self._store = store
         self._lead = renewal_lead_days
 
     def due(
-        self, job: str, as_of: date, *, limit: int, platform: str | None = None
+        self,
+        job: str,
+        as_of: date,
+        *,
+        limit: int,
+        platform: str | None = None,
+        shard: int | None = None,
     ) -> list[Policy | Assignment]:
         found: list[tuple[date, str, str, Any]] = []
         with self._store.lock:
@@ -407,6 +415,8 @@ class FakeDueIndex:
                 if due is None or due.job != job or due.on > as_of:
                     continue
                 if platform is not None and record.platform != platform:
+                    continue
+                if shard is not None and due_shard(record.id) != shard:
                     continue
                 found.append((due.on, record.platform, record.id, record))
         return [record for *_, record in sorted(found, key=lambda f: f[:3])][:limit]

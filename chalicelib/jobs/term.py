@@ -33,21 +33,44 @@ from chalicelib.domain.term.audit import (
     audit_type,
     estimated_premium_earned,
 )
+from chalicelib.jobs.fanout import RunStore, ShardWork, WorkQueue
 from chalicelib.jobs.outbox import run_instant
 from chalicelib.jobs.registry import JobRequest, JobResult
 from chalicelib.ports import Clock, IdGenerator, UnitOfWork
 from chalicelib.request_scope import fresh_scope, write_scope
 
 BATCH = 200
+# The admin route answers within API Gateway's 29 s; a worker has its function's 300 s.
 BUDGET_SECONDS = 20.0
+WORKER_BUDGET_SECONDS = 240.0
 logger = Logger(service="jobcover")
 DueRecord = Policy | Assignment
 
 
 class DueReader(Protocol):
+    shards: int
+
     def due(
-        self, job: str, as_of: date, *, limit: int, platform: str | None = None
-    ) -> list[DueRecord]: ...
+        self,
+        job: str,
+        as_of: date,
+        *,
+        limit: int,
+        platform: str | None = None,
+        shard: int | None = None,
+    ) -> list[DueRecord]:
+        """Up to `limit` records due for `job` on or before `as_of`, earliest first (all shards,
+        or one)."""
+        ...
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """Where a run too large for one invocation goes: the work queue and the run records."""
+
+    queue: WorkQueue
+    runs: RunStore
+    worker_budget_seconds: float = WORKER_BUDGET_SECONDS
 
 
 class RecordLoader(Protocol):
@@ -103,8 +126,10 @@ class TermJob:
         batch: int = BATCH,
         budget_seconds: float = BUDGET_SECONDS,
         monotonic: Callable[[], float] = monotonic_seconds,
+        fanout: FanOut | None = None,
     ) -> None:
         self.name = name
+        self._fanout = fanout
         self._handler = handler
         self._due = due
         self._loader = loader
@@ -118,23 +143,60 @@ class TermJob:
     def run_for(self, request: JobRequest) -> Run:
         return Run(request, run_instant(request, self._clock), self._ids)
 
-    def due(self, request: JobRequest, limit: int) -> list[DueRecord]:
-        return self._due.due(self.name, request.as_of, limit=limit, platform=request.platform)
+    def due(self, request: JobRequest, limit: int, shard: int | None = None) -> list[DueRecord]:
+        return self._due.due(
+            self.name, request.as_of, limit=limit, platform=request.platform, shard=shard
+        )
 
     def __call__(self, request: JobRequest) -> JobResult:
+        """Settle what is due, or, when more is due than one run takes and a queue is there,
+        fan out by shard and answer the run's id."""
+        if self._fanout is not None and len(self.due(request, self._batch + 1)) > self._batch:
+            return self.fan_out(request, self._fanout)
+        return self._settle_due(request, None, self._budget)
+
+    def work_shard(self, request: JobRequest, shard: int) -> tuple[JobResult, bool]:
+        """A worker's turn on one shard (chalicelib/jobs/fanout.py)."""
+        budget = self._fanout.worker_budget_seconds if self._fanout else self._budget
+        result = self._settle_due(request, shard, budget)
+        return result, bool(result["more"])
+
+    def fan_out(self, request: JobRequest, fanout: FanOut) -> JobResult:
+        run = self.run_for(request)
+        run_id = self._ids.new("run")
+        fanout.runs.start(run_id, self.name, request, self._due.shards, run.now)
+        for shard in range(self._due.shards):
+            fanout.queue.send(
+                ShardWork(
+                    run=run_id,
+                    job=self.name,
+                    shard=shard,
+                    as_of=request.as_of.isoformat(),
+                    now=request.now.isoformat() if request.now else None,
+                    platform=request.platform,
+                )
+            )
+        return {
+            "processed": 0,
+            "run": run_id,
+            "shards": self._due.shards,
+            "now": run.now.isoformat(),
+        }
+
+    def _settle_due(self, request: JobRequest, shard: int | None, budget: float) -> JobResult:
         started = self._monotonic()
         run = self.run_for(request)
         tally = Tally()
         seen: set[str] = set()
         more = False
         while True:
-            page = [r for r in self.due(request, self._batch + len(seen)) if r.id not in seen]
+            page = [
+                r for r in self.due(request, self._batch + len(seen), shard) if r.id not in seen
+            ]
             if not page:
                 break
             for record in page:
-                if tally.processed + tally.skipped >= self._batch or (
-                    self._monotonic() - started > self._budget
-                ):
+                if self._monotonic() - started > budget:
                     more = True
                     break
                 seen.add(record.id)

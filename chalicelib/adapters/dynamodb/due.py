@@ -85,18 +85,30 @@ def due_record(item: Item) -> DueRecord:
 class DynamoDueIndex:
     """Reads the `due` GSI: one Query per shard, the shards concurrently."""
 
+    shards = DUE_SHARDS
+
     def __init__(self, table: DynamoTable) -> None:
         self._table = table
 
     def due(
-        self, job: str, as_of: date, *, limit: int, platform: str | None = None
+        self,
+        job: str,
+        as_of: date,
+        *,
+        limit: int,
+        platform: str | None = None,
+        shard: int | None = None,
     ) -> list[DueRecord]:
-        """Up to `limit` records due for `job` on or before `as_of`, earliest first."""
+        """Up to `limit` records due for `job` on or before `as_of`, earliest first (every
+        shard, concurrently, or the one given)."""
         if limit <= 0:
             return []
+        if shard is not None:
+            items = self._shard(job, shard, as_of, limit, platform)
+            return [due_record(item) for item in items]
         with ThreadPoolExecutor(max_workers=DUE_SHARDS) as pool:
             shards = pool.map(
-                lambda shard: self._shard(job, shard, as_of, limit, platform), range(DUE_SHARDS)
+                lambda one: self._shard(job, one, as_of, limit, platform), range(DUE_SHARDS)
             )
             items = [item for found in shards for item in found]
         items.sort(key=lambda item: str(item["duesk"]))

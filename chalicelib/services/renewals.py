@@ -11,6 +11,10 @@ program's rules and today's rates). Then:
   quote's referral; the underwriter's approval renews, a decline non-renews;
 - some line declined: `non_renewed` with the reasons and a non-renewal notice.
 
+The policy's trade is re-underwritten with its lines; classes added to a policy on dispatch
+(`policy.classes`, the underwriting-changes work) are to be re-quoted here the same way, one
+renewal quote per added trade, when they land.
+
 Running twice renews once: a decided policy has left the due index, a concurrent run loses the
 version check, and the renewal quote is made under a write scope derived from the policy's
 version, so a rerun after a crash finds that quote instead of quoting again.

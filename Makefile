@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(PY) bench/rating.py
 	$(PY) bench/cold_start.py
 	$(PY) bench/dispatch.py
+	$(PY) bench/jobs.py
 
 clean:
 	rm -rf $(VENV) build .chalice/deployments .pytest_cache .mypy_cache .ruff_cache

@@ -6,7 +6,7 @@ from chalice.app import Chalice
 
 from chalicelib.api import assignments, jobs, meta, parties, policies, quotes
 from chalicelib.api.observability import http_middleware
-from chalicelib.jobs import schedules
+from chalicelib.jobs import schedules, workers
 
 app = Chalice(app_name="jobcover")
 app.register_middleware(http_middleware, "http")
@@ -17,3 +17,4 @@ app.register_blueprint(policies.bp)
 app.register_blueprint(assignments.bp)
 app.register_blueprint(jobs.bp)
 app.register_blueprint(schedules.bp)
+app.register_blueprint(workers.bp)

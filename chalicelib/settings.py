@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     admin_key_parameter: str | None = None
     max_body_bytes: int = 256 * 1024
     idempotency_ttl_seconds: int = 24 * 60 * 60
+    # Webhooks: a delivery's timeout; `loopback` confines deliveries to http://127.0.0.1 (test
+    # stacks on machines that must send nothing elsewhere), whatever the endpoints' URLs.
+    webhook_timeout_seconds: float = 10.0
+    webhook_egress: Literal["public", "loopback"] = "public"
 
     @property
     def allows_loopback_webhooks(self) -> bool:

@@ -23,6 +23,7 @@ from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import Contractor, Customer, Page, Platform, ProtectedTin
 from chalicelib.domain.policies import Payment, Policy
 from chalicelib.domain.quotes import Quote, Referral
+from chalicelib.domain.webhooks import WebhookEndpoint
 from chalicelib.request_scope import WriteScope, current_scope
 
 KINDS: Mapping[type, str] = {
@@ -31,6 +32,7 @@ KINDS: Mapping[type, str] = {
     Quote: "quote",
     Policy: "policy",
     Payment: "payment",
+    WebhookEndpoint: "webhook_endpoint",
 }
 
 

@@ -409,3 +409,88 @@ def test_an_event_seen_twice_by_the_consumer_is_recorded_and_delivered_once(
     run_outbox(api)
     assert len(receiver.received) == 1
     assert len(api.json("GET", "/v1/events", platform_key)[1]["data"]) == 1
+
+
+# --- the production stage: SSRF -----------------------------------------------------------------
+
+
+@pytest.fixture
+def prod_api(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Api, str]]:
+    """The app on the `prod` stage (its own tables, the admin key in SSM) and a platform key."""
+    import boto3
+    from chalice.test import Client
+
+    from app import app
+    from devserver.resources import create_resources, stage_environment, stage_names
+    from tests.conftest import PROJECT_DIR
+
+    env = stage_environment("prod")
+    session = boto3.session.Session()
+    create_resources(session, stage="prod", names=stage_names(env))
+    session.client("ssm").put_parameter(
+        Name=env["JOBCOVER_ADMIN_KEY_PARAMETER"], Value="jca_prod_admin", Type="SecureString"
+    )
+    monkeypatch.delenv("JOBCOVER_ADMIN_KEY", raising=False)
+    with Client(app, stage_name="prod", project_dir=PROJECT_DIR) as client:
+        api = Api(client)
+        status, body = api.json("POST", "/v1/platforms", "jca_prod_admin", {"name": "Prod"})
+        assert status == 201, body
+        yield api, str(body["api_key"])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hooks",
+        "https://10.0.0.8/hooks",
+        "https://169.254.169.254/latest/meta-data/iam",
+        "https://localhost/hooks",
+        "https://hooks.localhost/hooks",
+        "https://private.example.com/hooks",  # resolves to 10.1.2.3 (below)
+        "https://nowhere.example.com/hooks",  # does not resolve
+    ],
+)
+def test_production_refuses_loopback_private_metadata_and_local_names(prod_api, url, monkeypatch):
+    from chalicelib.adapters.webhooks import addresses
+
+    monkeypatch.setattr(addresses, "resolve_host", fake_dns({"private.example.com": ["10.1.2.3"]}))
+    api, key = prod_api
+    status, body = api.json(
+        "POST", "/v1/webhook-endpoints", key, {"url": url, "events": ["policy.activated"]}
+    )
+    assert status == 422, body
+    assert body["error"]["details"][0]["loc"] == ["body", "url"]
+
+
+def fake_dns(answers: dict[str, list[str]]) -> Any:
+    def resolve(host: str, port: int) -> list[str]:
+        if host not in answers:
+            raise OSError("no such host")
+        return answers[host]
+
+    return resolve
+
+
+def test_production_rechecks_at_delivery_so_dns_rebinding_connects_nowhere(prod_api, monkeypatch):
+    import socket
+
+    from chalicelib.adapters.webhooks import addresses
+
+    answers = {"hooks.example.com": ["93.184.216.34"]}
+    monkeypatch.setattr(addresses, "resolve_host", fake_dns(answers))
+    api, key = prod_api
+    created = create_endpoint(api, key, "https://hooks.example.com/jobcover")
+    answers["hooks.example.com"] = ["169.254.169.254"]  # re-pointed after the check
+
+    def no_connection(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"a delivery tried to connect to {args!r}")
+
+    monkeypatch.setattr(socket, "create_connection", no_connection)
+    bind_policy(api, key)
+    status, result = api.json("POST", "/v1/admin/jobs/outbox", "jca_prod_admin", {})
+    assert status == 200, result
+    # On the live clock the run also made the 5 s retry: refused again, still no connection.
+    tried = attempts(api, key, created["id"])
+    assert tried and {(a["status"], a["error"]) for a in tried} == {
+        ("failed", "address_not_allowed")
+    }

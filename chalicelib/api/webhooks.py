@@ -116,7 +116,7 @@ def delete_webhook_endpoint(ctx: RequestContext, endpoint_id: str) -> WebhookEnd
     roles=PLATFORM,
     response=WebhookEndpointWithSecret,
     tag="Webhooks",
-    errors=(404, 409),
+    errors=(404, 409, 422),
 )
 def rotate_webhook_secret(ctx: RequestContext, endpoint_id: str) -> WebhookEndpointWithSecret:
     rotated = ctx.app.webhooks.rotate_secret(ctx.platform, endpoint_id)

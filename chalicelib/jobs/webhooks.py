@@ -344,7 +344,11 @@ def then_deliver(outbox: Job, deliveries: Job) -> Job:
 
     def run(request: JobRequest) -> JobResult:
         result = outbox(request)
-        result["webhooks"] = deliveries(request)
+        try:
+            result["webhooks"] = deliveries(request)
+        except Exception as exc:  # the outbox's work stands; the deliveries wait for the next run
+            logger.exception("webhook delivery round failed")
+            result["webhooks"] = {"error": type(exc).__name__}
         return result
 
     return run

@@ -494,3 +494,65 @@ def test_production_rechecks_at_delivery_so_dns_rebinding_connects_nowhere(prod_
     assert tried and {(a["status"], a["error"]) for a in tried} == {
         ("failed", "address_not_allowed")
     }
+
+
+# --- no event without its change, no change without its event -----------------------------------
+
+
+def test_an_event_is_written_in_the_transaction_of_its_change_or_not_at_all(
+    api, platform_key, receiver, monkeypatch
+):
+    from moto.dynamodb.exceptions import TransactionCanceledException
+    from moto.dynamodb.models import DynamoDBBackend
+
+    create_endpoint(api, platform_key, receiver.url)
+    original = DynamoDBBackend.transact_write_items
+    transactions: list[list[str]] = []
+    fail_next = {"policy": True}
+
+    def keys_of(items: list[dict[str, Any]]) -> list[str]:
+        keys = []
+        for item in items:
+            ((kind, body),) = item.items()
+            attributes = body["Item"] if kind == "Put" else body["Key"]
+            keys.append(attributes["pk"]["S"])
+        return keys
+
+    def transact(backend: DynamoDBBackend, items: list[dict[str, Any]]) -> None:
+        keys = keys_of(items)
+        if fail_next["policy"] and any(k.endswith("#POL") for k in keys):
+            fail_next["policy"] = False
+            raise TransactionCanceledException(
+                [("ConditionalCheckFailed", "injected", None)] * len(items)
+            )
+        original(backend, items)
+        transactions.append(keys)
+
+    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", transact)
+    status, contractor = api.json("POST", "/v1/contractors", platform_key, contractor_body())
+    status, quote = api.json("POST", "/v1/quotes", platform_key, quote_body(contractor["id"]))
+    body = {"quote": quote["id"], "accept_terms": True}
+
+    status, refused = api.json("POST", "/v1/policies", platform_key, body)
+    assert status == 409, refused  # the change did not commit: no policy, and no event
+    assert api.json("GET", "/v1/policies", platform_key)[1]["data"] == []
+    assert container().outbox.due(datetime.now(UTC) + timedelta(days=1), 10) == []
+
+    status, policy = api.json("POST", "/v1/policies", platform_key, body)
+    assert status == 201, policy
+    (committed,) = [keys for keys in transactions if any(k.endswith("#POL") for k in keys)]
+    assert sum(k.startswith("OUTBOX#") for k in committed) == 1  # its event, in its transaction
+    (entry,) = container().outbox.due(datetime.now(UTC), 10)
+    assert (entry.event.type, entry.event.object_id) == ("policy.activated", policy["id"])
+    run_outbox(api)
+    (event,) = api.json("GET", "/v1/events", platform_key)[1]["data"]
+    assert event["data"]["id"] == policy["id"] and len(receiver.received) == 1
+
+
+@pytest.mark.parametrize(
+    "body", [{"events": None}, {"url": None, "disabled": None}, {"events": [1]}]
+)
+def test_a_patch_of_nulls_or_wrong_types_is_422_never_a_500(api, platform_key, receiver, body):
+    created = create_endpoint(api, platform_key, receiver.url)
+    status, answer = api.json("PATCH", f"/v1/webhook-endpoints/{created['id']}", platform_key, body)
+    assert status == 422, answer

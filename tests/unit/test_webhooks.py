@@ -464,3 +464,16 @@ def test_the_sender_gives_up_at_its_deadline_even_when_the_receiver_dribbles():
     server.close()
     assert outcome.error == "timeout" and outcome.status_code is None
     assert elapsed < 1.6
+
+
+def test_a_failing_delivery_round_leaves_the_outbox_result_standing():
+    from chalicelib.jobs.webhooks import then_deliver
+
+    def broken(request: JobRequest) -> dict[str, object]:
+        raise RuntimeError("boom")
+
+    run = then_deliver(lambda request: {"processed": 3}, broken)
+    assert run(JobRequest(as_of=NOW.date())) == {
+        "processed": 3,
+        "webhooks": {"error": "RuntimeError"},
+    }

@@ -54,8 +54,8 @@ Url = Annotated[str, StringConstraints(min_length=1, max_length=MAX_URL_LENGTH)]
 Events = Annotated[list[EventName], Field(min_length=1, max_length=len(EVENT_TYPES))]
 
 
-def _distinct(names: list[str]) -> list[str]:
-    if len(set(names)) != len(names):
+def _distinct(names: list[str] | None) -> list[str] | None:
+    if names is not None and len(set(names)) != len(names):
         raise ValueError("each event at most once")
     return names
 

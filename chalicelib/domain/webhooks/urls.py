@@ -84,6 +84,8 @@ def parse_endpoint_url(url: str, *, loopback_allowed: bool) -> EndpointUrl:
         raise _refused("url may not have a fragment")
     if not host:
         raise _refused("url needs a host")
+    if port == 0:
+        raise _refused("url's port must be 1 to 65535")
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if parts.scheme == "http":
         if not (loopback_allowed and host == LOOPBACK_HOST and port is not None):

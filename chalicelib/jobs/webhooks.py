@@ -39,6 +39,7 @@ from chalicelib.domain.webhooks.deliveries import JITTER
 from chalicelib.jobs.outbox import run_instant
 from chalicelib.jobs.registry import Job, JobRequest, JobResult
 from chalicelib.ports import Clock, IdGenerator, UnitOfWork
+from chalicelib.request_scope import fresh_scope, write_scope
 from chalicelib.services.webhooks.ports import (
     DeliveryStore,
     EndpointRepository,
@@ -308,12 +309,14 @@ class WebhookDeliveryJob:
             return
         if change is None:
             return
-        uow = self._uow()
-        uow.record(change)
-        try:
-            uow.commit(ObjectRef("webhook_endpoint", endpoint.platform, endpoint.id))
-        except Conflict:
-            return  # changed meanwhile (a PATCH): the next attempt updates the streak
+        # Its own write scope: one run (even inside an admin request) commits many of these.
+        with write_scope(fresh_scope()):
+            uow = self._uow()
+            uow.record(change)
+            try:
+                uow.commit(ObjectRef("webhook_endpoint", endpoint.platform, endpoint.id))
+            except Conflict:
+                return  # changed meanwhile (a PATCH): the next attempt updates the streak
         if change.state.disabled and not endpoint.disabled:
             tally.disabled.append(endpoint.id)
             logger.warning(

@@ -477,3 +477,17 @@ def test_a_failing_delivery_round_leaves_the_outbox_result_standing():
         "processed": 3,
         "webhooks": {"error": "RuntimeError"},
     }
+
+
+def test_one_run_records_every_endpoints_failing_streak_even_inside_one_request_scope():
+    world = World(FakeSender(lambda url: SendOutcome(500, None, 1)))
+    ids = [
+        world.services.create(PLATFORM, f"http://127.0.0.1:{n}/a", ["policy.activated"]).endpoint.id
+        for n in (1, 2, 3)
+    ]
+    world.consumer.handle(world.event(1))
+    with write_scope(keyed_scope("POST /v1/admin/jobs/webhooks, key k")):  # an admin request
+        world.run()
+    for endpoint_id in ids:
+        stored = world.endpoints.get(PLATFORM, endpoint_id)
+        assert stored is not None and stored.failing_since == world.app.clock.now()

@@ -10,24 +10,8 @@ import re
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 PREFIXES = frozenset(
-    {
-        "plt",
-        "key",
-        "cus",
-        "ctr",
-        "qte",
-        "pol",
-        "asg",
-        "crt",
-        "ref",
-        "led",
-        "whe",
-        "evt",
-        "pay",
-        "whd",
-        "wha",
-    }
-)
+    {"plt", "key", "cus", "ctr", "qte", "pol", "asg", "crt", "ref", "led", "whe", "evt", "pay"}
+) | {"whd", "wha"}  # webhook deliveries and their attempts
 _ID_PATTERN = re.compile(r"^(?P<prefix>[a-z]{3})_[0-9a-hjkmnp-tv-z]{26}$")
 
 

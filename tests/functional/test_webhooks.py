@@ -430,7 +430,8 @@ def prod_api(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Api, 
     session.client("ssm").put_parameter(
         Name=env["JOBCOVER_ADMIN_KEY_PARAMETER"], Value="jca_prod_admin", Type="SecureString"
     )
-    monkeypatch.delenv("JOBCOVER_ADMIN_KEY", raising=False)
+    for name in ("JOBCOVER_ADMIN_KEY", "JOBCOVER_WEBHOOK_EGRESS"):  # the test stage's
+        monkeypatch.delenv(name, raising=False)
     with Client(app, stage_name="prod", project_dir=PROJECT_DIR) as client:
         api = Api(client)
         status, body = api.json("POST", "/v1/platforms", "jca_prod_admin", {"name": "Prod"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice.app import Chalice
 
 from chalicelib.api import assignments, jobs, meta, parties, policies, quotes
+from chalicelib.api import webhooks as webhook_routes
 from chalicelib.api.observability import http_middleware
 from chalicelib.jobs import schedules, workers
 
@@ -16,5 +17,6 @@ app.register_blueprint(quotes.bp)
 app.register_blueprint(policies.bp)
 app.register_blueprint(assignments.bp)
 app.register_blueprint(jobs.bp)
+app.register_blueprint(webhook_routes.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(workers.bp)

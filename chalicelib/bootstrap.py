@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -24,17 +25,23 @@ from chalicelib.adapters.dynamodb.quotes import DynamoQuotes
 from chalicelib.adapters.dynamodb.runs import DynamoRuns
 from chalicelib.adapters.dynamodb.table import DynamoTable
 from chalicelib.adapters.dynamodb.unit_of_work import DynamoUnitOfWork
+from chalicelib.adapters.dynamodb.webhook_deliveries import DynamoDeliveries
+from chalicelib.adapters.dynamodb.webhook_endpoints import DynamoWebhookEndpoints
+from chalicelib.adapters.dynamodb.webhook_events import DynamoWebhookEvents
 from chalicelib.adapters.idempotency import IdempotentExecutor
 from chalicelib.adapters.secrets import EnvironmentAdminKey, SsmAdminKey
 from chalicelib.adapters.sqs import SqsWorkQueue
 from chalicelib.adapters.system import RandomIds, SystemClock
 from chalicelib.adapters.tin_vault import KmsTinVault
+from chalicelib.adapters.webhooks.addresses import AddressGuard
+from chalicelib.adapters.webhooks.secrets import KmsWebhookSecrets
 from chalicelib.domain.policies import Policy
 from chalicelib.jobs import fanout, term
 from chalicelib.jobs.fanout import InProcessQueue, ShardWork, WorkQueue
 from chalicelib.jobs.outbox import Consumers, MarkerConsumer, OutboxJob
 from chalicelib.jobs.registry import JobResult, JobRunner
 from chalicelib.jobs.term import TermJob
+from chalicelib.jobs.webhooks import WebhookDeliveryJob, then_deliver
 from chalicelib.ports import AdminKeySource
 from chalicelib.services.assignments import AssignmentServices
 from chalicelib.services.auth import Authenticator, KeyIssuer
@@ -44,7 +51,21 @@ from chalicelib.services.quotes import QuoteServices
 from chalicelib.services.referrals import ReferralServices
 from chalicelib.services.renewals import RenewalServices
 from chalicelib.services.term import TermServices
+from chalicelib.services.webhooks.endpoints import WebhookEndpointServices
+from chalicelib.services.webhooks.events import EventServices, WebhookEventConsumer
 from chalicelib.settings import Settings, load_settings
+
+
+@dataclass(frozen=True)
+class WebhookStore:
+    """The webhook adapters, built together (one table, one KMS client, one address guard)."""
+
+    endpoints: DynamoWebhookEndpoints
+    events: DynamoWebhookEvents
+    deliveries: DynamoDeliveries
+    secrets: KmsWebhookSecrets
+    guard: AddressGuard
+
 
 _BOTO_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
@@ -222,7 +243,7 @@ class Container:
         """Every consumer of outbox events, by a stable name (the outbox records which consumers
         handled an event, so a retry calls only the others). Certificates and webhooks add
         theirs here, e.g. `"webhooks": self.webhooks`."""
-        return {"marker": MarkerConsumer()}
+        return {"marker": MarkerConsumer(), "webhooks": self.webhook_events}
 
     @cached_property
     def term_jobs(self) -> dict[str, TermJob]:
@@ -285,12 +306,82 @@ class Container:
         """The named jobs (`POST /v1/admin/jobs/{name}`, the schedules)."""
         return JobRunner(
             {
-                "outbox": OutboxJob(self.outbox, self.outbox_consumers, self.clock),
+                "outbox": then_deliver(
+                    OutboxJob(self.outbox, self.outbox_consumers, self.clock),
+                    self.webhook_deliveries,
+                ),
+                "webhooks": self.webhook_deliveries,
                 **self.term_jobs,
             },
             clock=self.clock,
             platforms=DynamoPlatforms(self.table),
             clock_override_allowed=self.settings.allows_clock_override,
+        )
+
+    # --- webhooks (chalicelib/services/webhooks, chalicelib/jobs/webhooks.py) ---------------
+
+    @cached_property
+    def webhook_store(self) -> WebhookStore:
+        settings = self.settings
+        return WebhookStore(
+            endpoints=DynamoWebhookEndpoints(self.table),
+            events=DynamoWebhookEvents(self.table),
+            deliveries=DynamoDeliveries(self.table),
+            # Sealed with the stage's KMS key (the TIN key); the encryption context binds each
+            # secret to its platform and endpoint.
+            secrets=KmsWebhookSecrets(self.client("kms"), settings.tin_key_id),
+            guard=AddressGuard(
+                loopback_allowed=settings.allows_loopback_webhooks,
+                unresolved_allowed=settings.stage != "prod",
+                egress=settings.webhook_egress,
+            ),
+        )
+
+    @cached_property
+    def webhooks(self) -> WebhookEndpointServices:
+        store = self.webhook_store
+        return WebhookEndpointServices(
+            endpoints=store.endpoints,
+            deliveries=store.deliveries,
+            uow=self.unit_of_work,
+            secrets=store.secrets,
+            guard=store.guard,
+            ids=self.ids,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def events(self) -> EventServices:
+        store = self.webhook_store
+        return EventServices(store.events, store.endpoints, store.deliveries, self.ids, self.clock)
+
+    @cached_property
+    def webhook_events(self) -> WebhookEventConsumer:
+        from chalicelib.api.schemas.webhooks import render_event
+
+        store = self.webhook_store
+        return WebhookEventConsumer(
+            store.endpoints, store.events, render_event, self.ids, self.clock
+        )
+
+    @cached_property
+    def webhook_deliveries(self) -> WebhookDeliveryJob:
+        from chalicelib.adapters.webhooks.metrics import emit_counts
+        from chalicelib.adapters.webhooks.sender import HttpSender, signature_headers
+
+        store = self.webhook_store
+        return WebhookDeliveryJob(
+            deliveries=store.deliveries,
+            events=store.events,
+            endpoints=store.endpoints,
+            uow=self.unit_of_work,
+            secrets=store.secrets,
+            guard=store.guard,
+            sender=HttpSender(self.settings.webhook_timeout_seconds),
+            sign=signature_headers,
+            ids=self.ids,
+            clock=self.clock,
+            metrics=emit_counts,
         )
 
 

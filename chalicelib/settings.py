@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     # How long an Idempotency-Key stays "in progress" when its run cannot say (outside Lambda, or
     # a run that died): API Gateway gives up after 29 s, so a run older than this is gone.
     idempotency_lease_seconds: float = 30.0
+    # Webhooks: a delivery's timeout; `loopback` confines deliveries to http://127.0.0.1 (test
+    # stacks on machines that must send nothing elsewhere), whatever the endpoints' URLs.
+    webhook_timeout_seconds: float = 10.0
+    webhook_egress: Literal["public", "loopback"] = "public"
 
     @property
     def allows_loopback_webhooks(self) -> bool:

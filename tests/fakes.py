@@ -37,6 +37,7 @@ from chalicelib.domain.parties import (
 from chalicelib.domain.policies import Payment, Policy
 from chalicelib.domain.quotes import Quote, Referral
 from chalicelib.domain.term import assignment_due, policy_due
+from chalicelib.domain.webhooks import WebhookEndpoint
 from chalicelib.request_scope import WriteScope, current_scope
 
 KINDS: Mapping[type, str] = {
@@ -47,6 +48,7 @@ KINDS: Mapping[type, str] = {
     Quote: "quote",
     Policy: "policy",
     Payment: "payment",
+    WebhookEndpoint: "webhook_endpoint",
 }
 
 

@@ -25,6 +25,8 @@ PREFIXES = frozenset(
         "evt",
         "pay",
         "run",
+        "whd",  # webhook deliveries
+        "wha",  # and their attempts
     }
 )
 _ID_PATTERN = re.compile(r"^(?P<prefix>[a-z]{3})_[0-9a-hjkmnp-tv-z]{26}$")

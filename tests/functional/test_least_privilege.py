@@ -23,7 +23,6 @@ ALLOWED_UNEXERCISED = {
     "xray:PutTelemetryRecords": "the X-Ray SDK sends traces where tracing is on (prod)",
     "s3:GetObject": "presigned-URL reads of certificate PDFs are signed with the role",
     "s3:PutObject": "certificate PDFs are stored by the certificates module",
-    "kms:Decrypt": "a TIN is decrypted for filings and audits; KMS for SSE reads (S3, SQS)",
     "kms:GenerateDataKey": "SSE-KMS writes of certificate PDFs (bucket key)",
     "sqs:ReceiveMessage": "the SQS event source mapping polls the jobs queue with the role",
     "sqs:DeleteMessage": "the SQS event source mapping deletes worked messages",

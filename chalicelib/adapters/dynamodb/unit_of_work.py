@@ -27,6 +27,7 @@ from chalicelib.adapters.dynamodb.outbox import outbox_item
 from chalicelib.adapters.dynamodb.policies import payment_item, policy_item, quote_claim_key
 from chalicelib.adapters.dynamodb.quotes import quote_item, referral_item
 from chalicelib.adapters.dynamodb.table import DynamoTable, Item, to_attributes
+from chalicelib.adapters.dynamodb.webhook_endpoints import webhook_endpoint_item
 from chalicelib.domain.assignments import Assignment, duplicate_external_id
 from chalicelib.domain.change import Change, ObjectRef, WaiverClaim
 from chalicelib.domain.errors import Conflict, WriteConflict
@@ -34,6 +35,7 @@ from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.parties import Contractor, Customer
 from chalicelib.domain.policies import Payment, Policy
 from chalicelib.domain.quotes import Quote, Referral
+from chalicelib.domain.webhooks.endpoints import WebhookEndpoint
 from chalicelib.ports import Clock, IdGenerator
 from chalicelib.request_scope import WriteScope, current_scope
 
@@ -57,6 +59,7 @@ ITEMS: dict[type, ItemBuilder] = {
     Quote: quote_item,
     Policy: policy_item,
     Payment: payment_item,
+    WebhookEndpoint: webhook_endpoint_item,
 }
 
 

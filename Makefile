@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(PY) bench/rating.py
 	$(PY) bench/cold_start.py
 	$(PY) bench/dispatch.py
+	$(PY) bench/soak.py
 
 clean:
 	rm -rf $(VENV) build .chalice/deployments .pytest_cache .mypy_cache .ruff_cache

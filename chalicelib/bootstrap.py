@@ -1,7 +1,9 @@
 """Composition root: builds the adapters and services once per process, lazily.
 
 Nothing here runs at import time: Chalice's test client only sets the stage's environment during
-a request, and moto must be active before the first boto3 client exists.
+a request, and moto must be active before the first boto3 client exists. Nothing is imported at
+import time either (a cold Lambda pays for what its first request uses, not for every route's
+services, adapters, boto3 and settings): each property imports what it builds.
 """
 
 from __future__ import annotations
@@ -9,32 +11,21 @@ from __future__ import annotations
 import os
 import threading
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
-
-from chalicelib.adapters.dynamodb.assignments import DynamoAssignments
-from chalicelib.adapters.dynamodb.ledger import DynamoLedger
-from chalicelib.adapters.dynamodb.parties import DynamoApiKeys, DynamoParties, DynamoPlatforms
-from chalicelib.adapters.dynamodb.policies import DynamoPolicies
-from chalicelib.adapters.dynamodb.quotes import DynamoQuotes
-from chalicelib.adapters.dynamodb.table import DynamoTable
-from chalicelib.adapters.idempotency import IdempotentExecutor
-from chalicelib.adapters.secrets import EnvironmentAdminKey, SsmAdminKey
-from chalicelib.adapters.system import RandomIds, SystemClock
-from chalicelib.adapters.tin_vault import KmsTinVault
-from chalicelib.ports import AdminKeySource
-from chalicelib.services.assignments import AssignmentServices
-from chalicelib.services.auth import Authenticator, KeyIssuer
-from chalicelib.services.parties import PartyServices
-from chalicelib.services.policies import PolicyServices
-from chalicelib.services.quotes import QuoteServices
-from chalicelib.settings import Settings, load_settings
-
-_BOTO_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
-)
+if TYPE_CHECKING:
+    from chalicelib.adapters.dynamodb.ledger import DynamoLedger
+    from chalicelib.adapters.dynamodb.parties import DynamoApiKeys
+    from chalicelib.adapters.dynamodb.table import DynamoTable
+    from chalicelib.adapters.idempotency import IdempotentExecutor
+    from chalicelib.adapters.system import RandomIds, SystemClock
+    from chalicelib.ports import AdminKeySource
+    from chalicelib.services.assignments import AssignmentServices
+    from chalicelib.services.auth import Authenticator
+    from chalicelib.services.parties import PartyServices
+    from chalicelib.services.policies import PolicyServices
+    from chalicelib.services.quotes import QuoteServices
+    from chalicelib.settings import Settings
 
 
 class Container:
@@ -42,10 +33,21 @@ class Container:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._session = boto3.session.Session()
+
+    @cached_property
+    def _session(self) -> Any:
+        import boto3
+
+        return boto3.session.Session()
 
     def client(self, service: str) -> Any:
-        return self._session.client(service, config=_BOTO_CONFIG)
+        """A boto3 client, created on first use."""
+        from botocore.config import Config
+
+        config = Config(
+            retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
+        )
+        return self._session.client(service, config=config)
 
     @cached_property
     def dynamodb(self) -> Any:
@@ -53,32 +55,49 @@ class Container:
 
     @cached_property
     def table(self) -> DynamoTable:
+        from chalicelib.adapters.dynamodb.table import DynamoTable
+
         return DynamoTable(self.dynamodb, self.settings.table_name)
 
     @cached_property
     def clock(self) -> SystemClock:
+        from chalicelib.adapters.system import SystemClock
+
         return SystemClock()
 
     @cached_property
     def ids(self) -> RandomIds:
+        from chalicelib.adapters.system import RandomIds
+
         return RandomIds(self.clock)
 
     @cached_property
     def admin_key_source(self) -> AdminKeySource:
+        from chalicelib.adapters.secrets import EnvironmentAdminKey, SsmAdminKey
+
         if self.settings.admin_key_parameter:
             return SsmAdminKey(self.client("ssm"), self.settings.admin_key_parameter)
         return EnvironmentAdminKey(self.settings.admin_key)
 
     @cached_property
     def api_keys(self) -> DynamoApiKeys:
+        from chalicelib.adapters.dynamodb.parties import DynamoApiKeys
+
         return DynamoApiKeys(self.table)
 
     @cached_property
     def auth(self) -> Authenticator:
+        from chalicelib.services.auth import Authenticator
+
         return Authenticator(self.api_keys, self.admin_key_source)
 
     @cached_property
     def parties(self) -> PartyServices:
+        from chalicelib.adapters.dynamodb.parties import DynamoParties, DynamoPlatforms
+        from chalicelib.adapters.tin_vault import KmsTinVault
+        from chalicelib.services.auth import KeyIssuer
+        from chalicelib.services.parties import PartyServices
+
         return PartyServices(
             platforms=DynamoPlatforms(self.table),
             parties=DynamoParties(self.table),
@@ -90,7 +109,9 @@ class Container:
 
     @cached_property
     def quotes(self) -> QuoteServices:
+        from chalicelib.adapters.dynamodb.quotes import DynamoQuotes
         from chalicelib.reference_data import load_reference_data
+        from chalicelib.services.quotes import QuoteServices
         from chalicelib.underwriting_rules import load_rulebook, trade_profile
 
         return QuoteServices(
@@ -105,7 +126,9 @@ class Container:
 
     @cached_property
     def policies(self) -> PolicyServices:
+        from chalicelib.adapters.dynamodb.policies import DynamoPolicies
         from chalicelib.reference_data import load_reference_data
+        from chalicelib.services.policies import PolicyServices
 
         return PolicyServices(
             quotes=self.quotes,
@@ -117,7 +140,9 @@ class Container:
 
     @cached_property
     def assignments(self) -> AssignmentServices:
+        from chalicelib.adapters.dynamodb.assignments import DynamoAssignments
         from chalicelib.reference_data import load_reference_data
+        from chalicelib.services.assignments import AssignmentServices
         from chalicelib.underwriting_rules import load_rulebook, trade_profile
 
         return AssignmentServices(
@@ -131,11 +156,15 @@ class Container:
 
     @cached_property
     def ledger(self) -> DynamoLedger:
+        from chalicelib.adapters.dynamodb.ledger import DynamoLedger
+
         return DynamoLedger(self.table)
 
     @cached_property
     def idempotency(self) -> IdempotentExecutor:
         from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+        from chalicelib.adapters.idempotency import IdempotentExecutor
 
         layer = DynamoDBPersistenceLayer(
             table_name=self.settings.idempotency_table_name, boto3_client=self.dynamodb
@@ -161,6 +190,8 @@ def container() -> Container:
     key = _environment_key()
     with _lock:
         if _current is None or _current[0] != key:
+            from chalicelib.settings import load_settings
+
             _current = (key, Container(load_settings()))
         return _current[1]
 

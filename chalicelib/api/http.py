@@ -42,6 +42,18 @@ class Operation:
     tag: str
     errors: tuple[int, ...]
     content_type: str = "application/json"
+    listed: bool = False  # the response is a page of `response`: ListOf[response]
+
+    @property
+    def response_model(self) -> type[BaseModel] | None:
+        """What the operation answers with. A page model is parametrised here, when the spec is
+        built, not at import: parametrising a pydantic generic builds it."""
+        if self.response is None or not self.listed:
+            return self.response
+        from chalicelib.api.schemas.common import ListOf
+
+        item = self.response
+        return ListOf[item]  # type: ignore[valid-type]
 
 
 OPERATIONS: list[Operation] = []
@@ -161,8 +173,12 @@ def operation(
     status: int = 200,
     tag: str = "",
     errors: tuple[int, ...] = (),
+    listed: bool = False,
 ) -> Callable[[H], H]:
-    """Register `handler(ctx, *, body=..., query=..., **path_params)` as an HTTP operation."""
+    """Register `handler(ctx, *, body=..., query=..., **path_params)` as an HTTP operation.
+
+    `listed=True`: the handler answers a page (`ListOf[response]`) of `response` items.
+    """
     role_set = frozenset(roles) if roles is not None else None
 
     def decorator(handler: H) -> H:
@@ -179,6 +195,7 @@ def operation(
                 status,
                 tag,
                 errors,
+                listed=listed,
             )
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
@@ -13,6 +13,7 @@ from chalicelib.api.schemas.common import (
     Cents,
     Cursor,
     Description,
+    Imported,
     ObjectId,
     QueryModel,
     RequestModel,
@@ -20,10 +21,17 @@ from chalicelib.api.schemas.common import (
     StateCode,
     check_state,
 )
-from chalicelib.domain.quotes import Quote, Referral
 from chalicelib.domain.reasons import Reason
-from chalicelib.domain.routing import LineQuote
-from chalicelib.domain.underwriting_facts import RequestedCoverage
+
+if TYPE_CHECKING:
+    from chalicelib.domain.quotes import Quote, Referral
+    from chalicelib.domain.routing import LineQuote
+    from chalicelib.domain.underwriting_facts import RequestedCoverage
+else:  # imported when QuoteCreate / QuoteOut is first built: routing is most of a cold start
+    LineQuote = Annotated[Any, Imported("chalicelib.domain.routing", "LineQuote")]
+    RequestedCoverage = Annotated[
+        Any, Imported("chalicelib.domain.underwriting_facts", "RequestedCoverage")
+    ]
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 Percent = Annotated[Decimal, Field(ge=0, le=100)]

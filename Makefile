@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(PY) bench/cold_start.py
 	$(PY) bench/dispatch.py
 	$(PY) bench/jobs.py
+	$(PY) bench/soak.py
 
 clean:
 	rm -rf $(VENV) build .chalice/deployments .pytest_cache .mypy_cache .ruff_cache

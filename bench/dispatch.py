@@ -13,7 +13,7 @@ Then bind latency (AssignmentServices.create, the service the route calls) as a 
 runs, next to a baseline that replays the very same DynamoDB requests (same keys, same item
 sizes, fresh IDs; BatchGetItem and Query concurrently, then TransactWriteItems) with boto3 and no
 app code, interleaved with the app's runs against the same moto tables. Goal: ratio <= 1.5x.
-Both sides pay moto, whose TransactWriteItems deep-copies the table: the "overhead" line (wall
+Both sides pay moto (with devserver.localaws, as `make run` has it): the "overhead" line (wall
 time minus time inside DynamoDB calls) is the app's own cost, independent of the emulator.
 """
 
@@ -260,6 +260,9 @@ def main() -> None:
     import boto3
     from moto import mock_aws
 
+    from devserver import localaws
+
+    localaws.install()  # moto as `make run` and the functional tests have it
     with mock_aws():
         from chalice.test import Client
 
@@ -470,7 +473,7 @@ def main() -> None:
                 for run in range(runs):
                     order = (0, 1) if run % 2 else (1, 0)
                     for side in order:
-                        gc.collect()  # moto's deep copies leave garbage; collect it untimed
+                        gc.collect()  # collect the previous run's garbage untimed
                         if side == 0:
                             with recorder.recording() as calls:
                                 started = time.perf_counter()

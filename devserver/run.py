@@ -46,9 +46,11 @@ def main() -> int:
     import boto3
     from moto.server import ThreadedMotoServer
 
+    from devserver import localaws
     from devserver.gateway import install_gateway_responses
     from devserver.resources import create_resources, stage_environment, stage_names
 
+    localaws.install()  # before the server's first request: DynamoDB's semantics at any size
     moto_port = _free_port()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)

@@ -11,6 +11,10 @@ Steps:
    built from source against this host's libraries, not portable to Lambda).
 5. No IAM statement anywhere may allow `dynamodb:Scan`; every generated function carries the
    injected environment.
+6. deployment.zip ships no AWS SDK of its own: the Lambda runtime provides boto3 and botocore,
+   and aws-xray-sdk's requirement on botocore would otherwise pack 21 MB of a second, shadowing
+   botocore (and urllib3, which only it needs). They are removed from the zip after
+   `chalice package`; X-Ray tracing keeps working (the SDK patches the runtime's botocore).
 
 `--template-only` stops after step 1 (the tests use it). `--write-policies` regenerates
 `.chalice/policy*.json` (for `chalice deploy`) from the same statements; without it the script
@@ -31,6 +35,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +43,7 @@ try:  # run as `python scripts/package.py`, or imported as `scripts.package` by 
     from scripts.operations import operations_resources, rest_api_settings
 except ModuleNotFoundError:  # pragma: no cover - the script's own directory is on sys.path
     from operations import operations_resources, rest_api_settings  # type: ignore[no-redef,import-not-found]
+from packaging.requirements import Requirement
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 RESOURCES = PROJECT_DIR / "infra" / "resources.json"
@@ -350,6 +356,90 @@ def unwired_functions(sam: Json, environment: Json) -> list[str]:
     return missing
 
 
+# --- the runtime's AWS SDK, out of the zip ----------------------------------------------------
+
+RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})  # the Lambda Python runtime's
+REQUIREMENTS = PROJECT_DIR / "requirements.txt"
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _requirements(path: Path = REQUIREMENTS) -> list[Requirement]:
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return [Requirement(line) for line in lines if line and not line.startswith("-")]
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One installed distribution in the zip: its dist-info directory, requirements, files."""
+
+    dist_info: str
+    requires: tuple[Requirement, ...]
+    files: frozenset[str]
+
+
+def zipped_distributions(archive: zipfile.ZipFile) -> dict[str, Distribution]:
+    found: dict[str, Distribution] = {}
+    for name in archive.namelist():
+        match = re.fullmatch(r"([^/]+\.dist-info)/METADATA", name)
+        if not match:
+            continue
+        dist_info = match.group(1)
+        metadata = archive.read(name).decode("utf-8", "replace").split("\n\n", 1)[0]
+        fields = [line.split(":", 1) for line in metadata.splitlines() if ":" in line]
+        project = next(value.strip() for key, value in fields if key == "Name")
+        requires = tuple(Requirement(value) for key, value in fields if key == "Requires-Dist")
+        record = f"{dist_info}/RECORD"
+        listed = archive.read(record).decode() if record in archive.namelist() else ""
+        files = {line.rsplit(",", 2)[0] for line in listed.splitlines() if line}
+        files |= {n for n in archive.namelist() if n.startswith(f"{dist_info}/")}
+        found[_canonical(project)] = Distribution(dist_info, requires, frozenset(files))
+    return found
+
+
+def runtime_sdk_in_zip(
+    zip_path: Path, requirements: list[Requirement] | None = None
+) -> dict[str, Distribution]:
+    """Distributions in the zip that only the runtime's SDK needs: the SDK itself, and whatever
+    no requirement reaches without passing through it."""
+    with zipfile.ZipFile(zip_path) as archive:
+        zipped = zipped_distributions(archive)
+    needed: set[str] = set()
+    pending = [(r, frozenset(r.extras)) for r in requirements or _requirements()]
+    while pending:
+        requirement, extras = pending.pop()
+        name = _canonical(requirement.name)
+        if name in needed or name in RUNTIME_PROVIDED or name not in zipped:
+            continue
+        needed.add(name)
+        for dependency in zipped[name].requires:
+            marker = dependency.marker
+            wanted = marker is None or any(
+                marker.evaluate({"extra": extra, "python_version": "3.11"})
+                for extra in extras | {""}
+            )
+            if wanted:
+                pending.append((dependency, frozenset(dependency.extras)))
+    return {name: dist for name, dist in zipped.items() if name not in needed}
+
+
+def strip_runtime_sdk(zip_path: Path) -> list[str]:
+    """Rewrite deployment.zip without the runtime's SDK; returns the dist-infos removed."""
+    removed = runtime_sdk_in_zip(zip_path)
+    if not removed:
+        return []
+    dropped = frozenset().union(*(dist.files for dist in removed.values()))
+    stripped = zip_path.with_suffix(".stripped.zip")
+    with zipfile.ZipFile(zip_path) as source, zipfile.ZipFile(stripped, "w") as target:
+        for info in source.infolist():
+            if info.filename not in dropped:
+                target.writestr(info, source.read(info), compress_type=info.compress_type)
+    stripped.replace(zip_path)
+    return sorted(dist.dist_info for dist in removed.values())
+
+
 def bin_path(tool: str) -> str:
     candidate = Path(sys.executable).parent / tool
     return str(candidate) if candidate.exists() else tool
@@ -420,6 +510,12 @@ def check_package(out_dir: Path) -> Json:
         )
     if scan_grants(sam):
         raise PackageError(f"sam.json allows dynamodb:Scan: {scan_grants(sam)}")
+    sdk = runtime_sdk_in_zip(zip_path)
+    if sdk:
+        raise PackageError(
+            "deployment.zip ships what the Lambda runtime provides: "
+            f"{sorted(d.dist_info for d in sdk.values())}"
+        )
     unwired = unwired_functions(sam, function_environment(load_json(WIRING)))
     if unwired:
         raise PackageError(f"functions without the injected environment: {unwired}")
@@ -478,6 +574,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.template_only:
             return 0
         run_chalice_package(args.stage, MERGE_TEMPLATE, PACKAGE_DIR)
+        removed = strip_runtime_sdk(PACKAGE_DIR / "deployment.zip")
+        print(f"removed the runtime's AWS SDK from deployment.zip: {', '.join(removed) or '-'}")
         summary = check_package(PACKAGE_DIR)
     except PackageError as error:
         print(f"package: FAILED: {error}", file=sys.stderr)
@@ -491,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  functions  {', '.join(summary['functions'])} ({summary['runtime']}; "
         "environment injected)\n"
         f"  zip        build/package/deployment.zip ({summary['zip_bytes'] / 1e6:.1f} MB; "
-        "no host-built wheels)\n"
+        "no host-built wheels; no AWS SDK of its own)\n"
         f"  cfn-lint   {summary['cfn_lint']}\n"
         "  iam        no dynamodb:Scan\n"
         f"  took       {time.monotonic() - started:.0f} s"

@@ -18,9 +18,7 @@ from chalicelib.api.schemas.assignments import (
     StartIn,
 )
 from chalicelib.api.schemas.common import ListOf
-from chalicelib.domain.assignments import AssignmentInput, Pay, Window
-from chalicelib.domain.parties import Address, Role
-from chalicelib.services.assignments import AssignmentChanges
+from chalicelib.domain.parties import Role
 
 bp = Blueprint(__name__)
 PLATFORM = {Role.PLATFORM}
@@ -39,6 +37,9 @@ PLATFORM = {Role.PLATFORM}
     errors=(404, 409),
 )
 def create_assignment(ctx: RequestContext, body: AssignmentCreate) -> AssignmentOut:
+    from chalicelib.domain.assignments import AssignmentInput, Pay, Window
+    from chalicelib.domain.parties import Address
+
     request = AssignmentInput(
         external_id=body.external_id,
         contractor=body.contractor,
@@ -61,7 +62,8 @@ def create_assignment(ctx: RequestContext, body: AssignmentCreate) -> Assignment
     summary="List assignments, newest first",
     roles=PLATFORM,
     query=AssignmentQuery,
-    response=ListOf[AssignmentOut],
+    response=AssignmentOut,
+    listed=True,
     tag="Assignments",
 )
 def list_assignments(ctx: RequestContext, query: AssignmentQuery) -> ListOf[AssignmentOut]:
@@ -100,6 +102,9 @@ def get_assignment(ctx: RequestContext, assignment_id: str) -> AssignmentOut:
 def update_assignment(
     ctx: RequestContext, assignment_id: str, body: AssignmentPatch
 ) -> AssignmentOut:
+    from chalicelib.domain.assignments import Pay, Window
+    from chalicelib.services.assignments import AssignmentChanges
+
     changes = AssignmentChanges(
         window=Window(start=body.window.start, end=body.window.end) if body.window else None,
         pay=Pay.model_validate(body.pay.model_dump()) if body.pay else None,

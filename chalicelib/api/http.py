@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
@@ -21,10 +21,13 @@ from chalicelib.api import errors as http_errors
 from chalicelib.api.jsonbody import parse_json_body
 from chalicelib.api.observability import logger
 from chalicelib.api.schemas.common import without_secrets
-from chalicelib.bootstrap import Container, container
+from chalicelib.bootstrap import container
 from chalicelib.domain.errors import DomainError, Forbidden, MalformedRequest, ValidationFailed
 from chalicelib.domain.parties import Principal, Role
 from chalicelib.request_scope import keyed_scope, write_scope
+
+if TYPE_CHECKING:
+    from chalicelib.composition import Container
 
 Handler = Callable[..., Any]
 H = TypeVar("H", bound=Handler)
@@ -46,6 +49,18 @@ class Operation:
     tag: str
     errors: tuple[int, ...]
     content_type: str = "application/json"
+    listed: bool = False  # the response is a page of `response`: ListOf[response]
+
+    @property
+    def response_model(self) -> type[BaseModel] | None:
+        """What the operation answers with. A page model is parametrised here, when the spec is
+        built, not at import: parametrising a pydantic generic builds it."""
+        if self.response is None or not self.listed:
+            return self.response
+        from chalicelib.api.schemas.common import ListOf
+
+        item = self.response
+        return ListOf[item]  # type: ignore[valid-type]
 
 
 OPERATIONS: list[Operation] = []
@@ -221,8 +236,12 @@ def operation(
     status: int = 200,
     tag: str = "",
     errors: tuple[int, ...] = (),
+    listed: bool = False,
 ) -> Callable[[H], H]:
-    """Register `handler(ctx, *, body=..., query=..., **path_params)` as an HTTP operation."""
+    """Register `handler(ctx, *, body=..., query=..., **path_params)` as an HTTP operation.
+
+    `listed=True`: the handler answers a page (`ListOf[response]`) of `response` items.
+    """
     role_set = frozenset(roles) if roles is not None else None
 
     def decorator(handler: H) -> H:
@@ -239,6 +258,7 @@ def operation(
                 status,
                 tag,
                 errors,
+                listed=listed,
             )
         )
 

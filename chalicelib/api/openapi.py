@@ -55,7 +55,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 def _models() -> list[type[BaseModel]]:
     seen: dict[str, type[BaseModel]] = {}
     for op in OPERATIONS:
-        for model in (op.body, op.response):
+        for model in (op.body, op.response_model):
             if model is not None:
                 seen.setdefault(model.__name__, model)
     return list(seen.values())
@@ -90,8 +90,9 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
 
 def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "OK" if op.status == 200 else "Created"}
-    if op.response is not None:
-        success["content"] = {op.content_type: {"schema": _ref(op.response, refs, "serialization")}}
+    if op.response_model is not None:
+        schema = _ref(op.response_model, refs, "serialization")
+        success["content"] = {op.content_type: {"schema": schema}}
     responses: dict[str, Any] = {str(op.status): success}
     codes = set(op.errors)
     if op.body is not None:

@@ -45,7 +45,8 @@ def create_policy(ctx: RequestContext, body: PolicyCreate) -> PolicyOut:
     summary="List policies, newest first",
     roles=PLATFORM,
     query=PolicyQuery,
-    response=ListOf[PolicyOut],
+    response=PolicyOut,
+    listed=True,
     tag="Policies",
 )
 def list_policies(ctx: RequestContext, query: PolicyQuery) -> ListOf[PolicyOut]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint
 
@@ -23,9 +24,9 @@ from chalicelib.api.schemas.quotes import (
     WageSplitOut,
 )
 from chalicelib.domain.parties import Role
-from chalicelib.domain.reference import ReferenceData
-from chalicelib.reference_data import load_reference_data
-from chalicelib.services.quotes import QuoteInput
+
+if TYPE_CHECKING:
+    from chalicelib.domain.reference import ReferenceData
 
 bp = Blueprint(__name__)
 ANY_ROLE = {Role.ADMIN, Role.PLATFORM, Role.UNDERWRITER}
@@ -54,6 +55,8 @@ def _class_code(reference: ReferenceData, trade: str, state: str) -> ClassCodeOu
 @cache
 def trade_list() -> TradeList:
     """Every trade with its class per jurisdiction some WC program writes (built once)."""
+    from chalicelib.reference_data import load_reference_data
+
     reference = load_reference_data()
     written = sorted({state for p in reference.programs("wc") for state in p.states})
     return TradeList(
@@ -94,6 +97,8 @@ def list_trades(ctx: RequestContext) -> TradeList:
     tag="Reference data",
 )
 def list_programs(ctx: RequestContext) -> ProgramList:
+    from chalicelib.reference_data import load_reference_data
+
     programs = load_reference_data().programs()
     return ProgramList(
         data=[ProgramOut.model_validate(p.model_dump(mode="json")) for p in programs]
@@ -113,6 +118,8 @@ def list_programs(ctx: RequestContext) -> ProgramList:
     errors=(404,),
 )
 def create_quote(ctx: RequestContext, body: QuoteCreate) -> QuoteOut:
+    from chalicelib.services.quotes import QuoteInput
+
     request = QuoteInput(
         contractor=body.contractor,
         trade=body.trade,
@@ -152,7 +159,8 @@ def get_quote(ctx: RequestContext, quote_id: str) -> QuoteOut:
     summary="Referrals for underwriters, newest first",
     roles={Role.UNDERWRITER},
     query=ReferralQuery,
-    response=ListOf[ReferralOut],
+    response=ReferralOut,
+    listed=True,
     tag="Referrals",
 )
 def list_referrals(ctx: RequestContext, query: ReferralQuery) -> ListOf[ReferralOut]:

@@ -5,12 +5,13 @@ os.environ per request, so it only sets the scene; the racing threads call the s
 (`container().assignments`) directly, under the `aws` fixture's stage environment.
 
 moto's DynamoDB backend is not thread-safe: a TransactWriteItems checks its conditions and then
-writes without a lock, and rolls a failed transaction back by restoring a deep copy of the whole
-table taken when it started (wiping out what other threads wrote meanwhile). The service makes
-every request atomic and serialisable; the `dynamo` fixture gives moto the same guarantee by
-running each DynamoDB request under one lock, and can hold transactions in flight so that
-concurrent ones are cancelled with `TransactionConflict`, as DynamoDB does. Requests still
-interleave freely between each other, which is where the application's races live.
+writes without a lock, and rolls a failed transaction back by restoring the items it named as
+they were when it started (wiping out what other threads wrote to them meanwhile). The service
+makes every request atomic and serialisable; the `dynamo` fixture gives moto the same guarantee
+as `make run` has (devserver.localaws: each DynamoDB request under one lock), and can hold
+transactions in flight so that concurrent ones are cancelled with `TransactionConflict`, as
+DynamoDB does. Requests still interleave freely between each other, which is where the
+application's races live.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from chalicelib.domain.assignments import Assignment, AssignmentInput, Pay, Wind
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import Address
+from devserver.localaws import DynamoSemantics
 from tests.functional.conftest import ADMIN_KEY, Api, contractor_body, customer_body
-from tests.functional.moto_threads import DynamoSemantics
 
 T = TypeVar("T")
 TODAY = datetime.now(UTC).date()

@@ -262,6 +262,69 @@ def test_wheel_check_flags_host_built_wheels(tmp_path):
     assert bad[0].startswith("pillow-12.0.0.dist-info/WHEEL")
 
 
+def write_dist_zip(path: Path, dists: dict[str, list[str]]) -> Path:
+    """A zip of installed distributions: name-version -> its Requires-Dist lines."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("app.py", "")
+        for dist, requires in dists.items():
+            name, version = dist.rsplit("-", 1)
+            package_dir = name.replace("-", "_")
+            info = f"{package_dir}-{version}.dist-info"
+            metadata = [f"Name: {name}", f"Version: {version}"]
+            metadata += [f"Requires-Dist: {r}" for r in requires]
+            files = [f"{package_dir}/__init__.py", f"{info}/METADATA", f"{info}/RECORD"]
+            archive.writestr(files[0], "")
+            archive.writestr(files[1], "\n".join(metadata) + "\n\nlong description: x\n")
+            archive.writestr(files[2], "\n".join(f"{f},," for f in files) + "\n")
+    return path
+
+
+def test_the_runtime_sdk_and_what_only_it_needs_leave_the_zip(tmp_path):
+    archive = write_dist_zip(
+        tmp_path / "deployment.zip",
+        {
+            "aws-xray-sdk-2.15.0": ["wrapt", "botocore >=1.11.3"],
+            "wrapt-2.5.2": [],
+            "botocore-1.44.8": ["jmespath<2", "urllib3>=1.25.4", "python-dateutil<3"],
+            "urllib3-2.8.0": [],
+            "jmespath-1.1.0": [],
+            "python-dateutil-2.9.0": ["six>=1.5"],
+            "six-1.17.0": [],
+            "aws-lambda-powertools-3.37.0": [
+                "jmespath<2.0.0,>=1.0.1",
+                "aws-xray-sdk<3.0.0,>=2.8.0; extra == 'tracer'",
+                "urllib3<3.0.0,>=2.7.0; extra == 'jwt'",
+            ],
+        },
+    )
+    requirements = [
+        package.Requirement(line)
+        for line in ("aws-lambda-powertools[tracer]==3.37.0", "python-dateutil==2.9.0")
+    ]
+
+    sdk = package.runtime_sdk_in_zip(archive, requirements)
+
+    assert sorted(sdk) == ["botocore", "urllib3"]  # jmespath and dateutil: others need them
+
+
+def test_stripping_the_runtime_sdk_keeps_everything_else(tmp_path):
+    archive = write_dist_zip(
+        tmp_path / "deployment.zip",
+        {"aws-xray-sdk-2.15.0": ["botocore"], "botocore-1.44.8": ["urllib3"], "urllib3-2.8.0": []},
+    )
+    with zipfile.ZipFile(archive) as before:
+        names = set(before.namelist())
+
+    removed = package.strip_runtime_sdk(archive)
+
+    assert removed == ["botocore-1.44.8.dist-info", "urllib3-2.8.0.dist-info"]
+    with zipfile.ZipFile(archive) as after:
+        left = set(after.namelist())
+    assert left == {n for n in names if not n.startswith(("botocore", "urllib3"))}
+    assert "aws_xray_sdk/__init__.py" in left
+    assert package.runtime_sdk_in_zip(archive) == {}
+
+
 # --- the whole thing -----------------------------------------------------------------------
 
 
@@ -273,6 +336,7 @@ def test_full_chalice_package(tmp_path, logical_ids):
     )
     out_dir = tmp_path / "package"
     package.run_chalice_package("prod", merge, out_dir)
+    assert "botocore-" in " ".join(package.strip_runtime_sdk(out_dir / "deployment.zip"))
     summary = package.check_package(out_dir)
     sam = summary["sam"]
     assert summary["functions"] == logical_ids["functions"]
@@ -309,6 +373,11 @@ def test_full_chalice_package(tmp_path, logical_ids):
     assert source["Properties"]["Queue"] == {"Fn::GetAtt": ["JobsQueue", "Arn"]}
     assert worker["Timeout"] == 300
     assert sam["Resources"]["JobsDeadLetterQueue"]["Type"] == "AWS::SQS::Queue"
+    # Tracing's SDK ships; the botocore it patches is the runtime's.
+    with zipfile.ZipFile(out_dir / "deployment.zip") as archive:
+        top = {name.split("/")[0] for name in archive.namelist()}
+    assert "aws_xray_sdk" in top
+    assert not {"botocore", "boto3", "urllib3"} & top
 
 
 # --- the term jobs, their queue, and what operates them -------------------------------------

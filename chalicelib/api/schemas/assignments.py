@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -23,8 +23,10 @@ from chalicelib.api.schemas.common import (
     ResponseModel,
 )
 from chalicelib.api.schemas.parties import Requirements, RequirementsPatch
-from chalicelib.domain.assignments import Assignment, LineCoverage
-from chalicelib.domain.ledger import LedgerEntry
+
+if TYPE_CHECKING:
+    from chalicelib.domain.assignments import Assignment, LineCoverage
+    from chalicelib.domain.ledger import LedgerEntry
 
 # API.md: `estimated_hours` 0.25-744 (a month of hours), and the same for actual hours.
 Hours = Annotated[Decimal, DecimalRange("0.25", "744", places=2)]

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from importlib import import_module
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
@@ -28,6 +29,25 @@ from chalicelib.api.jsonbody import ExponentNotation
 from chalicelib.domain.geo import US_JURISDICTIONS
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """`Annotated[Any, Imported(module, name)]`: a field of the type `module.name`, imported
+    when the model is first built rather than when the schema module is.
+
+    For domain types whose modules are costly to import (routing pulls in rating and
+    underwriting): a cold start imports every route's schemas, but builds only the models its
+    first request touches (models here are `defer_build`). Validation, serialisation and the
+    JSON schema are those of the real type.
+    """
+
+    module: str
+    name: str
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return handler.generate_schema(getattr(import_module(self.module), self.name))
+
 
 # Printable text: no control characters (a NUL in a name would reach certificates and logs).
 _PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -23,7 +23,9 @@ from chalicelib.api.schemas.common import (
     ResponseModel,
     ShownOnce,
 )
-from chalicelib.domain.parties import Contractor, Customer
+
+if TYPE_CHECKING:
+    from chalicelib.domain.parties import Contractor, Customer
 
 Email = Annotated[
     str,
@@ -68,7 +70,7 @@ class Requirements(RequestModel):
 class CustomerCreate(RequestModel):
     name: Name
     address: AddressIn
-    requirements: Requirements = Requirements()
+    requirements: Requirements = Requirements.model_construct()  # not built at import
 
 
 class RequirementsPatch(RequestModel):
@@ -124,7 +126,7 @@ class ContractorFields(RequestModel):
     address: AddressIn
     years_in_business: YearsInBusiness
     experience_mod: ExperienceMod = Decimal("1.00")
-    prior_coverage: PriorCoverageIn = PriorCoverageIn(status="none")
+    prior_coverage: PriorCoverageIn = PriorCoverageIn.model_construct(status="none")
     losses: list[LossIn] = Field(default_factory=list, max_length=200)
 
 

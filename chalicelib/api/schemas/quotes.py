@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
@@ -14,6 +14,7 @@ from chalicelib.api.schemas.common import (
     Cursor,
     DecimalRange,
     Description,
+    Imported,
     ObjectId,
     QueryModel,
     RequestModel,
@@ -21,10 +22,17 @@ from chalicelib.api.schemas.common import (
     StateCode,
     check_state,
 )
-from chalicelib.domain.quotes import Quote, Referral
 from chalicelib.domain.reasons import Reason
-from chalicelib.domain.routing import LineQuote
-from chalicelib.domain.underwriting import RequestedCoverage
+
+if TYPE_CHECKING:
+    from chalicelib.domain.quotes import Quote, Referral
+    from chalicelib.domain.routing import LineQuote
+    from chalicelib.domain.underwriting import RequestedCoverage
+else:  # imported when QuoteCreate / QuoteOut is first built: routing is most of a cold start
+    LineQuote = Annotated[Any, Imported("chalicelib.domain.routing", "LineQuote")]
+    RequestedCoverage = Annotated[
+        Any, Imported("chalicelib.domain.underwriting", "RequestedCoverage")
+    ]
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 Percent = Annotated[Decimal, DecimalRange("0", "100", places=2)]

@@ -13,17 +13,11 @@ from __future__ import annotations
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from typing import Any
-
-from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamodb.entities import item_record
 from chalicelib.adapters.dynamodb.table import (
     DynamoTable,
     Item,
-    from_attributes,
-    map_client_error,
-    to_attributes,
 )
 from chalicelib.domain.assignments import Assignment
 from chalicelib.domain.policies import Policy
@@ -117,32 +111,14 @@ class DynamoDueIndex:
     def _shard(
         self, job: str, shard: int, as_of: date, limit: int, platform: str | None
     ) -> list[Item]:
-        values: dict[str, Any] = {
-            ":p": due_partition(job, shard),
-            ":upto": f"{as_of.isoformat()}~",
-        }
-        request: dict[str, Any] = {
-            "TableName": self._table.name,
-            "IndexName": DUE_INDEX,
-            "KeyConditionExpression": "duepk = :p AND duesk <= :upto",
-            "Limit": limit,
-        }
-        if platform is not None:
-            request["FilterExpression"] = "#platform = :platform"
-            request["ExpressionAttributeNames"] = {"#platform": "platform"}
-            values[":platform"] = platform
-        request["ExpressionAttributeValues"] = to_attributes(values)
-        items: list[Item] = []
-        while True:
-            try:
-                answer = self._table.client.query(**request)
-            except ClientError as exc:
-                raise map_client_error(exc, conflict_message="due index query conflict") from exc
-            items.extend(from_attributes(raw) for raw in answer.get("Items", []))
-            last = answer.get("LastEvaluatedKey")
-            if len(items) >= limit or not last:
-                return items[:limit]
-            request["ExclusiveStartKey"] = last
+        return self._table.query_due(
+            partition=("duepk", due_partition(job, shard)),
+            sort_key="duesk",
+            upto=f"{as_of.isoformat()}~",
+            limit=limit,
+            platform=platform,
+            index=DUE_INDEX,
+        )
 
 
 class DynamoRecords:

@@ -128,6 +128,44 @@ class DynamoTable:
         items = [from_attributes(raw) for raw in answer.get("Items", [])]
         return items, answer.get("LastEvaluatedKey")
 
+    def query_due(
+        self,
+        *,
+        partition: tuple[str, str],
+        sort_key: str,
+        upto: str,
+        limit: int,
+        platform: str | None = None,
+        index: str | None = None,
+    ) -> list[Item]:
+        """Up to `limit` items of one partition whose sort key is <= `upto`, oldest first (the
+        outbox, webhook deliveries and the due index); with `platform`, a FilterExpression,
+        reading on while a filtered page comes back short."""
+        pk_name, pk_value = partition
+        values: dict[str, Any] = {":p": pk_value, ":upto": upto}
+        request: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "#pk = :p AND #sk <= :upto",
+            "ExpressionAttributeNames": {"#pk": pk_name, "#sk": sort_key},
+            "Limit": limit,
+        }
+        if index:
+            request["IndexName"] = index
+        else:
+            request["ConsistentRead"] = True
+        if platform is not None:
+            request["FilterExpression"] = "#platform = :platform"
+            request["ExpressionAttributeNames"]["#platform"] = "platform"
+            values[":platform"] = platform
+        request["ExpressionAttributeValues"] = to_attributes(values)
+        items: list[Item] = []
+        while True:
+            found, last = self._query(request)
+            items.extend(found)
+            if len(items) >= limit or not last:
+                return items[:limit]
+            request["ExclusiveStartKey"] = last
+
     def query_page(
         self,
         *,

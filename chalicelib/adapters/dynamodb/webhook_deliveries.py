@@ -23,7 +23,6 @@ from chalicelib.adapters.dynamodb.outbox import instant_key
 from chalicelib.adapters.dynamodb.table import (
     DynamoTable,
     Item,
-    from_attributes,
     map_client_error,
     to_attributes,
 )
@@ -158,29 +157,13 @@ class DynamoDeliveries:
         return [_task(item) for item in items[:limit]]
 
     def _due(self, shard: int, now: datetime, limit: int, platform: str | None) -> list[Item]:
-        values: dict[str, Any] = {":p": f"WHQ#{shard:02d}", ":due": instant_key(now) + "~"}
-        request: dict[str, Any] = {
-            "TableName": self._table.name,
-            "KeyConditionExpression": "pk = :p AND sk <= :due",
-            "ConsistentRead": True,
-            "Limit": limit,
-        }
-        if platform is not None:
-            request["FilterExpression"] = "#platform = :platform"
-            request["ExpressionAttributeNames"] = {"#platform": "platform"}
-            values[":platform"] = platform
-        request["ExpressionAttributeValues"] = to_attributes(values)
-        items: list[Item] = []
-        while True:
-            try:
-                answer = self._table.client.query(**request)
-            except ClientError as exc:
-                raise map_client_error(exc, conflict_message="delivery query conflict") from exc
-            items.extend(from_attributes(raw) for raw in answer.get("Items", []))
-            last = answer.get("LastEvaluatedKey")
-            if len(items) >= limit or not last:
-                return items[:limit]
-            request["ExclusiveStartKey"] = last
+        return self._table.query_due(
+            partition=("pk", f"WHQ#{shard:02d}"),
+            sort_key="sk",
+            upto=instant_key(now) + "~",
+            limit=limit,
+            platform=platform,
+        )
 
     def move(self, task: DeliveryTask, due_at: datetime, *, attempts: int) -> DeliveryTask:
         """Move a task to a new due time (a lease, or its next attempt); Conflict when another

@@ -31,6 +31,7 @@ from chalicelib.jobs.registry import JobRunner
 from chalicelib.ports import AdminKeySource
 from chalicelib.services.assignments import AssignmentServices
 from chalicelib.services.auth import Authenticator, KeyIssuer
+from chalicelib.services.certificates import CertificateServices
 from chalicelib.services.parties import PartyServices
 from chalicelib.services.policies import PolicyServices
 from chalicelib.services.quotes import QuoteServices
@@ -55,6 +56,13 @@ class Container:
     @cached_property
     def dynamodb(self) -> Any:
         return self.client("dynamodb")
+
+    @cached_property
+    def s3(self) -> Any:
+        """Signature V4, so presigned certificate links carry their expiry (at most 15 min)."""
+        return self._session.client(
+            "s3", config=_BOTO_CONFIG.merge(Config(signature_version="s3v4"))
+        )
 
     @cached_property
     def table(self) -> DynamoTable:
@@ -124,6 +132,7 @@ class Container:
             reference=load_reference_data,
             ids=self.ids,
             clock=self.clock,
+            certificates=self.certificates,
         )
 
     @cached_property
@@ -139,6 +148,27 @@ class Container:
             trade_profile=trade_profile,
             ids=self.ids,
             clock=self.clock,
+            certificates=self.certificates,
+        )
+
+    @cached_property
+    def certificates(self) -> CertificateServices:
+        """Certificates: the table, the bucket, the renderer (fpdf2 loads on first render)."""
+        from chalicelib.adapters.certificates.numbers import certificate_number
+        from chalicelib.adapters.certificates.s3_store import S3CertificateStore
+        from chalicelib.adapters.dynamodb.certificates import DynamoCertificates
+        from chalicelib.certificate_data import load_certificate_terms, renderer
+
+        return CertificateServices(
+            certificates=DynamoCertificates(self.table),
+            store=S3CertificateStore(self.s3, self.settings.bucket_name),
+            renderer=renderer,
+            uow=self.unit_of_work,
+            terms=load_certificate_terms,
+            ids=self.ids,
+            clock=self.clock,
+            numbers=certificate_number,
+            public_url=self.settings.public_url,
         )
 
     @cached_property
@@ -176,7 +206,12 @@ class Container:
         """Every consumer of outbox events, by a stable name (the outbox records which consumers
         handled an event, so a retry calls only the others). Certificates and webhooks add
         theirs here, e.g. `"webhooks": self.webhooks`."""
-        return {"marker": MarkerConsumer()}
+        from chalicelib.jobs.certificates import CertificateConsumer
+
+        return {
+            "marker": MarkerConsumer(),
+            "certificates": CertificateConsumer(lambda: self.certificates),
+        }
 
     @cached_property
     def jobs(self) -> JobRunner:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.domain.certificates.terms import CertificateTerms
+from chalicelib.ports import CertificateRenderer
 
 CERTIFICATES_DIR = Path(__file__).resolve().parent / "data" / "certificates"
 
@@ -35,3 +36,11 @@ def load_certificate_terms() -> CertificateTerms:
 def load_layout(name: str = "acord25") -> dict[str, Any]:
     """The layout template the renderer draws (a licensed ACORD template can replace it)."""
     return dict(json.loads((CERTIFICATES_DIR / f"{name}-layout.json").read_text()))
+
+
+@cache
+def renderer() -> CertificateRenderer:
+    """The ACORD 25 renderer over the packaged layout, built once (fpdf2 loads on first render)."""
+    from chalicelib.adapters.certificates.acord25 import Acord25Renderer
+
+    return Acord25Renderer(load_layout())

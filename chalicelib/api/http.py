@@ -195,8 +195,12 @@ def operation(
     status: int = 200,
     tag: str = "",
     errors: tuple[int, ...] = (),
+    content_type: str = "application/json",
 ) -> Callable[[H], H]:
-    """Register `handler(ctx, *, body=..., query=..., **path_params)` as an HTTP operation."""
+    """Register `handler(ctx, *, body=..., query=..., **path_params)` as an HTTP operation.
+
+    A `content_type` other than JSON (a PDF download) is a GET whose handler returns its own
+    `Response`; authentication, query parsing and the error shape are the same."""
     role_set = frozenset(roles) if roles is not None else None
 
     def decorator(handler: H) -> H:
@@ -213,6 +217,7 @@ def operation(
                 status,
                 tag,
                 errors,
+                content_type,
             )
         )
 
@@ -233,6 +238,9 @@ def operation(
                     kwargs["body"] = _parse_body(body, payload)
                 if query is not None:
                     kwargs["query"] = _parse_query(request, query)
+                if content_type != "application/json":
+                    download: Response = handler(ctx, **kwargs)
+                    return download
                 key = request.headers.get("idempotency-key")
                 caller = (principal.platform or principal.key_id) if principal else None
                 scope = keyed_scope(

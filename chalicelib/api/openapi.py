@@ -83,6 +83,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "OK" if op.status == 200 else "Created"}
     if op.response is not None:
         success["content"] = {op.content_type: {"schema": _ref(op.response, refs, "serialization")}}
+    elif op.content_type != "application/json":
+        success["content"] = {op.content_type: {"schema": {"type": "string", "format": "binary"}}}
     responses: dict[str, Any] = {str(op.status): success}
     codes = set(op.errors)
     if op.body is not None:

@@ -20,12 +20,14 @@ from chalicelib.adapters.dynamodb.assignments import (
     external_id_key,
     waiver_attribute,
 )
+from chalicelib.adapters.dynamodb.certificates import certificate_item
 from chalicelib.adapters.dynamodb.ledger import ledger_item
 from chalicelib.adapters.dynamodb.outbox import outbox_item
 from chalicelib.adapters.dynamodb.policies import payment_item, policy_item, quote_claim_key
 from chalicelib.adapters.dynamodb.quotes import quote_item, referral_item
 from chalicelib.adapters.dynamodb.table import DynamoTable, Item, to_attributes
 from chalicelib.domain.assignments import Assignment, duplicate_external_id
+from chalicelib.domain.certificates import Certificate
 from chalicelib.domain.change import Change, ObjectRef, WaiverClaim
 from chalicelib.domain.errors import Conflict, WriteConflict
 from chalicelib.domain.events import OutboxEvent
@@ -43,6 +45,7 @@ ITEMS: dict[type, ItemBuilder] = {
     Quote: quote_item,
     Policy: policy_item,
     Payment: payment_item,
+    Certificate: certificate_item,
 }
 
 

@@ -155,7 +155,7 @@ class AssignmentOut(ResponseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, assignment: Assignment) -> AssignmentOut:
+    def of(cls, assignment: Assignment, certificate: dict[str, Any] | None = None) -> AssignmentOut:
         return cls(
             id=assignment.id,
             external_id=assignment.external_id,
@@ -171,6 +171,7 @@ class AssignmentOut(ResponseModel):
             coverage={line: CoverageOut.of(c) for line, c in assignment.coverage.items()},
             premium_cents=assignment.premium_cents,
             referral=assignment.referral,
+            certificate=certificate,
             started_at=assignment.started_at,
             completed_at=assignment.completed_at,
             cancelled_at=assignment.cancelled_at,

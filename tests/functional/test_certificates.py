@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.functional.conftest import customer_body
-from tests.functional.test_assignments import dispatch, opted_in, window
+from tests.functional.test_assignments import dispatch, opted_in
 
 __all__ = ["opted_in"]
 

@@ -59,10 +59,10 @@ class Container:
 
     @cached_property
     def s3(self) -> Any:
-        """Signature V4, so presigned certificate links carry their expiry (at most 15 min)."""
-        return self._session.client(
-            "s3", config=_BOTO_CONFIG.merge(Config(signature_version="s3v4"))
-        )
+        """Signature V4, so presigned certificate links carry their expiry (at most 15 min); one
+        retry only: a bind waits for its certificate's PUT, and the outbox retries it later."""
+        config = Config(signature_version="s3v4", retries={"mode": "standard", "max_attempts": 2})
+        return self._session.client("s3", config=_BOTO_CONFIG.merge(config))
 
     @cached_property
     def table(self) -> DynamoTable:

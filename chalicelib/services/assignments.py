@@ -126,11 +126,13 @@ class AssignmentServices:
             return change.state
         raise AssertionError("unreachable")
 
-    def _certified(self, change: Change[Assignment]) -> Change[Assignment]:
-        """The change with its certificate's (same commit)."""
+    def _certified(
+        self, change: Change[Assignment], context: BindContext | None = None
+    ) -> Change[Assignment]:
+        """The change with its certificate's (same commit); `context`: what the bind read."""
         if self.certificates is None:
             return change
-        return self.certificates.with_assignment(change)
+        return self.certificates.with_assignment(change, context)
 
     def after_commit(self, change: Change[Any]) -> None:
         """Right after the commit: render and store the certificate it issued (never raises)."""
@@ -156,8 +158,9 @@ class AssignmentServices:
             coverage = self.coverage.evaluate(
                 request, context, requirements, assignment_id, stamp.now
             )
-            return Assignment.open(
-                assignment_id, platform_id, request, requirements, coverage, stamp
+            return self._certified(
+                Assignment.open(assignment_id, platform_id, request, requirements, coverage, stamp),
+                context,
             )
 
         return self._commit(platform_id, decide)
@@ -261,7 +264,7 @@ class AssignmentServices:
         stamp = self._stamp()
         requirements = _requirements(request, context)
         coverage = self.coverage.evaluate(request, context, requirements, current.id, stamp.now)
-        return current.reprice(request, requirements, coverage, stamp)
+        return self._certified(current.reprice(request, requirements, coverage, stamp), context)
 
     def decide_referral(
         self, current: Assignment, decision: Decision, stamp: Stamp

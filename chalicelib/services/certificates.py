@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from aws_lambda_powertools.logging import Logger
 
-from chalicelib.domain.assignments import Assignment
+from chalicelib.domain.assignments import Assignment, BindContext
 from chalicelib.domain.certificates import (
     AssignmentFacts,
     Certificate,
@@ -86,23 +86,39 @@ class CertificateServices:
         return f"{self.public_url.rstrip('/')}/v1/verify/{quote(number)}?revision={revision}"
 
     # -- with a subject's change (one commit) ---------------------------------------------------
-    def with_assignment(self, change: Change[Assignment]) -> Change[Assignment]:
-        """The assignment's change, plus its certificate's (opened, revised or voided)."""
+    def with_assignment(
+        self, change: Change[Assignment], context: BindContext | None = None
+    ) -> Change[Assignment]:
+        """The assignment's change, plus its certificate's (opened, revised or voided).
+
+        With the bind's `context` (contractor, customer, policies, already read) a new job reads
+        nothing more, and a changed one only its certificate."""
         assignment = change.state
         lines = bound_lines(assignment)
         if not lines and change.expected_version is None:
             return change  # a new job with nothing bound has no certificate to touch
         if {event.type for event in change.events} & UNCHANGED_BY:
             return change
+        if any(isinstance(related.state, Certificate) for related in change.related):
+            return change  # decided already (with the bind's context)
         certificate_id = certificate_id_for(assignment.id)
         policy_ids = [str(covered.policy) for _, covered in lines]
-        current, contractor, customer, policies = self.certificates.load(
-            assignment.platform,
-            certificate_id,
-            assignment.contractor,
-            assignment.customer,
-            policy_ids,
-        )
+        if context is not None:
+            current = (
+                None
+                if change.expected_version is None
+                else self.certificates.get(assignment.platform, certificate_id)
+            )
+            contractor, customer = context.contractor, context.customer
+            policies = {p.id: p for p in context.policies if p.id in policy_ids}
+        else:
+            current, contractor, customer, policies = self.certificates.load(
+                assignment.platform,
+                certificate_id,
+                assignment.contractor,
+                assignment.customer,
+                policy_ids,
+            )
         stamp = self._stamp()
         terms = self.terms()
         content = None

@@ -99,7 +99,7 @@ def test_the_pdf_is_stored_privately_encrypted_with_its_hash_and_the_link_fetche
     objects = s3.list_objects_v2(Bucket=bucket)["Contents"]
     assert len(objects) == 2  # the policy's standing certificate and this one
     key = next(o["Key"] for o in objects if certificate_id in o["Key"])
-    assert key.startswith(f"certificates/plt_") and key.endswith("/r0001.pdf")
+    assert key.startswith("certificates/plt_") and key.endswith("/r0001.pdf")
     head = s3.head_object(Bucket=bucket, Key=key)
     assert head["ServerSideEncryption"] == "aws:kms"
     assert head["Metadata"]["sha256"] == stored["sha256"]
@@ -224,6 +224,7 @@ def california_policy(api, platform_key, underwriter_key):
             hourly_wage_cents=4000,
         ),
     )
+    assert status == 201, quote
     assert quote["lines"]["wc"]["program"] == "california-wc", quote
     api.json("POST", f"/v1/referrals/{quote['referral']['id']}/approve", underwriter_key, {})
     policy = api.json(

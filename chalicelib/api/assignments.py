@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from chalice.app import Blueprint
 
 from chalicelib.api.http import RequestContext, operation
@@ -24,6 +26,7 @@ from chalicelib.services.assignments import AssignmentChanges
 
 bp = Blueprint(__name__)
 PLATFORM = {Role.PLATFORM}
+_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="assignment-read")
 
 
 def _out(ctx: RequestContext, assignment: Assignment) -> AssignmentOut:
@@ -89,7 +92,10 @@ def list_assignments(ctx: RequestContext, query: AssignmentQuery) -> ListOf[Assi
     errors=(404,),
 )
 def get_assignment(ctx: RequestContext, assignment_id: str) -> AssignmentOut:
-    return _out(ctx, ctx.app.assignments.get(ctx.platform, assignment_id))
+    # The certificate's id follows from the assignment's: both reads go out at once.
+    certificate = _READS.submit(ctx.app.certificates.ref_of, ctx.platform, assignment_id)
+    assignment = ctx.app.assignments.get(ctx.platform, assignment_id)
+    return AssignmentOut.of(assignment, certificate.result())
 
 
 @operation(

@@ -281,6 +281,8 @@ class CertificateServices:
         return found
 
     def of_subject(self, platform: str, subject_id: str) -> Certificate | None:
+        if not (is_id_of(subject_id, "asg") or is_id_of(subject_id, "pol")):
+            return None
         return self.certificates.get(platform, certificate_id_for(subject_id))
 
     def ref(self, certificate: Certificate) -> dict[str, Any]:

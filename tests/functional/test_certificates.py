@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -22,10 +24,22 @@ from tests.functional.conftest import (
     quote_body,
 )
 from tests.functional.test_assignments import dispatch, opted_in, window
+from tests.unit.test_certificate_pdf import ARTIFACTS
 
 __all__ = ["opted_in"]
 PDF = {"Accept": "application/pdf"}
 TODAY = datetime.now(UTC).date()
+
+
+def keep_picture(pdf: bytes, name: str) -> None:
+    """The page as a PNG next to the unit tier's (build/test-artifacts), to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.pdf"
+    path.write_bytes(pdf)
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "pdftoppm missing: `make poppler`"
+    command = [pdftoppm, "-png", "-r", "110", "-singlefile", str(path), str(path.with_suffix(""))]
+    subprocess.run(command, check=True, timeout=60)
 
 
 def pdf_text(body: bytes) -> str:
@@ -286,7 +300,9 @@ def test_a_california_certificate_goes_through_review(
     assert certificate["lines"][0]["waiver_of_subrogation"] is True
     assert certificate["lines"][0]["period"]["kind"] == "policy_term"  # an annual program
     # What the California guidelines require on a waiver certificate.
-    text = pdf_text(get_pdf(api, platform_key, ref["id"]).body)
+    body = get_pdf(api, platform_key, ref["id"]).body
+    keep_picture(body, "certificate-california-waiver")
+    text = pdf_text(body)
     for required in (
         "Length of job: 8 hours",
         "UTC-08:00",
@@ -296,6 +312,7 @@ def test_a_california_certificate_goes_through_review(
         "Requesting party: Valley Apartments LLC, 40 Fig St, Fresno, CA 93721",
         f"WC class {job['coverage']['wc']['class_code']}",
         "payroll for this job $480.00",
+        "Issued subject to the underwriter's review of Insurance Company of the West",
     ):
         assert required in text, required
     assert api.json("GET", f"/v1/verify/{ref['number']}")[1]["review"] == "pending"

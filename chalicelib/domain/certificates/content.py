@@ -309,6 +309,7 @@ def assignment_content(
     operations += _endorsement_statements(assignment, holder_name, terms)
     if holder is not None:
         operations += _waiver_job_details(assignment, holder, window, waived, terms)
+    operations += _review_statement(rows, insurers, terms)
     return CertificateContent(
         form=terms.form,
         number=number,
@@ -404,6 +405,18 @@ def _waiver_job_details(
     return details
 
 
+def _review_statement(
+    rows: list[CoverageRow], insurers: _Insurers, terms: CertificateTerms
+) -> list[str]:
+    """Programs whose underwriter approves each certificate say so on the certificate."""
+    reviewed = [row for row in rows if terms.program(row.program).review == "underwriter"]
+    if not reviewed:
+        return []
+    names = {i.letter: i.name for i in insurers.listed}
+    carriers = " and ".join(sorted({names[row.insurer] for row in reviewed}))
+    return [terms.wording.review.format(carrier=carriers)]
+
+
 def policy_content(
     policy: Policy,
     contractor: Contractor,
@@ -425,6 +438,7 @@ def policy_content(
         f"Standing proof of coverage under policy {policy.number}, term "
         f"{us_date(policy.effective_date)} to {us_date(policy.expiration_date)} (dates UTC).",
     ]
+    operations += _review_statement(rows, insurers, terms)
     if any(policy.lines[row.line].per_dispatch for row in rows):
         operations.append(
             "Per-dispatch lines cover each dispatch bound under this policy for its window; "

@@ -69,6 +69,7 @@ class Wording(_Data):
     waiver_job_details_heading: str
     per_dispatch_period: str
     annual_period: str
+    review: str
 
 
 class CertificateTerms(_Data):

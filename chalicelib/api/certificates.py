@@ -190,5 +190,5 @@ def policy_certificate(ctx: RequestContext, policy_id: str) -> CertificateOut:
     errors=(404,),
 )
 def verify_certificate(ctx: RequestContext, number: str, query: RevisionQuery) -> VerifyOut:
-    certificate, revision = ctx.app.certificates.verify(number, query.revision)
+    certificate, revision = ctx.app.certificates.verify(number.strip().upper(), query.revision)
     return VerifyOut.of(certificate, revision, ctx.app.certificates.clock.now())

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from chalicelib.api.schemas.certificates import CertificateRef
 from chalicelib.api.schemas.common import (
     AddressIn,
     Cents,
@@ -146,7 +147,11 @@ class AssignmentOut(ResponseModel):
     coverage: dict[str, CoverageOut]
     premium_cents: int
     referral: str | None
-    certificate: dict[str, Any] | None = None
+    certificate: CertificateRef | None = Field(
+        default=None,
+        description="The certificate issued when it bound (null until then); `url` links the "
+        "PDF for at most 15 minutes.",
+    )
     started_at: datetime | None
     completed_at: datetime | None
     cancelled_at: datetime | None
@@ -171,7 +176,7 @@ class AssignmentOut(ResponseModel):
             coverage={line: CoverageOut.of(c) for line, c in assignment.coverage.items()},
             premium_cents=assignment.premium_cents,
             referral=assignment.referral,
-            certificate=certificate,
+            certificate=CertificateRef.model_validate(certificate) if certificate else None,
             started_at=assignment.started_at,
             completed_at=assignment.completed_at,
             cancelled_at=assignment.cancelled_at,

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test unit functional acceptance lint format package bench clean poppler
+.PHONY: run test unit functional faults acceptance lint format package bench clean poppler
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ unit: $(STAMP) poppler
 
 functional: $(STAMP)
 	$(PY) -m pytest tests/functional
+
+faults: $(STAMP)
+	$(PY) -m pytest tests/faults
 
 acceptance: $(STAMP)
 	$(PY) -m pytest tests/acceptance

@@ -4,7 +4,7 @@
 
 Runs the app in-process on moto (mock_aws + chalice's test client, stage "test"), counts every
 DynamoDB call the app's client makes (botocore event hooks on the Container's client), and splits
-them into auth (the API-key GetItem), idempotency (Powertools, on the idempotency table) and the
+them into auth (the API-key GetItem), idempotency (the Idempotency-Key records) and the
 operation's own. Calls whose [start, end] intervals overlap form one round trip (the bind's
 BatchGetItem and Query are issued concurrently). Budgets: quote <= 2 round trips, create+bind
 <= 1 read round + 1 TransactWriteItems, GET <= 1, no Scan anywhere.

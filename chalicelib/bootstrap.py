@@ -41,6 +41,11 @@ from chalicelib.settings import Settings, load_settings
 _BOTO_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
 )
+# S3: Signature V4, so presigned certificate links carry their expiry (at most 15 min); one retry
+# only: a bind waits for its certificate's PUT, and the outbox retries it later.
+_S3_CONFIG = _BOTO_CONFIG.merge(
+    Config(signature_version="s3v4", retries={"mode": "standard", "max_attempts": 2})
+)
 
 
 class Container:
@@ -49,9 +54,16 @@ class Container:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._session = boto3.session.Session()
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
 
     def client(self, service: str) -> Any:
-        return self._session.client(service, config=_BOTO_CONFIG)
+        """One boto3 client per service (the fault tier hooks its events on this instance)."""
+        with self._clients_lock:
+            if service not in self._clients:
+                config = _S3_CONFIG if service == "s3" else _BOTO_CONFIG
+                self._clients[service] = self._session.client(service, config=config)
+            return self._clients[service]
 
     @cached_property
     def dynamodb(self) -> Any:
@@ -59,10 +71,7 @@ class Container:
 
     @cached_property
     def s3(self) -> Any:
-        """Signature V4, so presigned certificate links carry their expiry (at most 15 min); one
-        retry only: a bind waits for its certificate's PUT, and the outbox retries it later."""
-        config = Config(signature_version="s3v4", retries={"mode": "standard", "max_attempts": 2})
-        return self._session.client("s3", config=_BOTO_CONFIG.merge(config))
+        return self.client("s3")
 
     @cached_property
     def table(self) -> DynamoTable:
@@ -188,12 +197,12 @@ class Container:
 
     @cached_property
     def idempotency(self) -> IdempotentExecutor:
-        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
-        layer = DynamoDBPersistenceLayer(
-            table_name=self.settings.idempotency_table_name, boto3_client=self.dynamodb
+        return IdempotentExecutor(
+            self.dynamodb,
+            self.settings.idempotency_table_name,
+            ttl_seconds=self.settings.idempotency_ttl_seconds,
+            lease_seconds=self.settings.idempotency_lease_seconds,
         )
-        return IdempotentExecutor(layer, ttl_seconds=self.settings.idempotency_ttl_seconds)
 
     # --- scheduled jobs (chalicelib/jobs): the outbox reader, its consumers, the job runner ------
 

@@ -72,8 +72,9 @@ class IdGenerator(Protocol):
 
 
 class AdminKeySource(Protocol):
-    def admin_key(self) -> str | None:
-        """The configured admin key (environment locally, SSM Parameter Store in AWS)."""
+    def matches(self, secret: str) -> bool:
+        """Whether `secret` is the configured admin key (environment locally, SSM Parameter
+        Store in AWS, read only for a `jca_` key; DependencyUnavailable if it cannot be read)."""
         ...
 
 
@@ -84,7 +85,9 @@ class TinVault(Protocol):
 
 
 class PlatformRepository(Protocol):
-    def add_platform(self, platform: Platform) -> None: ...
+    def add_platform(self, platform: Platform, first_key: ApiKeyRecord) -> None:
+        """The platform and its first key in one write: never a platform without a key."""
+        ...
 
     def get_platform(self, platform_id: str) -> Platform | None: ...
 

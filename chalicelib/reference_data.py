@@ -1,6 +1,6 @@
 """Reads the reference data files packaged under `chalicelib/data/`, validates them, caches them.
 
-The one place with file I/O for reference data; the domain (`chalicelib/domain/reference.py`)
+The one place with file I/O for reference data; the domain (`chalicelib/domain/reference/`)
 stays pure. Loaded once per process: `load_reference_data()` is cached.
 """
 

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     admin_key_parameter: str | None = None
     max_body_bytes: int = 256 * 1024
     idempotency_ttl_seconds: int = 24 * 60 * 60
+    # How long an Idempotency-Key stays "in progress" when its run cannot say (outside Lambda, or
+    # a run that died): API Gateway gives up after 29 s, so a run older than this is gone.
+    idempotency_lease_seconds: float = 30.0
 
     @property
     def allows_loopback_webhooks(self) -> bool:

@@ -15,9 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.domain.underwriting_facts import ContractorType
-from chalicelib.domain.underwriting_rulebook import Rulebook
-from chalicelib.domain.underwriting_text import TermList
+from chalicelib.domain.underwriting import ContractorType, Rulebook, TermList
 
 RULES_DIR = Path(__file__).parent / "data" / "rules"
 _SHARED_FILES = frozenset({"exposure_terms.json", "trade_profiles.json"})

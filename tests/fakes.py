@@ -21,7 +21,14 @@ from chalicelib.domain.errors import Conflict, WriteConflict
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.ids import make_id
 from chalicelib.domain.ledger import LedgerEntry
-from chalicelib.domain.parties import Contractor, Customer, Page, Platform, ProtectedTin
+from chalicelib.domain.parties import (
+    ApiKeyRecord,
+    Contractor,
+    Customer,
+    Page,
+    Platform,
+    ProtectedTin,
+)
 from chalicelib.domain.policies import Payment, Policy
 from chalicelib.domain.quotes import Quote, Referral
 from chalicelib.request_scope import WriteScope, current_scope
@@ -77,6 +84,7 @@ class FakeStore:
     outbox: list[OutboxEvent] = field(default_factory=list)
     markers: dict[str, ObjectRef] = field(default_factory=dict)
     platforms: dict[str, Platform] = field(default_factory=dict)
+    api_keys: dict[str, ApiKeyRecord] = field(default_factory=dict)
     contractors: dict[tuple[str, str], Contractor] = field(default_factory=dict)
     customers: dict[tuple[str, str], Customer] = field(default_factory=dict)
     commits: int = 0
@@ -317,8 +325,9 @@ class FakeParties:
     def __init__(self, store: FakeStore) -> None:
         self._store = store
 
-    def add_platform(self, platform: Platform) -> None:
+    def add_platform(self, platform: Platform, first_key: ApiKeyRecord) -> None:
         self._store.platforms[platform.id] = platform
+        self._store.api_keys[first_key.key_hash] = first_key
 
     def get_platform(self, platform_id: str) -> Platform | None:
         return self._store.platforms.get(platform_id)

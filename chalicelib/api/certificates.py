@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.adapters.certificates.s3_store import StorageUnavailable
-from chalicelib.api import errors as http_errors
 from chalicelib.api.http import RequestContext, operation
 from chalicelib.api.schemas.certificates import (
     CertificateOut,
@@ -24,9 +22,6 @@ from chalicelib.domain.parties import Role
 bp = Blueprint(__name__)
 READERS = {Role.PLATFORM, Role.UNDERWRITER}
 UNDERWRITER = {Role.UNDERWRITER}
-# TODO(merge with the error-mapping work): the S3 adapter raises DependencyUnavailable (503 with
-# Retry-After) and this registration goes.
-http_errors.STATUS_BY_ERROR.setdefault(StorageUnavailable, 503)
 
 
 def _scope(ctx: RequestContext) -> str | None:

@@ -19,7 +19,15 @@ _ERROR_TEXT = {
     409: "State conflict, or `idempotency_in_progress`",
     413: "Body over 256 KiB",
     422: "Validation error, or `idempotency_key_reused`",
-    429: "Throttled; retry with backoff",
+    429: "Rate limited (`rate_limited`): this caller's own limit; retry after `Retry-After`",
+    503: "A dependency (DynamoDB, S3, KMS, SSM) failed or throttled (`service_unavailable`); "
+    "retry after `Retry-After`, with the same Idempotency-Key. Never stored as a key's outcome",
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
 }
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -73,7 +81,8 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
                 "in": "header",
                 "required": False,
                 "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-                "description": "Same key + same body within 24 h replays the first response.",
+                "description": "Same key + same body within 24 h replays the first final response "
+                "(a 429, 5xx or 409 `concurrent_update` is not kept; a secret replays as null).",
             }
         )
     return params
@@ -92,7 +101,7 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     if op.query is not None:
         codes.add(422)
     if op.roles is not None:
-        codes |= {401, 403, 429}
+        codes |= {401, 403, 429, 503}
     if op.body is not None:
         codes.add(413)
     error_ref = {"$ref": "#/components/schemas/Error"}
@@ -101,6 +110,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
             "description": _ERROR_TEXT.get(code, "Error"),
             "content": {"application/json": {"schema": error_ref}},
         }
+        if code in {429, 503}:
+            responses[str(code)]["headers"] = RETRY_AFTER
     spec: dict[str, Any] = {
         "operationId": op.name,
         "summary": op.summary,

@@ -16,8 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from chalicelib.domain.rating import PremiumBreakdown, RatedLine, RatingInputError, rate_line
 from chalicelib.domain.reasons import Reason
 from chalicelib.domain.reference import Carrier, ReferenceData
-from chalicelib.domain.underwriting import Decision, UnderwritingFacts, evaluate
-from chalicelib.domain.underwriting_rulebook import Rulebook
+from chalicelib.domain.underwriting import Decision, Rulebook, UnderwritingFacts, evaluate
 
 LineStatus = Literal["eligible", "referred", "declined"]
 

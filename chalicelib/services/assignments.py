@@ -24,7 +24,7 @@ from chalicelib.domain.change import Change, ObjectRef, Stamp
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, WriteConflict
 from chalicelib.domain.parties import Page, Requirements
 from chalicelib.domain.reference import ReferenceData
-from chalicelib.domain.underwriting_rulebook import Rulebook
+from chalicelib.domain.underwriting import Rulebook
 from chalicelib.ports import AssignmentRepository, Clock, IdGenerator, UnitOfWork
 from chalicelib.services.lookup import fetch
 

@@ -32,9 +32,10 @@ class PartyServices:
 
     # -- platforms and keys -------------------------------------------------------------------
     def create_platform(self, name: str) -> tuple[Platform, str]:
+        """The platform and its first key, written together (one transaction)."""
         platform = Platform(id=self.ids.new("plt"), name=name, created_at=self.clock.now())
-        self.platforms.add_platform(platform)
-        _, secret = self.keys.issue(Role.PLATFORM, platform.id)
+        first_key, secret = self.keys.new(Role.PLATFORM, platform.id)
+        self.platforms.add_platform(platform, first_key)
         return platform, secret
 
     def create_api_key(self, role: Role, platform_id: str | None) -> tuple[str, str]:

@@ -23,10 +23,10 @@ from chalicelib.domain.routing import LineQuote, LineRequest, quote_status, rout
 from chalicelib.domain.underwriting import (
     EmployersLiabilityLimits,
     OperationsFacts,
+    Rulebook,
     UnderwritingFacts,
     WaiverRequest,
 )
-from chalicelib.domain.underwriting_rulebook import Rulebook
 from chalicelib.ports import Clock, IdGenerator, UnitOfWork
 from chalicelib.services.lookup import fetch
 from chalicelib.services.parties import PartyServices

@@ -8,17 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
-from tests.faults.s3 import S3Faults
+from tests.faults.conftest import URL, Faults, assert_unavailable, aws_error, raising
 from tests.functional.conftest import ADMIN_KEY, Api, contractor_body, quote_body
 from tests.functional.test_assignments import address, window
 
-
-@pytest.fixture
-def s3_faults(api: Api) -> S3Faults:
-    from chalicelib.bootstrap import container
-
-    return S3Faults().install(container().s3)
+S3_DOWN = raising(lambda: EndpointConnectionError(endpoint_url=URL))
 
 
 @pytest.fixture
@@ -65,10 +61,11 @@ def run_outbox(api: Api, minutes_later: int) -> dict[str, Any]:
 
 
 def test_with_s3_down_the_bind_stands_pending_and_the_outbox_issues_it(
-    api: Api, platform_key: str, contractor: str, s3_faults: S3Faults
+    api: Api, platform_key: str, contractor: str, faults: Faults
 ):
-    s3_faults.down()
+    puts = faults.on("s3", "PutObject", S3_DOWN)
     job = bind(api, platform_key, contractor, "s3-down-1")
+    assert puts.failed == 1
     ref = job["certificate"]
     assert (ref["status"], ref["url"]) == ("pending", None)
     status, error = api.json(
@@ -83,7 +80,7 @@ def test_with_s3_down_the_bind_stands_pending_and_the_outbox_issues_it(
     failed = run_outbox(api, minutes_later=0)  # still down: handed back with a backoff
     assert failed["retried"] >= 1
     assert {f["consumer"] for f in failed["failures"]} == {"certificates"}
-    s3_faults.up()
+    faults.clear()
     assert run_outbox(api, minutes_later=0)["processed"] == 0  # not due before its backoff
     done = run_outbox(api, minutes_later=2)
     assert "failures" not in done, done
@@ -115,18 +112,23 @@ def test_with_the_renderer_raising_the_bind_stands_and_the_outbox_issues_it(
     assert certificate[1]["status"] == "valid"
 
 
-def test_reading_a_pdf_while_s3_is_down_is_a_503(
-    api: Api, platform_key: str, contractor: str, s3_faults: S3Faults
+def test_one_put_per_bind_and_reading_a_pdf_while_s3_fails_is_a_503(
+    api: Api, platform_key: str, contractor: str, faults: Faults, subtests: Any
 ):
+    puts = faults.on("s3", "PutObject", None)
     job = bind(api, platform_key, contractor, "read-1")
     assert job["certificate"]["status"] == "valid"
-    assert s3_faults.seen.count("PutObject") == 1  # one PUT per bind
-    s3_faults.throttled()
-    response = api.call(
-        "GET",
-        f"/v1/certificates/{job['certificate']['id']}/pdf",
-        platform_key,
-        headers={"Accept": "application/pdf"},
-    )
-    assert response.status_code == 503
-    assert b"service_unavailable" in response.body
+    assert len(puts.seen) == 1  # one PUT per bind
+    path = f"/v1/certificates/{job['certificate']['id']}/pdf"
+    for kind, fault in {
+        "down": S3_DOWN,
+        "slow_down": aws_error("SlowDown", 503),
+        "internal": aws_error("InternalError", 500),
+    }.items():
+        with subtests.test(kind):
+            faults.on("s3", "GetObject", fault)
+            response = api.call("GET", path, platform_key, headers={"Accept": "application/pdf"})
+            assert_unavailable(response)
+        faults.clear()
+    response = api.call("GET", path, platform_key, headers={"Accept": "application/pdf"})
+    assert response.status_code == 200

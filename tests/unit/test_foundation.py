@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from chalicelib.api.jsonbody import MAX_DEPTH, nesting_depth, parse_json_body
 from chalicelib.domain.errors import MalformedRequest, PayloadTooLarge, ValidationFailed
 from chalicelib.domain.ids import id_prefix, is_id_of, make_id
-from chalicelib.domain.money import round_cents, round_up_to_dollar_cents
+from chalicelib.domain.money import round_cents, round_half_up_cents, round_up_to_dollar_cents
 from chalicelib.domain.parties import ApiKeyRecord, Role, check_contractor_facts
 from chalicelib.services.auth import Authenticator, generate_secret, hash_key
 
@@ -59,6 +60,8 @@ def test_floats_parse_as_decimal():
 
 
 def test_money_rounds_half_up():
+    halves = ("0.5", "1.5", "2.5", "-0.5", "-2.5", "2.4999", "0")
+    assert [round_half_up_cents(Decimal(text)) for text in halves] == [1, 2, 3, -1, -3, 2, 0]
     assert round_cents(Decimal("0.005")) == 1
     assert round_cents(Decimal("0.0049")) == 0
     assert round_up_to_dollar_cents(12301) == 12400
@@ -88,8 +91,8 @@ class _Admin:
     def __init__(self, key):
         self.key = key
 
-    def admin_key(self):
-        return self.key
+    def matches(self, secret):
+        return secret == self.key
 
 
 def test_keys_are_prefixed_random_and_only_hashed():
@@ -117,3 +120,25 @@ def test_authenticator_resolves_roles():
     for header in [None, "", "Basic abc", "Bearer ", "Bearer wrong"]:
         with pytest.raises(Exception, match=r"(?i)key|authorization"):
             auth.authenticate(header)
+
+
+# Whole cents plus a fraction, ties (exactly half a cent either way) drawn often.
+fractions_of_a_cent = st.sampled_from(
+    [Decimal("0"), Decimal("0.5"), Decimal("-0.5"), Decimal("0.4999"), Decimal("-0.5001")]
+) | st.decimals(min_value=-1, max_value=1, places=6)
+amounts_in_cents = st.builds(
+    lambda whole, fraction: Decimal(whole) + fraction,
+    st.integers(min_value=-(10**15), max_value=10**15),
+    fractions_of_a_cent,
+)
+
+
+@given(amounts_in_cents)
+def test_round_half_up_cents_matches_exact_arithmetic(amount_cents: Decimal):
+    exact = Fraction(amount_cents)
+    away_from_zero = int(abs(exact) + Fraction(1, 2))
+    expected = away_from_zero if exact >= 0 else -away_from_zero
+    assert round_half_up_cents(amount_cents) == expected
+    assert round_half_up_cents(amount_cents) == int(
+        amount_cents.to_integral_value(rounding=ROUND_HALF_UP)
+    )

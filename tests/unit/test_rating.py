@@ -23,7 +23,7 @@ from chalicelib.domain.rating import (
     rate_wc,
     round_experience_mod,
 )
-from chalicelib.domain.reference import ReferenceData
+from chalicelib.domain.reference import Program, ReferenceData
 from chalicelib.reference_data import load_reference_data
 
 REFERENCE = load_reference_data()
@@ -204,6 +204,61 @@ def test_invalid_experience_mod_is_an_input_error(mod: str) -> None:
     with pytest.raises(RatingInputError) as error:
         round_experience_mod(mod)
     assert error.value.code == "invalid_experience_mod"
+
+
+def test_experience_mod_as_text_or_decimal_rates_alike_and_bad_text_fails_every_time() -> None:
+    for _ in range(2):  # the second call meets whatever the first one remembered
+        assert round_experience_mod("1.135") == round_experience_mod(Decimal("1.135"))
+        assert str(round_experience_mod(" 1.135 ")) == "1.14"
+        with pytest.raises(RatingInputError):
+            round_experience_mod("1.1x")
+
+
+def program_with(program: Program, **charges: Any) -> Program:
+    """The program with other charges: same id and codes, a distinct object with its own figures."""
+    data = program.model_dump()
+    data["charges"].update(charges)
+    return Program.model_validate(data)
+
+
+def test_remembered_figures_belong_to_their_program_not_to_a_lookalike() -> None:
+    assert SPECIFIC is not None
+    levels = [
+        dict(level, factor=level["factor"] * 2)
+        for level in MULTISTATE.model_dump()["charges"]["el_increased_limits"]
+    ]
+    levels[0]["factor"] = Decimal(1)
+    terms = dict(SPECIFIC.model_dump(), pct=Decimal("0.07"), minimum_cents=30_000)
+    lookalike = program_with(MULTISTATE, el_increased_limits=levels, endorsements=[terms])
+    lookalike_terms = lookalike.endorsement("waiver_of_subrogation_specific")
+    assert lookalike_terms is not None
+    options: dict[str, Any] = {"el_limits": "500/500/500", "experience_mod": "1.00"}
+    for _ in range(2):
+        ours = rate_wc(MULTISTATE, 100_000, Decimal("1.00"), endorsements=[SPECIFIC], **options)
+        theirs = rate_wc(
+            lookalike, 100_000, Decimal("1.00"), endorsements=[lookalike_terms], **options
+        )
+        assert (ours.el_limits_factor, theirs.el_limits_factor) == (
+            Decimal("1.017"),
+            Decimal("2.034"),
+        )
+        assert [item.basis for item in ours.endorsements] == ["5% of modified premium"]
+        assert [item.basis for item in theirs.endorsements] == ["7% of modified premium"]
+        assert [c.amount_cents for c in ours.term_charges] == [25_000]
+        assert [c.amount_cents for c in theirs.term_charges] == [30_000]
+
+
+def test_program_lookups_answer_from_its_fields() -> None:
+    assert SPECIFIC is not None
+    assert MULTISTATE.endorsement("waiver_of_subrogation_specific") is SPECIFIC
+    assert MULTISTATE.endorsement("additional_insured") is None
+    assert MULTISTATE.writes_state("TX") and not MULTISTATE.writes_state("OH")
+    assert MULTISTATE.writes_trade("plumbing") and not MULTISTATE.writes_trade("dentistry")
+    first, second = (dict(SPECIFIC.model_dump(), pct=Decimal(pct)) for pct in ("0.01", "0.02"))
+    twice = program_with(MULTISTATE, endorsements=[first, second])
+    listed_first = twice.endorsement("waiver_of_subrogation_specific")
+    assert listed_first is not None and listed_first.pct == Decimal("0.01")
+    assert twice == program_with(MULTISTATE, endorsements=[first, second])
 
 
 def test_negative_pay_is_an_input_error() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from chalicelib.domain.underwriting_conditions import (
+from chalicelib.domain.underwriting.conditions import (
     AllOf,
     AnyOf,
     Compare,
@@ -19,9 +19,9 @@ from chalicelib.domain.underwriting_conditions import (
     TextMatches,
     leaves,
 )
-from chalicelib.domain.underwriting_fact_names import FACTS, NUMERIC_KINDS, coerce_value
-from chalicelib.domain.underwriting_fact_names import format_value as fmt
-from chalicelib.domain.underwriting_rulebook import Rule, Rulebook
+from chalicelib.domain.underwriting.fact_names import FACTS, NUMERIC_KINDS, coerce_value
+from chalicelib.domain.underwriting.fact_names import format_value as fmt
+from chalicelib.domain.underwriting.rulebook import Rule, Rulebook
 from chalicelib.underwriting_rules import (
     UnknownProgramError,
     exposure_vocabulary,

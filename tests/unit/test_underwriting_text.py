@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.underwriting_text import TermList, phrase_pattern
+from chalicelib.domain.underwriting.text import TermList, phrase_pattern
 from chalicelib.underwriting_rules import exposure_vocabulary
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.adapters.dynamodb.entities import TenantEntities, item_record, record_item
 from chalicelib.adapters.dynamodb.keys import (
     api_key_key,
@@ -9,17 +11,37 @@ from chalicelib.adapters.dynamodb.keys import (
     platform_key,
     tenant_key,
 )
-from chalicelib.adapters.dynamodb.table import DynamoTable
+from chalicelib.adapters.dynamodb.table import DynamoTable, Item, to_attributes
 from chalicelib.domain.parties import ApiKeyRecord, Contractor, Customer, Page, Platform
+
+
+def api_key_item(record: ApiKeyRecord) -> Item:
+    """A key is found by its hash; a platform's keys are listed on GSI1."""
+    extra = (
+        {"gsi1pk": api_keys_by_platform(record.platform), "gsi1sk": record.id}
+        if record.platform
+        else None
+    )
+    return record_item(record, *api_key_key(record.key_hash), extra)
+
+
+def _create(item: Item) -> dict[str, Any]:
+    """A TransactWriteItems Put that only creates."""
+    return {"Put": {"Item": to_attributes(item), "ConditionExpression": "attribute_not_exists(pk)"}}
 
 
 class DynamoPlatforms:
     def __init__(self, table: DynamoTable) -> None:
         self._table = table
 
-    def add_platform(self, platform: Platform) -> None:
-        self._table.put(
-            record_item(platform, *platform_key(platform.id)), condition="attribute_not_exists(pk)"
+    def add_platform(self, platform: Platform, first_key: ApiKeyRecord) -> None:
+        """One TransactWriteItems: the platform and its first key, or neither."""
+        self._table.transact(
+            [
+                _create(record_item(platform, *platform_key(platform.id))),
+                _create(api_key_item(first_key)),
+            ],
+            conflict_message="The platform or its key already exists.",
         )
 
     def get_platform(self, platform_id: str) -> Platform | None:
@@ -32,15 +54,7 @@ class DynamoApiKeys:
         self._table = table
 
     def add_key(self, record: ApiKeyRecord) -> None:
-        extra = (
-            {"gsi1pk": api_keys_by_platform(record.platform), "gsi1sk": record.id}
-            if record.platform
-            else None
-        )
-        self._table.put(
-            record_item(record, *api_key_key(record.key_hash), extra),
-            condition="attribute_not_exists(pk)",
-        )
+        self._table.put(api_key_item(record), condition="attribute_not_exists(pk)")
 
     def key_by_hash(self, key_hash: str) -> ApiKeyRecord | None:
         item = self._table.get(*api_key_key(key_hash))

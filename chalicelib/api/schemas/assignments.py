@@ -13,6 +13,7 @@ from chalicelib.api.schemas.common import (
     AddressIn,
     Cents,
     Cursor,
+    DecimalRange,
     Description,
     ExternalId,
     Instant,
@@ -26,7 +27,8 @@ from chalicelib.api.schemas.parties import Requirements, RequirementsPatch
 from chalicelib.domain.assignments import Assignment, LineCoverage
 from chalicelib.domain.ledger import LedgerEntry
 
-Hours = Annotated[Decimal, Field(gt=0, le=10_000)]
+# API.md: `estimated_hours` 0.25-744 (a month of hours), and the same for actual hours.
+Hours = Annotated[Decimal, DecimalRange("0.25", "744", places=2)]
 
 
 class WindowIn(RequestModel):

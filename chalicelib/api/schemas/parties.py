@@ -13,6 +13,7 @@ from chalicelib.api.schemas.common import (
     AddressIn,
     CalendarDate,
     Cents,
+    DecimalRange,
     Description,
     ExternalId,
     JsonNumber,
@@ -20,6 +21,7 @@ from chalicelib.api.schemas.common import (
     ObjectId,
     RequestModel,
     ResponseModel,
+    ShownOnce,
 )
 from chalicelib.domain.parties import Contractor, Customer
 
@@ -31,7 +33,8 @@ Tin = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^(\d{9}|\d{3}-\d{2}-\d{4}|\d{2}-\d{7})$"),
 ]
-ExperienceMod = Annotated[Decimal, Field(ge=Decimal("0.01"), le=Decimal("9.99"), decimal_places=2)]
+ExperienceMod = Annotated[Decimal, DecimalRange("0.01", "9.99", places=2)]
+YearsInBusiness = Annotated[Decimal, DecimalRange("0", "200", places=2)]
 
 
 class PlatformCreate(RequestModel):
@@ -41,7 +44,7 @@ class PlatformCreate(RequestModel):
 class PlatformCreated(ResponseModel):
     id: str
     name: str
-    api_key: str = Field(description="Shown once; only its hash is stored.")
+    api_key: ShownOnce
 
 
 class ApiKeyCreate(RequestModel):
@@ -53,7 +56,7 @@ class ApiKeyCreated(ResponseModel):
     id: str
     role: str
     platform: str | None = None
-    api_key: str = Field(description="Shown once; only its hash is stored.")
+    api_key: ShownOnce
 
 
 class Requirements(RequestModel):
@@ -119,7 +122,7 @@ class ContractorFields(RequestModel):
     employee_count: int | None = Field(default=None, ge=0, le=1_000_000)
     email: Email
     address: AddressIn
-    years_in_business: Decimal = Field(ge=0, le=200)
+    years_in_business: YearsInBusiness
     experience_mod: ExperienceMod = Decimal("1.00")
     prior_coverage: PriorCoverageIn = PriorCoverageIn(status="none")
     losses: list[LossIn] = Field(default_factory=list, max_length=200)
@@ -151,7 +154,7 @@ class ContractorPatch(RequestModel):
     employee_count: int | None = Field(default=None, ge=0, le=1_000_000)
     email: Email | None = None
     address: AddressIn | None = None
-    years_in_business: Decimal | None = Field(default=None, ge=0, le=200)
+    years_in_business: YearsInBusiness | None = None
     experience_mod: ExperienceMod | None = None
     prior_coverage: PriorCoverageIn | None = None
     losses: list[LossIn] | None = Field(default=None, max_length=200)

@@ -12,6 +12,7 @@ from chalicelib.api.schemas.common import (
     CalendarDate,
     Cents,
     Cursor,
+    DecimalRange,
     Description,
     ObjectId,
     QueryModel,
@@ -23,10 +24,11 @@ from chalicelib.api.schemas.common import (
 from chalicelib.domain.quotes import Quote, Referral
 from chalicelib.domain.reasons import Reason
 from chalicelib.domain.routing import LineQuote
-from chalicelib.domain.underwriting_facts import RequestedCoverage
+from chalicelib.domain.underwriting import RequestedCoverage
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=80)]
-Percent = Annotated[Decimal, Field(ge=0, le=100)]
+Percent = Annotated[Decimal, DecimalRange("0", "100", places=2)]
+Feet = Annotated[Decimal, DecimalRange("0", "10000", places=2)]
 
 
 class WageSplitOut(ResponseModel):
@@ -87,8 +89,8 @@ class ProgramList(ResponseModel):
 
 class OperationsIn(RequestModel):
     description: Description | None = None
-    max_height_feet: Annotated[Decimal, Field(ge=0, le=10_000)] | None = None
-    max_depth_feet: Annotated[Decimal, Field(ge=0, le=10_000)] | None = None
+    max_height_feet: Feet | None = None
+    max_depth_feet: Feet | None = None
     subcontracted_pay_pct: Percent | None = None
     cash_labor_pct: Percent | None = None
     total_payroll_cents: Cents | None = None

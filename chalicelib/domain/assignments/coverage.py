@@ -30,8 +30,7 @@ from chalicelib.domain.rating import (
 )
 from chalicelib.domain.reasons import Reason
 from chalicelib.domain.reference import ReferenceData
-from chalicelib.domain.underwriting import UnderwritingFacts, evaluate_rule
-from chalicelib.domain.underwriting_rulebook import Rulebook
+from chalicelib.domain.underwriting import Rulebook, UnderwritingFacts, evaluate_rule
 
 # Rules of each program's rulebook that apply to a single dispatch (the rest are term rules,
 # already applied when the policy was quoted).

@@ -15,14 +15,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from chalicelib.domain.underwriting_fact_names import (
+from chalicelib.domain.underwriting.fact_names import (
     FACTS,
     NUMERIC_KINDS,
     FactValue,
     coerce_value,
 )
-from chalicelib.domain.underwriting_facts import UnderwritingFacts
-from chalicelib.domain.underwriting_text import TermList
+from chalicelib.domain.underwriting.facts import UnderwritingFacts
+from chalicelib.domain.underwriting.text import TermList
 
 CompareOp = Literal["gt", "gte", "lt", "lte", "eq", "ne"]
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {

@@ -13,9 +13,9 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from chalicelib.domain.underwriting_conditions import Condition, check_condition
-from chalicelib.domain.underwriting_fact_names import FACTS
-from chalicelib.domain.underwriting_text import TermList
+from chalicelib.domain.underwriting.conditions import Condition, check_condition
+from chalicelib.domain.underwriting.fact_names import FACTS
+from chalicelib.domain.underwriting.text import TermList
 
 RuleOutcome = Literal["decline", "refer", "note"]
 MATCHED_TERMS = "matched_terms"

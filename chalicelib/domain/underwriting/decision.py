@@ -1,4 +1,4 @@
-"""Underwriting: `evaluate(rulebook, facts) -> Decision(status, reasons)`, pure.
+"""The decision: `evaluate(rulebook, facts) -> Decision(status, reasons)`, pure.
 
 Any decline makes the line declined; otherwise any referral makes it referred; otherwise it is
 eligible. Notes (e.g. `waiver_not_available`) add a reason without changing the status. Every
@@ -14,36 +14,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.reasons import Reason, guideline_citation
-from chalicelib.domain.underwriting_conditions import evaluate_condition
-from chalicelib.domain.underwriting_fact_names import FACTS, format_value
-from chalicelib.domain.underwriting_facts import (
-    ContractorFacts,
-    EmployersLiabilityLimits,
-    Loss,
-    OperationsFacts,
-    PriorCoverage,
-    UnderwritingFacts,
-    WaiverRequest,
-)
-from chalicelib.domain.underwriting_rulebook import MATCHED_TERMS, Rule, Rulebook
-from chalicelib.domain.underwriting_text import TermList
+from chalicelib.domain.underwriting.conditions import evaluate_condition
+from chalicelib.domain.underwriting.fact_names import FACTS, format_value
+from chalicelib.domain.underwriting.facts import UnderwritingFacts
+from chalicelib.domain.underwriting.rulebook import MATCHED_TERMS, Rule, Rulebook
+from chalicelib.domain.underwriting.text import TermList
 
 DecisionStatus = Literal["eligible", "referred", "declined"]
-
-__all__ = [
-    "ContractorFacts",
-    "Decision",
-    "EmployersLiabilityLimits",
-    "Loss",
-    "OperationsFacts",
-    "PriorCoverage",
-    "Rule",
-    "Rulebook",
-    "UnderwritingFacts",
-    "WaiverRequest",
-    "evaluate",
-    "evaluate_rule",
-]
 
 _ORDER = {"decline": 0, "refer": 1, "note": 2}
 

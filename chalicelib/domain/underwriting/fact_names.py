@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from chalicelib.domain.money import cents_to_dollars
-from chalicelib.domain.underwriting_facts import UnderwritingFacts
+from chalicelib.domain.underwriting.facts import UnderwritingFacts
 
 FactKind = Literal[
     "money", "factor", "decimal", "percent", "feet", "count", "days", "boolean", "text", "date",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api import errors as http_errors
 from chalicelib.api.http import RequestContext, operation
 from chalicelib.api.schemas.certificates import (
     CertificateOut,
@@ -69,10 +70,16 @@ def get_certificate(ctx: RequestContext, certificate_id: str) -> CertificateOut:
     roles=READERS,
     query=RevisionQuery,
     tag="Certificates",
-    errors=(404, 503),
+    errors=(404, 406, 503),
     content_type="application/pdf",
 )
 def certificate_pdf(ctx: RequestContext, certificate_id: str, query: RevisionQuery) -> Response:
+    accept = (ctx.request.headers.get("accept") or "*/*").lower()
+    if not any(kind in accept for kind in ("application/pdf", "*/*", "application/*")):
+        # API Gateway sends binary only to a client that accepts it.
+        return http_errors.error_response(
+            406, "not_acceptable", "This is a PDF: send `Accept: application/pdf`."
+        )
     certificate, revision, body = ctx.app.certificates.document(
         _scope(ctx), certificate_id, query.revision
     )

@@ -96,8 +96,14 @@ def test_the_pdf_is_stored_privately_encrypted_with_its_hash_and_the_link_fetche
     api, platform_key, bound
 ):
     certificate_id = bound["certificate"]["id"]
+    path = f"/v1/certificates/{certificate_id}/pdf"
+    refused = api.call("GET", path, platform_key, headers={"Accept": "text/html"})
+    assert refused.status_code == 406 and b"not_acceptable" in refused.body
+    anything = api.call("GET", path, platform_key, headers={"Accept": "*/*"})
+    assert anything.status_code == 200
     response = get_pdf(api, platform_key, certificate_id)
     assert response.status_code == 200
+    assert response.body == anything.body
     assert response.headers["Content-Type"] == "application/pdf"
     body = response.body
     assert body.startswith(b"%PDF")

@@ -8,6 +8,7 @@ import io
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,20 @@ def test_the_page_renders_to_a_png_kept_as_an_artifact():
         histogram = grey.histogram()
         dark = sum(histogram[:128]) / (image.size[0] * image.size[1])
         assert 0.02 < dark < 0.25  # ink on the page, not a blank or a black page
+
+
+def test_importing_the_app_loads_no_pdf_library():
+    """Cold starts that issue no certificate do not pay for fpdf2, fontTools, Pillow or segno."""
+    probe = (
+        "import sys, app; "
+        "print(sorted(m for m in ('fpdf', 'fontTools', 'PIL', 'segno') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"

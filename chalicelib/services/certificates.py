@@ -253,7 +253,7 @@ class CertificateServices:
     def issue_quietly_for(self, platform: str, subject_id: str) -> None:
         """A retried request found its commit done: finish what its first attempt may not have."""
         try:
-            certificate = self.certificates.get(platform, certificate_id_for(subject_id))
+            certificate = self.of_subject(platform, subject_id)
         except Exception:  # reading failed: the outbox consumer settles it
             return
         if certificate is not None and certificate.pending_document:
@@ -261,7 +261,7 @@ class CertificateServices:
 
     def settle(self, platform: str, subject_id: str) -> Certificate | None:
         """Issue the subject's certificate if it is still pending (the outbox consumer)."""
-        certificate = self.certificates.get(platform, certificate_id_for(subject_id))
+        certificate = self.of_subject(platform, subject_id)
         if certificate is None:
             return None
         return self.issue(certificate)

@@ -323,6 +323,10 @@ def test_a_california_certificate_goes_through_review(
         assert required in text, required
     assert api.json("GET", f"/v1/verify/{ref['number']}")[1]["review"] == "pending"
 
+    # The underwriter reads any platform's certificate and its PDF.
+    status, seen = api.json("GET", f"/v1/certificates/{ref['id']}", underwriter_key)
+    assert (status, seen["number"]) == (200, ref["number"])
+    assert get_pdf(api, underwriter_key, ref["id"]).status_code == 200
     # The underwriter's queue (across platforms) holds both; a platform cannot decide.
     queue = api.json("GET", "/v1/certificates?review=pending", underwriter_key)[1]
     assert {c["id"] for c in queue["data"]} == {standing["id"], ref["id"]}

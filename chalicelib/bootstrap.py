@@ -167,6 +167,7 @@ class Container:
         from chalicelib.adapters.certificates.s3_store import S3CertificateStore
         from chalicelib.adapters.dynamodb.certificates import DynamoCertificates
         from chalicelib.certificate_data import load_certificate_terms, renderer
+        from chalicelib.jobs.certificates import count_pending
 
         return CertificateServices(
             certificates=DynamoCertificates(self.table),
@@ -178,6 +179,8 @@ class Container:
             clock=self.clock,
             numbers=certificate_number,
             public_url=self.settings.public_url,
+            on_failure=count_pending,
+            policy_of_quote=DynamoPolicies(self.table).policy_for_quote,
         )
 
     @cached_property

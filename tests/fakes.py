@@ -500,6 +500,7 @@ class FakeApp:
             clock=self.clock,
             numbers=fake_numbers(),
             public_url="https://api.test",
+            policy_of_quote=FakePolicies(self.store).policy_for_quote,
         )
         issuing = self.certificates if certificates else None
         parties = FakeParties(self.store)

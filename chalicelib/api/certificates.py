@@ -70,7 +70,7 @@ def get_certificate(ctx: RequestContext, certificate_id: str) -> CertificateOut:
     roles=READERS,
     query=RevisionQuery,
     tag="Certificates",
-    errors=(404, 406, 503),
+    errors=(404, 406, 409, 503),
     content_type="application/pdf",
 )
 def certificate_pdf(ctx: RequestContext, certificate_id: str, query: RevisionQuery) -> Response:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from aws_lambda_powertools.logging import Logger
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+from chalicelib.domain.certificates import Certificate
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.services.certificates import CertificateServices
 
@@ -36,6 +37,13 @@ def raise_alarm(event: OutboxEvent, error: Exception) -> None:
         metric.add_dimension(name="service", value="jobcover")
 
 
+def count_pending(name: str, certificate: Certificate, error: Exception) -> None:
+    """A request left its certificate pending: counted (`CertificatePending`), not alarmed (the
+    outbox retries it)."""
+    with single_metric(name=name, unit=MetricUnit.Count, value=1, namespace="Jobcover") as metric:
+        metric.add_dimension(name="service", value="jobcover")
+
+
 class CertificateConsumer:
     """`certificates`: issue the pending certificate of the event's assignment or policy."""
 
@@ -52,11 +60,12 @@ class CertificateConsumer:
 
     @staticmethod
     def subject(event: OutboxEvent) -> str | None:
-        """The assignment or policy whose certificate the event may have left pending."""
+        """The assignment or policy whose certificate the event may have left pending (for a
+        referral, its dispatch or its quote: the service finds the quote's policy)."""
         if event.object_type in {"assignment", "policy"}:
             return event.object_id
         if event.object_type == "referral":
-            for field in ("assignment", "policy"):
+            for field in ("assignment", "quote"):
                 value = event.data.get(field)
                 if isinstance(value, str):
                     return value

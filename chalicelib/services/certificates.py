@@ -35,7 +35,7 @@ from chalicelib.domain.certificates import (
     policy_content,
 )
 from chalicelib.domain.change import Change, ObjectRef, Stamp
-from chalicelib.domain.errors import NotFound, WriteConflict
+from chalicelib.domain.errors import Conflict, NotFound, WriteConflict
 from chalicelib.domain.ids import is_id_of
 from chalicelib.domain.parties import Page
 from chalicelib.domain.policies import Policy
@@ -78,6 +78,8 @@ class CertificateServices:
     public_url: str
     # Called when issuing fails (a metric and a log line in production).
     on_failure: Callable[[str, Certificate, Exception], None] = _no_alarm
+    # The policy a quote became (a quote referral's approval revises that policy's certificate).
+    policy_of_quote: Callable[[str, str], str | None] = lambda platform, quote: None
 
     def _stamp(self) -> Stamp:
         return Stamp(self.clock.now(), self.ids.new)
@@ -260,7 +262,13 @@ class CertificateServices:
             self.issue_quietly(certificate)
 
     def settle(self, platform: str, subject_id: str) -> Certificate | None:
-        """Issue the subject's certificate if it is still pending (the outbox consumer)."""
+        """Issue the subject's certificate if it is still pending (the outbox consumer). A quote
+        stands for the policy it became."""
+        if is_id_of(subject_id, "qte"):
+            policy = self.policy_of_quote(platform, subject_id)
+            if policy is None:
+                return None
+            subject_id = policy
         certificate = self.of_subject(platform, subject_id)
         if certificate is None:
             return None
@@ -323,9 +331,10 @@ class CertificateServices:
         certificate = self.get(platform, certificate_id)
         chosen = certificate.revision_of(revision)
         if chosen.document is None:
-            raise NotFound(
+            raise Conflict(
                 f"Revision {chosen.revision} of certificate {certificate.number} is still "
-                "pending: its document is being issued."
+                "pending: its document is being issued; retry in a minute.",
+                code="certificate_pending",
             )
         return certificate, chosen, self.store.get(chosen.document.key)
 

@@ -74,7 +74,7 @@ def test_with_s3_down_the_bind_stands_pending_and_the_outbox_issues_it(
         platform_key,
         headers={"Accept": "application/pdf"},
     )
-    assert status == 404 and "pending" in error["error"]["message"]
+    assert (status, error["error"]["code"]) == (409, "certificate_pending")
     assert api.json("GET", f"/v1/verify/{ref['number']}")[1]["status"] == "pending"
 
     failed = run_outbox(api, minutes_later=0)  # still down: handed back with a backoff

@@ -4,6 +4,7 @@ alarm), reviewed under the California program's rule."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -191,3 +192,18 @@ def test_a_review_decision_only_on_a_pending_review(app: FakeApp):
     assert certificate.review is None  # the multistate program issues without review
     with pytest.raises(Conflict):
         app.certificates.decide_review(certificate.id, "approved", None, "key_uw")
+
+
+def test_a_pending_policy_certificate_is_settled_from_its_quote_referral_event(app: FakeApp):
+    app.documents.failing = ConnectionError("S3 is down")
+    contractor_id = opted_in(app)
+    policy = app.store.of_kind("policy")[0]
+    assert certificate_of(app, policy.id).status_at(app.clock.now()) == "pending"
+    app.documents.failing = None
+    referral_event = replace(
+        app.store.outbox[0], object_type="referral", object_id="ref_1", data={"quote": policy.quote}
+    )
+    assert CertificateConsumer.subject(referral_event) == policy.quote
+    CertificateConsumer(lambda: app.certificates).handle(referral_event)
+    assert certificate_of(app, policy.id).status_at(app.clock.now()) == "valid"
+    assert contractor_id == policy.contractor

@@ -112,6 +112,7 @@ class Container:
             tins=KmsTinVault(self.client("kms"), self.settings.tin_key_id),
             ids=self.ids,
             clock=self.clock,
+            uow=self.unit_of_work,
         )
 
     @cached_property

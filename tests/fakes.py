@@ -34,6 +34,8 @@ from chalicelib.domain.quotes import Quote, Referral
 from chalicelib.request_scope import WriteScope, current_scope
 
 KINDS: Mapping[type, str] = {
+    Customer: "customer",
+    Contractor: "contractor",
     Assignment: "assignment",
     Referral: "referral",
     Quote: "quote",
@@ -171,6 +173,10 @@ class FakeUnitOfWork:
         for change in changes:
             state = change.state
             store.objects[(KINDS[type(state)], state.platform, state.id)] = state
+            if isinstance(state, Contractor):
+                store.contractors[(state.platform, state.id)] = state
+            if isinstance(state, Customer):
+                store.customers[(state.platform, state.id)] = state
             if change.expected_version is None and isinstance(state, Assignment):
                 store.external_ids[(state.platform, state.external_id)] = state.id
             if change.expected_version is None and isinstance(state, Policy):
@@ -332,14 +338,8 @@ class FakeParties:
     def get_platform(self, platform_id: str) -> Platform | None:
         return self._store.platforms.get(platform_id)
 
-    def add_customer(self, customer: Customer) -> None:
-        self._store.customers[(customer.platform, customer.id)] = customer
-
     def get_customer(self, platform_id: str, customer_id: str) -> Customer | None:
         return self._store.customers.get((platform_id, customer_id))
-
-    def put_customer(self, customer: Customer, *, expected_version: int) -> None:
-        self.add_customer(customer)
 
     def list_customers(
         self, platform_id: str, *, limit: int, starting_after: str | None
@@ -347,14 +347,8 @@ class FakeParties:
         items = [c for (p, _), c in self._store.customers.items() if p == platform_id]
         return _page(items, limit, starting_after)
 
-    def add_contractor(self, contractor: Contractor) -> None:
-        self._store.contractors[(contractor.platform, contractor.id)] = contractor
-
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor | None:
         return self._store.contractors.get((platform_id, contractor_id))
-
-    def put_contractor(self, contractor: Contractor, *, expected_version: int) -> None:
-        self.add_contractor(contractor)
 
     def contractor_and_customer(
         self, platform_id: str, contractor_id: str | None, customer_id: str | None
@@ -511,6 +505,7 @@ class FakeApp:
             tins=FakeTinVault(),
             ids=self.ids,
             clock=self.clock,
+            uow=self.unit_of_work,
         )
         self.quotes = QuoteServices(
             parties=self.parties,

@@ -72,10 +72,10 @@ def test_batch_get_that_never_processes_its_keys_is_503(api, platform_key, fault
     assert 2 <= rounds.failed <= 5
 
 
-def test_put_faults_are_503_and_write_nothing(api, platform_key, faults, subtests):
-    for kind, fault in DYNAMODB_FAULTS.items():
+def test_customer_create_faults_are_503_and_write_nothing(api, platform_key, faults, subtests):
+    for kind, fault in TRANSACTION_FAULTS.items():
         with subtests.test(kind):
-            faults.on("dynamodb", "PutItem", fault, when=on_table(TABLE))
+            faults.on("dynamodb", "TransactWriteItems", fault)
             assert_unavailable(api.call("POST", "/v1/customers", platform_key, customer_body()))
         faults.clear()
     assert api.json("GET", "/v1/customers", platform_key)[1]["data"] == []

@@ -13,7 +13,6 @@ from botocore.exceptions import ConnectionClosedError
 from tests.faults.conftest import (
     DYNAMODB_FAULTS,
     IDEMPOTENCY_TABLE,
-    TABLE,
     URL,
     assert_unavailable,
     cancelled,
@@ -37,7 +36,7 @@ def customers(api, platform_key) -> list[dict]:
 def test_a_503_is_not_kept_and_the_retry_runs(api, platform_key, faults, subtests):
     for kind in ["throttling", "internal_server_error", "read_timeout"]:
         with subtests.test(kind):
-            faults.on("dynamodb", "PutItem", DYNAMODB_FAULTS[kind], when=on_table(TABLE), times=1)
+            faults.on("dynamodb", "TransactWriteItems", DYNAMODB_FAULTS[kind], times=1)
             body, headers = customer_body(name=kind), key(kind)
             first = api.call("POST", "/v1/customers", platform_key, body, headers=headers)
             assert_unavailable(first)

@@ -140,7 +140,10 @@ def test_parallel_dispatches_of_one_job_bind_exactly_once(
     outcomes = race(
         [lambda: services.create(scene.platform, job(scene, "same-job")) for _ in range(8)]
     )
-    assert dynamo.cancelled["TransactionConflict" if in_flight_ms else "ConditionalCheckFailed"]
+    if in_flight_ms:
+        # Held in flight, concurrent binds must meet it. Without that, a loaded machine may
+        # serialise the threads so that every loser reads the claim first: still one bind.
+        assert dynamo.cancelled["TransactionConflict"]
     bound = [o for o in outcomes if isinstance(o, Assignment)]
     refused = [o for o in outcomes if not isinstance(o, Assignment)]
     assert len(bound) == 1, outcomes

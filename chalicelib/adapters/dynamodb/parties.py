@@ -67,16 +67,8 @@ class DynamoParties:
         self._customers = TenantEntities(table, "CUS")
         self._contractors = TenantEntities(table, "CTR")
 
-    def add_customer(self, customer: Customer) -> None:
-        self._customers.add(customer.platform, customer.id, customer)
-
     def get_customer(self, platform_id: str, customer_id: str) -> Customer | None:
         return self._customers.get(platform_id, customer_id, Customer)
-
-    def put_customer(self, customer: Customer, *, expected_version: int) -> None:
-        self._customers.replace(
-            customer.platform, customer.id, customer, expected_version=expected_version
-        )
 
     def list_customers(
         self, platform_id: str, *, limit: int, starting_after: str | None
@@ -84,9 +76,6 @@ class DynamoParties:
         return self._customers.page(
             platform_id, Customer, limit=limit, starting_after=starting_after
         )
-
-    def add_contractor(self, contractor: Contractor) -> None:
-        self._contractors.add(contractor.platform, contractor.id, contractor)
 
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor | None:
         return self._contractors.get(platform_id, contractor_id, Contractor)
@@ -106,11 +95,6 @@ class DynamoParties:
         return (
             item_record(contractor, Contractor) if contractor else None,
             item_record(customer, Customer) if customer else None,
-        )
-
-    def put_contractor(self, contractor: Contractor, *, expected_version: int) -> None:
-        self._contractors.replace(
-            contractor.platform, contractor.id, contractor, expected_version=expected_version
         )
 
     def list_contractors(

@@ -21,6 +21,8 @@ from chalicelib.adapters.dynamodb.assignments import (
     waiver_attribute,
 )
 from chalicelib.adapters.dynamodb.certificates import certificate_item
+from chalicelib.adapters.dynamodb.entities import record_item
+from chalicelib.adapters.dynamodb.keys import tenant_key
 from chalicelib.adapters.dynamodb.ledger import ledger_item
 from chalicelib.adapters.dynamodb.outbox import outbox_item
 from chalicelib.adapters.dynamodb.policies import payment_item, policy_item, quote_claim_key
@@ -31,6 +33,7 @@ from chalicelib.domain.certificates import Certificate
 from chalicelib.domain.change import Change, ObjectRef, WaiverClaim
 from chalicelib.domain.errors import Conflict, WriteConflict
 from chalicelib.domain.events import OutboxEvent
+from chalicelib.domain.parties import Contractor, Customer
 from chalicelib.domain.policies import Payment, Policy
 from chalicelib.domain.quotes import Quote, Referral
 from chalicelib.ports import Clock, IdGenerator
@@ -39,7 +42,18 @@ from chalicelib.request_scope import WriteScope, current_scope
 # A marker outlives every retry that may look for it: the Idempotency-Key window (24 h) and more.
 MARKER_TTL_SECONDS = 3 * 24 * 3600
 ItemBuilder = Callable[[Any], Item]
+
+
+def _tenant_item(kind: str) -> ItemBuilder:
+    def build(record: Any) -> Item:
+        return record_item(record, *tenant_key(record.platform, kind, record.id))
+
+    return build
+
+
 ITEMS: dict[type, ItemBuilder] = {
+    Customer: _tenant_item("CUS"),
+    Contractor: _tenant_item("CTR"),
     Assignment: assignment_item,
     Referral: referral_item,
     Quote: quote_item,

@@ -235,3 +235,14 @@ def test_importing_the_app_loads_no_pdf_library():
         check=True,
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_concurrent_renders_do_not_mix_pages():
+    """The renderer is shared by a process's threads (a request and the outbox job)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    certificates = [issue(("wc", "gl"), insured=name) for name in (VIETNAMESE, GREEK, CYRILLIC)]
+    alone = [render(c) for c in certificates]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        together = list(pool.map(render, certificates * 2))
+    assert together == alone * 2

@@ -207,18 +207,13 @@ class Acord25Sheet(CoverageTable):
         text = "\n".join(content.operations)
         inner_width, inner_height = self.width - 10, height - 12
         size = self.sizes["description"]
-        while (
-            size > self.sizes["description_min"]
-            and len(self._lines(inner_width, text, size)) * size * 1.2 > inner_height
-        ):
-            size -= 0.2
         lines = self._lines(inner_width, text, size)
+        while size > self.sizes["description_min"] and len(lines) * size * 1.2 > inner_height:
+            size -= 0.2
+            lines = self._lines(inner_width, text, size)
         fitting = int(inner_height // (size * 1.2))
         if len(lines) > fitting:
-            lines = [
-                *lines[: fitting - 1],
-                CONTINUED,
-            ]
+            lines = [*lines[: fitting - 1], CONTINUED]
         self._font(size, text=text)
         for index, line in enumerate(lines):
             self.pdf.set_xy(x + 5, y + 9 + index * size * 1.2)

@@ -79,18 +79,45 @@ class Sheet:
     def _paragraph(
         self, x: float, y: float, width: float, text: str, size: float, *, bold: bool = False
     ) -> float:
+        """Wrapped text from (x, y); returns the y below its last line."""
+        step = size * 1.2
+        lines = self._lines(width, text, size, bold=bold)
+        for index, line in enumerate(lines):
+            self.pdf.set_xy(x, y + index * step)
+            self.pdf.cell(width, step, line)
+        return y + len(lines) * step
+
+    def _lines(self, width: float, text: str, size: float, *, bold: bool = False) -> list[str]:
+        """Greedy word wrap by measured word widths (linear; fpdf2's own line breaker measures
+        every candidate line again, which made it most of a render). A word wider than the line
+        is cut where it must be."""
         self._font(size, bold=bold, text=text)
-        self.pdf.set_xy(x, y)
-        self.pdf.multi_cell(width, size * 1.2, text, align="L")
-        return float(self.pdf.get_y())
-
-    def _lines(self, width: float, text: str, size: float) -> list[str]:
-        self._font(size, text=text)
-        from fpdf.enums import MethodReturnValue
-
-        lines = self.pdf.multi_cell(width, size, text, dry_run=True, output=MethodReturnValue.LINES)
-        assert isinstance(lines, list)
-        return [str(line) for line in lines]
+        measure = self.pdf.get_string_width
+        space = measure(" ")
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            line, line_width = "", 0.0
+            for word in paragraph.split(" "):
+                word_width = measure(word)
+                while word_width > width and len(word) > 1:
+                    if line:
+                        lines.append(line)
+                        line, line_width = "", 0.0
+                    cut = len(word) - 1
+                    while cut > 1 and measure(word[:cut]) > width:
+                        cut -= 1
+                    lines.append(word[:cut])
+                    word = word[cut:]
+                    word_width = measure(word)
+                if not line:
+                    line, line_width = word, word_width
+                elif line_width + space + word_width <= width:
+                    line, line_width = f"{line} {word}", line_width + space + word_width
+                else:
+                    lines.append(line)
+                    line, line_width = word, word_width
+            lines.append(line)
+        return lines
 
     def _box(self, x: float, y: float, w: float, h: float, *, fill: bool = False) -> None:
         if fill:

@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(PY) bench/cold_start.py
 	$(PY) bench/dispatch.py
 	$(PY) bench/certificates.py
+	$(PY) bench/jobs.py
 
 # pdftoppm (Debian's poppler-utils) turns a certificate PDF into the PNG a test keeps to look at.
 poppler:

@@ -6,7 +6,7 @@ from chalice.app import Chalice
 
 from chalicelib.api import assignments, certificates, jobs, meta, parties, policies, quotes
 from chalicelib.api.observability import http_middleware
-from chalicelib.jobs import schedules
+from chalicelib.jobs import schedules, workers
 
 app = Chalice(app_name="jobcover")
 # Certificate PDFs (GET /v1/certificates/{id}/pdf) leave API Gateway as binary.
@@ -20,3 +20,4 @@ app.register_blueprint(assignments.bp)
 app.register_blueprint(certificates.bp)
 app.register_blueprint(jobs.bp)
 app.register_blueprint(schedules.bp)
+app.register_blueprint(workers.bp)

@@ -15,19 +15,26 @@ import boto3
 from botocore.config import Config
 
 from chalicelib.adapters.dynamodb.assignments import DynamoAssignments
+from chalicelib.adapters.dynamodb.due import DynamoDueIndex, DynamoRecords
 from chalicelib.adapters.dynamodb.ledger import DynamoLedger
 from chalicelib.adapters.dynamodb.outbox import DynamoOutbox
 from chalicelib.adapters.dynamodb.parties import DynamoApiKeys, DynamoParties, DynamoPlatforms
 from chalicelib.adapters.dynamodb.policies import DynamoPolicies
 from chalicelib.adapters.dynamodb.quotes import DynamoQuotes
+from chalicelib.adapters.dynamodb.runs import DynamoRuns
 from chalicelib.adapters.dynamodb.table import DynamoTable
 from chalicelib.adapters.dynamodb.unit_of_work import DynamoUnitOfWork
 from chalicelib.adapters.idempotency import IdempotentExecutor
 from chalicelib.adapters.secrets import EnvironmentAdminKey, SsmAdminKey
+from chalicelib.adapters.sqs import SqsWorkQueue
 from chalicelib.adapters.system import RandomIds, SystemClock
 from chalicelib.adapters.tin_vault import KmsTinVault
+from chalicelib.domain.policies import Policy
+from chalicelib.jobs import fanout, term
+from chalicelib.jobs.fanout import InProcessQueue, ShardWork, WorkQueue
 from chalicelib.jobs.outbox import Consumers, MarkerConsumer, OutboxJob
-from chalicelib.jobs.registry import JobRunner
+from chalicelib.jobs.registry import JobResult, JobRunner
+from chalicelib.jobs.term import TermJob
 from chalicelib.ports import AdminKeySource
 from chalicelib.services.assignments import AssignmentServices
 from chalicelib.services.auth import Authenticator, KeyIssuer
@@ -36,6 +43,8 @@ from chalicelib.services.parties import PartyServices
 from chalicelib.services.policies import PolicyServices
 from chalicelib.services.quotes import QuoteServices
 from chalicelib.services.referrals import ReferralServices
+from chalicelib.services.renewals import RenewalServices
+from chalicelib.services.term import TermServices
 from chalicelib.settings import Settings, load_settings
 
 _BOTO_CONFIG = Config(
@@ -193,6 +202,36 @@ class Container:
             uow=self.unit_of_work,
             ids=self.ids,
             clock=self.clock,
+            renewals=self.renewals,
+        )
+
+    @cached_property
+    def renewals(self) -> RenewalServices:
+        from chalicelib.reference_data import load_reference_data
+        from chalicelib.term_rules import load_term_rules
+
+        return RenewalServices(
+            quotes=self.quotes,
+            policies=DynamoPolicies(self.table),
+            reference=load_reference_data,
+            rules=load_term_rules,
+        )
+
+    @cached_property
+    def term(self) -> TermServices:
+        """The policy term by request: cancel, reinstate, final audit (chalicelib/services/term)."""
+        from chalicelib.reference_data import load_reference_data
+        from chalicelib.term_rules import load_term_rules
+
+        return TermServices(
+            policies=DynamoPolicies(self.table),
+            assignments=DynamoAssignments(self.table),
+            quotes=DynamoQuotes(self.table),
+            uow=self.unit_of_work,
+            reference=load_reference_data,
+            rules=load_term_rules,
+            ids=self.ids,
+            clock=self.clock,
         )
 
     @cached_property
@@ -227,10 +266,69 @@ class Container:
         }
 
     @cached_property
+    def term_jobs(self) -> dict[str, TermJob]:
+        """`renewals`, `expirations`, `rescissions`, `audits`: each reads the due index."""
+        from chalicelib.reference_data import load_reference_data
+        from chalicelib.term_rules import load_term_rules
+
+        def physical_threshold(policy: Policy) -> int | None:
+            thresholds = [
+                load_reference_data().program(line.program).term.final_audit.physical_min_eap_cents
+                for line in policy.lines.values()
+                if line.estimated_annual_premium_cents is not None
+            ]
+            known = [t for t in thresholds if t is not None]
+            return min(known) if known else None
+
+        handlers = {
+            "renewals": self.renewals.handle,
+            "expirations": term.expiration(self.term.cancel_upcoming),
+            "rescissions": term.rescission(load_term_rules),
+            "audits": term.audit(load_term_rules, physical_threshold),
+        }
+        return {
+            name: term.TermJob(
+                name,
+                handler,
+                due=DynamoDueIndex(self.table),
+                loader=DynamoRecords(self.table),
+                uow=self.unit_of_work,
+                ids=self.ids,
+                clock=self.clock,
+                batch=self.settings.jobs_batch,
+                fanout=term.FanOut(self.work_queue, self.runs),
+            )
+            for name, handler in handlers.items()
+        }
+
+    @cached_property
+    def runs(self) -> DynamoRuns:
+        return DynamoRuns(self.table)
+
+    @cached_property
+    def work_queue(self) -> WorkQueue:
+        """SQS when the stage names a queue; otherwise the work is done in-process."""
+        settings = self.settings
+        if settings.jobs_queue_url or settings.jobs_queue_name:
+            return SqsWorkQueue(
+                self.client("sqs"), url=settings.jobs_queue_url, name=settings.jobs_queue_name
+            )
+        queue = InProcessQueue()
+        queue.worker = self.work
+        return queue
+
+    def work(self, message: ShardWork) -> JobResult:
+        """A worker's turn on one shard of a fanned-out run."""
+        return fanout.work(message, self.term_jobs, self.work_queue, self.runs)
+
+    @cached_property
     def jobs(self) -> JobRunner:
-        """The named jobs (`POST /v1/admin/jobs/{name}`, the schedules): term jobs add theirs."""
+        """The named jobs (`POST /v1/admin/jobs/{name}`, the schedules)."""
         return JobRunner(
-            {"outbox": OutboxJob(self.outbox, self.outbox_consumers, self.clock)},
+            {
+                "outbox": OutboxJob(self.outbox, self.outbox_consumers, self.clock),
+                **self.term_jobs,
+            },
             clock=self.clock,
             platforms=DynamoPlatforms(self.table),
             clock_override_allowed=self.settings.allows_clock_override,

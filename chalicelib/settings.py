@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     # Local stages read the admin key from the environment; in AWS from SSM Parameter Store.
     admin_key: str | None = None
     admin_key_parameter: str | None = None
+    # The jobs queue a large term-job run fans out to: a URL (the packaged template injects it)
+    # or a name (`chalice deploy`); neither: worked in-process (local and test stages).
+    jobs_queue_url: str | None = None
+    jobs_queue_name: str | None = None
+    # How many due records one invocation settles before a run fans out.
+    jobs_batch: int = 200
     max_body_bytes: int = 256 * 1024
     idempotency_ttl_seconds: int = 24 * 60 * 60
     # How long an Idempotency-Key stays "in progress" when its run cannot say (outside Lambda, or

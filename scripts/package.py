@@ -34,11 +34,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+try:  # run as `python scripts/package.py`, or imported as `scripts.package` by the tests
+    from scripts.operations import operations_resources, rest_api_settings
+except ModuleNotFoundError:  # pragma: no cover - the script's own directory is on sys.path
+    from operations import operations_resources, rest_api_settings  # type: ignore[no-redef,import-not-found]
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 RESOURCES = PROJECT_DIR / "infra" / "resources.json"
 WIRING = PROJECT_DIR / "infra" / "wiring.json"
 BUILD_DIR = PROJECT_DIR / "build"
 MERGE_TEMPLATE = BUILD_DIR / "merge-template.json"
+DATA_STACK = BUILD_DIR / "data-stack.json"
+JOBS_QUEUE = "JobsQueue"
+JOBS_QUEUE_PREFIX = "jobcover-jobs-"
 PACKAGE_DIR = BUILD_DIR / "package"
 CHALICE_DIR = PROJECT_DIR / ".chalice"
 DEFAULT_REGION = "us-east-1"
@@ -85,18 +93,38 @@ def chalice_logical_ids(project_dir: Path = PROJECT_DIR, stage: str = "prod") ->
     application = ApplicationGraphBuilder().build(config, stage)
     ordered = DependencyBuilder().build_dependencies(application)
     functions: list[str] = []
+    function_names: dict[str, str] = {}
     roles: list[str] = []
+    sqs_sources: dict[str, str] = {}
+    log_groups: list[str] = []
     api_handler: str | None = None
+    api_stage: str | None = None
     for resource in ordered:
         if isinstance(resource, models.RestAPI):
             api_handler = to_cfn_resource_name(resource.lambda_function.resource_name)
+            api_stage = resource.api_gateway_stage
     for resource in ordered:
         if isinstance(resource, models.LambdaFunction):
             name = to_cfn_resource_name(resource.resource_name)
-            functions.append(WIRED_FUNCTION if name == api_handler else name)
+            logical_id = WIRED_FUNCTION if name == api_handler else name
+            functions.append(logical_id)
+            function_names[logical_id] = resource.function_name
+            if resource.log_group is not None:
+                log_groups.append(to_cfn_resource_name(resource.log_group.resource_name))
         elif isinstance(resource, models.ManagedIAMRole):
             roles.append(to_cfn_resource_name(resource.resource_name))
-    return {"functions": functions, "roles": roles, "rest_api": api_handler is not None}
+        elif isinstance(resource, models.SQSEventSource):
+            function = to_cfn_resource_name(resource.lambda_function.resource_name)
+            sqs_sources[function] = str(resource.queue)
+    return {
+        "functions": functions,
+        "function_names": function_names,
+        "roles": roles,
+        "rest_api": api_handler is not None,
+        "api_stage": api_stage,
+        "sqs_sources": sqs_sources,
+        "log_groups": log_groups,
+    }
 
 
 def function_environment(wiring: Json) -> Json:
@@ -128,14 +156,48 @@ def build_merge_template(
         }
     for role in logical_ids["roles"]:
         merged[role] = copy.deepcopy(role_fragment)
+    if logical_ids["rest_api"] and "ApiHandlerLogGroup" in logical_ids.get("log_groups", []):
+        # chalice names the API handler's log group after `${ApiHandler}`, a logical id it
+        # does not generate (the function is `APIHandler`).
+        merged["ApiHandlerLogGroup"] = {
+            "Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${APIHandler}"}}
+        }
     if logical_ids["rest_api"]:
-        merged["RestAPI"] = api_fragment
+        settings = rest_api_settings()
+        api_fragment["Properties"].update(settings["Properties"])
+        merged["RestAPI"] = {**api_fragment, "DependsOn": settings["DependsOn"]}
+    merged.update(
+        operations_resources(
+            {function: {"Ref": function} for function in logical_ids["functions"]},
+            logical_ids.get("api_stage") or "v1",
+        )
+    )
     clashes = set(resources["Resources"]) & (
         set(logical_ids["functions"]) | set(logical_ids["roles"]) | {"RestAPI"}
     )
     if clashes:
         raise PackageError(f"infra/resources.json reuses chalice's logical ids: {sorted(clashes)}")
     template["Resources"] = merged
+    return template
+
+
+def build_data_stack(
+    logical_ids: dict[str, Any], stage: str, resources: Json | None = None
+) -> Json:
+    """`chalice deploy`'s data stack: infra/resources.json plus the operations resources, the
+    alarms naming the functions as chalice deploy names them (`jobcover-<stage>[-<name>]`)."""
+    template = copy.deepcopy(resources if resources is not None else load_json(RESOURCES))
+    prefix = f"jobcover-{stage}"
+    names = {
+        logical_id: {"Fn::Sub": "jobcover-${Stage}" + name[len(prefix) :]}
+        for logical_id, name in logical_ids["function_names"].items()
+        if name.startswith(prefix)
+    }
+    template["Resources"].update(operations_resources(names, logical_ids.get("api_stage") or "v1"))
+    template["Description"] = (
+        "Jobcover data stack for `chalice deploy`: the data resources, the jobs queues, and the "
+        "alarms (SNS topic), API access log group and API Gateway logging role."
+    )
     return template
 
 
@@ -176,6 +238,8 @@ def stage_policy(stage: str, resources: Json | None = None, wiring: Json | None 
             arns[logical_id] = f"arn:aws:s3:::{_sub(props['BucketName']['Fn::Sub'], base)}"
         elif kind == "AWS::KMS::Key":
             arns[logical_id] = "arn:aws:kms:*:*:key/*"
+        elif kind == "AWS::SQS::Queue":
+            arns[logical_id] = f"arn:aws:sqs:*:*:{_sub(props['QueueName']['Fn::Sub'], base)}"
         elif kind == "AWS::KMS::Alias":
             key_aliases[props["TargetKeyId"]["Ref"]] = _sub(props["AliasName"]["Fn::Sub"], base)
     names = dict(base, **{f"{logical_id}.Arn": arn for logical_id, arn in arns.items()})
@@ -306,6 +370,22 @@ def cfn_lint_failed(code: int) -> bool:
     return code == 1 or bool(code & 2)
 
 
+def wire_sqs_sources(sam: Json) -> list[str]:
+    """Point each SQS event source on a `jobcover-jobs-*` queue at the template's own JobsQueue
+    (chalice writes the queue's ARN from the name it had at packaging); returns the functions."""
+    wired: list[str] = []
+    for logical_id, resource in sam.get("Resources", {}).items():
+        events = resource.get("Properties", {}).get("Events", {})
+        for event in events.values():
+            if event.get("Type") != "SQS":
+                continue
+            queue = json.dumps(event["Properties"].get("Queue"))
+            if JOBS_QUEUE_PREFIX in queue:
+                event["Properties"]["Queue"] = {"Fn::GetAtt": [JOBS_QUEUE, "Arn"]}
+                wired.append(logical_id)
+    return wired
+
+
 def run_chalice_package(stage: str, merge_template: Path, out_dir: Path) -> None:
     """`chalice package` (needs a region, no credentials); replaces out_dir."""
     environ = dict(os.environ)
@@ -316,6 +396,10 @@ def run_chalice_package(stage: str, merge_template: Path, out_dir: Path) -> None
     command += ["--merge-template", str(merge_template), str(out_dir)]
     print("$ chalice", " ".join(command[1:]), flush=True)
     subprocess.run(command, cwd=PROJECT_DIR, env=environ, check=True)
+    sam_path = out_dir / "sam.json"
+    sam = load_json(sam_path)
+    if wire_sqs_sources(sam):
+        sam_path.write_text(dump_json(sam))
 
 
 def check_package(out_dir: Path) -> Json:
@@ -362,6 +446,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="prod")
     parser.add_argument("--template-only", action="store_true", help="stop after the template")
     parser.add_argument("--write-policies", action="store_true", help="rewrite .chalice/policy*")
+    parser.add_argument(
+        "--data-stack",
+        action="store_true",
+        help="write build/data-stack.json (for chalice deploy) and stop",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     os.environ.setdefault("AWS_DEFAULT_REGION", DEFAULT_REGION)
@@ -373,6 +462,14 @@ def main(argv: list[str] | None = None) -> int:
                 "`.venv/bin/python scripts/package.py --write-policies --template-only`"
             )
         logical_ids = chalice_logical_ids(PROJECT_DIR, args.stage)
+        if args.data_stack:
+            DATA_STACK.parent.mkdir(parents=True, exist_ok=True)
+            DATA_STACK.write_text(dump_json(build_data_stack(logical_ids, args.stage)))
+            code, output = run_cfn_lint(DATA_STACK)
+            if cfn_lint_failed(code):
+                raise PackageError(f"cfn-lint found errors in {DATA_STACK}:\n{output}")
+            print(f"wrote {DATA_STACK.relative_to(PROJECT_DIR)} (cfn-lint: exit {code})")
+            return 0
         template = build_merge_template(logical_ids)
         if scan_grants(template):
             raise PackageError(f"merge template allows dynamodb:Scan: {scan_grants(template)}")

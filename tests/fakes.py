@@ -10,11 +10,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from typing import Any
 
-from chalicelib.domain.assignments import Assignment, BindContext, duplicate_external_id
+from chalicelib.adapters.dynamodb.due import DUE_SHARDS, due_shard, renewal_lead_days
+from chalicelib.domain.assignments import (
+    NOT_STARTED,
+    Assignment,
+    BindContext,
+    duplicate_external_id,
+)
 from chalicelib.domain.certificates import Certificate, CertificateContent
 from chalicelib.domain.change import Change, ObjectRef, WaiverClaim
 from chalicelib.domain.errors import Conflict, WriteConflict
@@ -31,6 +37,7 @@ from chalicelib.domain.parties import (
 )
 from chalicelib.domain.policies import Payment, Policy
 from chalicelib.domain.quotes import Quote, Referral
+from chalicelib.domain.term import assignment_due, policy_due
 from chalicelib.request_scope import WriteScope, current_scope
 
 KINDS: Mapping[type, str] = {
@@ -246,6 +253,20 @@ class FakeAssignments:
     def get(self, platform_id: str, assignment_id: str) -> Assignment | None:
         return self._store.get("assignment", platform_id, assignment_id)  # type: ignore[no-any-return]
 
+    def upcoming(
+        self, platform_id: str, contractor_id: str, starting: datetime
+    ) -> list[Assignment]:
+        return sorted(
+            (
+                a
+                for a in self._store.of_kind("assignment")
+                if (a.platform, a.contractor) == (platform_id, contractor_id)
+                and a.status in NOT_STARTED
+                and a.window.start >= starting
+            ),
+            key=lambda a: (a.window.start, a.id),
+        )
+
     def page(
         self,
         platform_id: str,
@@ -294,6 +315,10 @@ class FakePolicies:
 
     def policy_for_quote(self, platform_id: str, quote_id: str) -> str | None:
         return self._store.quote_claims.get((platform_id, quote_id))
+
+    def find_policy(self, policy_id: str) -> Policy | None:
+        found = [p for p in self._store.of_kind("policy") if p.id == policy_id]
+        return found[0] if found else None
 
 
 class FakeQuotes:
@@ -363,6 +388,47 @@ class FakeParties:
     ) -> Page[Contractor]:
         items = [c for (p, _), c in self._store.contractors.items() if p == platform_id]
         return _page(items, limit, starting_after)
+
+
+class FakeDueIndex:
+    """The due index in memory: each stored policy and assignment's due (job, date), derived
+    from its state by the same domain function the DynamoDB items' keys come from."""
+
+    shards = DUE_SHARDS
+
+    def __init__(self, store: FakeStore, renewal_lead_days: int) -> None:
+        self._store = store
+        self._lead = renewal_lead_days
+
+    def due(
+        self,
+        job: str,
+        as_of: date,
+        *,
+        limit: int,
+        platform: str | None = None,
+        shard: int | None = None,
+    ) -> list[Policy | Assignment]:
+        found: list[tuple[date, str, str, Any]] = []
+        with self._store.lock:
+            for record in [*self._store.of_kind("policy"), *self._store.of_kind("assignment")]:
+                due = (
+                    policy_due(record, self._lead)
+                    if isinstance(record, Policy)
+                    else assignment_due(record)
+                )
+                if due is None or due.job != job or due.on > as_of:
+                    continue
+                if platform is not None and record.platform != platform:
+                    continue
+                if shard is not None and due_shard(record.id) != shard:
+                    continue
+                found.append((due.on, record.platform, record.id, record))
+        return [record for *_, record in sorted(found, key=lambda f: f[:3])][:limit]
+
+    def reload(self, record: Policy | Assignment) -> Policy | Assignment | None:
+        kind = "policy" if isinstance(record, Policy) else "assignment"
+        return self._store.get(kind, record.platform, record.id)  # type: ignore[no-any-return]
 
 
 class FakeCertificates:
@@ -477,6 +543,9 @@ class FakeApp:
         from chalicelib.services.policies import PolicyServices
         from chalicelib.services.quotes import QuoteServices
         from chalicelib.services.referrals import ReferralServices
+        from chalicelib.services.renewals import RenewalServices
+        from chalicelib.services.term import TermServices
+        from chalicelib.term_rules import load_term_rules
         from chalicelib.underwriting_rules import load_rulebook, trade_profile
 
         self.store = FakeStore()
@@ -544,6 +613,62 @@ class FakeApp:
             ids=self.ids,
             clock=self.clock,
         )
+        self.renewals = RenewalServices(
+            quotes=self.quotes,
+            policies=FakePolicies(self.store),
+            reference=load_reference_data,
+            rules=load_term_rules,
+        )
+        object.__setattr__(self.referrals, "renewals", self.renewals)
+        self.term = TermServices(
+            policies=FakePolicies(self.store),
+            assignments=FakeAssignments(self.store),
+            quotes=FakeQuotes(self.store),
+            uow=self.unit_of_work,
+            reference=load_reference_data,
+            rules=load_term_rules,
+            ids=self.ids,
+            clock=self.clock,
+        )
+
+        self.due = FakeDueIndex(self.store, renewal_lead_days())
+        self.jobs = self._term_jobs()
+
+    def _term_jobs(self) -> dict[str, Any]:
+        from chalicelib.jobs import term
+        from chalicelib.reference_data import load_reference_data
+        from chalicelib.term_rules import load_term_rules
+
+        def physical(policy: Policy) -> int | None:
+            program = load_reference_data().program("california-wc")
+            return program.term.final_audit.physical_min_eap_cents if policy.annual else None
+
+        handlers = {
+            "renewals": self.renewals.handle,
+            "expirations": term.expiration(self.term.cancel_upcoming),
+            "rescissions": term.rescission(load_term_rules),
+            "audits": term.audit(load_term_rules, physical),
+        }
+        return {
+            name: term.TermJob(
+                name,
+                handler,
+                due=self.due,
+                loader=self.due,
+                uow=self.unit_of_work,
+                ids=self.ids,
+                clock=self.clock,
+            )
+            for name, handler in handlers.items()
+        }
+
+    def run(self, job: str, as_of: date | None = None, platform: str | None = None) -> Any:
+        """Run a term job for `as_of` (default: the fake clock's date) at the fake clock."""
+        from chalicelib.jobs.registry import JobRequest
+
+        day = as_of or self.clock.now().date()
+        now = self.clock.now() if day == self.clock.now().date() else None
+        return self.jobs[job](JobRequest(as_of=day, now=now, platform=platform))
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self.store, self.clock, self.ids)

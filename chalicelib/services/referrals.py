@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.assignments import Decision
 from chalicelib.domain.change import Change, ObjectRef, Stamp
@@ -23,6 +23,9 @@ from chalicelib.services.lookup import fetch
 from chalicelib.services.policies import PolicyServices
 from chalicelib.services.quotes import QuoteServices
 
+if TYPE_CHECKING:
+    from chalicelib.services.renewals import RenewalServices
+
 DECIDE_ATTEMPTS = 5
 
 
@@ -34,6 +37,8 @@ class ReferralServices:
     uow: Callable[[], UnitOfWork]
     ids: IdGenerator
     clock: Clock
+    # A renewal's referral: the decision renews or non-renews the policy waiting on it.
+    renewals: RenewalServices | None = None
 
     def get(self, referral_id: str) -> Referral:
         return fetch(
@@ -70,6 +75,10 @@ class ReferralServices:
                     if adoption is not None:
                         uow.record(adoption)
                         effect = adoption
+                if self.renewals is not None:
+                    renewal = self.renewals.decided(settled.state, status == "approved", stamp)
+                    if renewal is not None:
+                        uow.record(renewal)
             try:
                 earlier = uow.commit(ObjectRef("referral", referral.platform, referral.id))
             except WriteConflict as conflict:

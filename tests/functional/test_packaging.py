@@ -89,6 +89,7 @@ def test_every_function_gets_the_injected_environment(merge_template, logical_id
         "JOBCOVER_BUCKET_NAME": {"Ref": "CertificateBucket"},
         "JOBCOVER_TIN_KEY_ID": {"Ref": "TinKeyAlias"},
         "JOBCOVER_ADMIN_KEY_PARAMETER": {"Fn::Sub": "/jobcover/${Stage}/admin-key"},
+        "JOBCOVER_JOBS_QUEUE_URL": {"Ref": "JobsQueue"},
     }
     for function in logical_ids["functions"]:
         variables = merge_template["Resources"][function]["Properties"]["Environment"]["Variables"]
@@ -141,6 +142,7 @@ def test_wiring_is_not_applied_to_ids_chalice_does_not_generate(merge_template, 
     # A fragment for a function chalice doesn't generate would be a resource without a Type.
     for logical_id, resource in merge_template["Resources"].items():
         generated = set(logical_ids["functions"]) | set(logical_ids["roles"]) | {"RestAPI"}
+        generated |= set(logical_ids["log_groups"])
         assert "Type" in resource or logical_id in generated, logical_id
 
 
@@ -214,6 +216,7 @@ def test_stage_policy_names_only_that_stages_resources(stage):
     assert statement(policy, "AdminKeyParameter")["Resource"] == (
         f"arn:aws:ssm:*:*:parameter/jobcover/{stage}/admin-key"
     )
+    assert statement(policy, "JobsQueue")["Resource"] == f"arn:aws:sqs:*:*:jobcover-jobs-{stage}"
     others = [s for s in package.STAGES if s != stage]
     for other in others:
         assert f"-{other}" not in text and f"/{other}/" not in text
@@ -291,3 +294,100 @@ def test_full_chalice_package(tmp_path, logical_ids):
     ]
     assert outbox["Timeout"] == 120
     assert outbox["Environment"]["Variables"]["JOBCOVER_TABLE_NAME"] == {"Ref": "JobcoverTable"}
+    # The term jobs: daily at 06:00 UTC, 300 s, reserved concurrency, logs kept 30 days.
+    for function in TERM_JOBS:
+        props = sam["Resources"][function]["Properties"]
+        assert [e["Properties"]["Schedule"] for e in props["Events"].values()] == [
+            "cron(0 6 * * ? *)"
+        ]
+        assert props["Timeout"] == 300
+        assert props["ReservedConcurrentExecutions"] >= 1
+        assert sam["Resources"][f"{function}LogGroup"]["Properties"]["RetentionInDays"] == 30
+    worker = sam["Resources"]["JobWorker"]["Properties"]
+    [source] = worker["Events"].values()
+    assert source["Type"] == "SQS"
+    assert source["Properties"]["Queue"] == {"Fn::GetAtt": ["JobsQueue", "Arn"]}
+    assert worker["Timeout"] == 300
+    assert sam["Resources"]["JobsDeadLetterQueue"]["Type"] == "AWS::SQS::Queue"
+
+
+# --- the term jobs, their queue, and what operates them -------------------------------------
+
+TERM_JOBS = ("Renewals", "Expirations", "Rescissions", "Audits")
+
+
+def test_term_jobs_and_the_worker_are_functions_with_roles(logical_ids):
+    for function in (*TERM_JOBS, "JobWorker"):
+        assert function in logical_ids["functions"]
+        assert f"{function}Role" in logical_ids["roles"]
+    # The queue name follows the stage chalice packages (its environment is in place then).
+    assert list(logical_ids["sqs_sources"]) == ["JobWorker"]
+    assert logical_ids["sqs_sources"]["JobWorker"].startswith("jobcover-jobs-")
+
+
+def test_operations_resources_are_merged(merge_template, logical_ids):
+    resources = merge_template["Resources"]
+    assert resources["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+    for function in logical_ids["functions"]:
+        for kind in ("Errors", "Throttles"):
+            alarm = resources[f"{function}{kind}Alarm"]["Properties"]
+            assert alarm["MetricName"] == kind
+            assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": function}}]
+            assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    dlq = resources["JobsDeadLetterAlarm"]["Properties"]
+    assert dlq["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert resources["Api5xxAlarm"]["Properties"]["MetricName"] == "5XXError"
+    assert resources["CertificateRetriesExhaustedAlarm"]["Properties"]["Namespace"] == "Jobcover"
+    api = resources["RestAPI"]["Properties"]
+    assert api["MethodSettings"][0]["ThrottlingRateLimit"] > 0
+    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert resources["RestAPI"]["DependsOn"] == ["ApiGatewayAccount"]
+    queue = resources["JobsQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["JobsDeadLetterQueue", "Arn"]
+    }
+    rules = resources["CertificateBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rules and all(rule["Status"] == "Enabled" for rule in rules)
+
+
+def test_chalice_deploys_data_stack_alarms_name_chalices_functions(logical_ids):
+    stack = package.build_data_stack(logical_ids, "prod")
+    resources = stack["Resources"]
+    assert resources["RenewalsErrorsAlarm"]["Properties"]["Dimensions"] == [
+        {"Name": "FunctionName", "Value": {"Fn::Sub": "jobcover-${Stage}-renewals"}}
+    ]
+    assert resources["APIHandlerErrorsAlarm"]["Properties"]["Dimensions"][0]["Value"] == {
+        "Fn::Sub": "jobcover-${Stage}"
+    }
+    assert "JobsQueue" in resources and "JobcoverTable" in resources
+
+
+def test_the_data_stack_passes_cfn_lint(tmp_path, logical_ids):
+    path = tmp_path / "data-stack.json"
+    path.write_text(json.dumps(package.build_data_stack(logical_ids, "prod")))
+    code, output = package.run_cfn_lint(path)
+    assert code == 0, output
+
+
+def test_sqs_sources_are_wired_to_the_templates_queue():
+    sam = {
+        "Resources": {
+            "JobWorker": {
+                "Properties": {
+                    "Events": {
+                        "E": {
+                            "Type": "SQS",
+                            "Properties": {
+                                "Queue": {
+                                    "Fn::Sub": "arn:${AWS::Partition}:sqs:x:y:jobcover-jobs-prod"
+                                }
+                            },
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert package.wire_sqs_sources(sam) == ["JobWorker"]
+    queue = sam["Resources"]["JobWorker"]["Properties"]["Events"]["E"]["Properties"]["Queue"]
+    assert queue == {"Fn::GetAtt": ["JobsQueue", "Arn"]}

@@ -13,7 +13,7 @@ from chalicelib.domain.parties import Page
 
 M = TypeVar("M", bound=BaseModel)
 _KEY_ATTRIBUTES = frozenset(
-    {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"}
+    {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "duepk", "duesk"}
 )
 
 

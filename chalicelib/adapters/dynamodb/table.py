@@ -163,11 +163,20 @@ class DynamoTable:
         partition: tuple[str, str],
         index: str | None = None,
         projection: str | None = None,
+        names: Mapping[str, str] | None = None,
+        sort_from: str | None = None,
     ) -> list[Item]:
-        """Every item of one partition, oldest first, following LastEvaluatedKey."""
+        """Every item of one partition, oldest first, following LastEvaluatedKey (from sort key
+        `sort_from` on, when given: the partition's sort key must be `<index>sk` or `sk`)."""
         request = self._query_request(partition, index, None)
         if projection:
             request["ProjectionExpression"] = projection
+        if names:
+            request["ExpressionAttributeNames"].update(names)
+        if sort_from is not None:
+            request["KeyConditionExpression"] += " AND #sk >= :from"
+            request["ExpressionAttributeNames"]["#sk"] = f"{index}sk" if index else "sk"
+            request["ExpressionAttributeValues"].update(to_attributes({":from": sort_from}))
         items: list[Item] = []
         while True:
             found, last = self._query(request)

@@ -191,6 +191,8 @@ class Container:
             public_url=self.settings.public_url,
             on_failure=count_pending,
             policy_of_quote=DynamoPolicies(self.table).policy_for_quote,
+            assignment_of=DynamoAssignments(self.table).get,
+            policy_of=DynamoPolicies(self.table).get_policy,
         )
 
     @cached_property

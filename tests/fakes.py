@@ -564,6 +564,8 @@ class FakeApp:
             numbers=fake_numbers(),
             public_url="https://api.test",
             policy_of_quote=FakePolicies(self.store).policy_for_quote,
+            assignment_of=FakeAssignments(self.store).get,
+            policy_of=FakePolicies(self.store).get_policy,
         )
         issuing = self.certificates if certificates else None
         parties = FakeParties(self.store)

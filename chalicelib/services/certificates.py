@@ -55,6 +55,9 @@ STORE_ATTEMPTS = 3
 UNCHANGED_BY = frozenset({"assignment.started", "assignment.completed"})
 # A policy shows a standing certificate while it covers (or will cover) work.
 CERTIFIED_POLICY_STATUSES = frozenset({"active", "cancellation_pending"})
+# A term that ran its course keeps its certificate, which reads `expired` after the term; one
+# cancelled or rescinded has it voided.
+ENDED_WITH_TERM = frozenset({"expired", "non_renewed", "renewal_pending_review"})
 
 
 def _no_alarm(name: str, certificate: Certificate, error: Exception) -> None:
@@ -80,6 +83,9 @@ class CertificateServices:
     on_failure: Callable[[str, Certificate, Exception], None] = _no_alarm
     # The policy a quote became (a quote referral's approval revises that policy's certificate).
     policy_of_quote: Callable[[str, str], str | None] = lambda platform, quote: None
+    # Subjects as they are now (the outbox consumer reconciles certificates with them).
+    assignment_of: Callable[[str, str], Assignment | None] = lambda platform, id_: None
+    policy_of: Callable[[str, str], Policy | None] = lambda platform, id_: None
 
     def _stamp(self) -> Stamp:
         return Stamp(self.clock.now(), self.ids.new)
@@ -96,21 +102,28 @@ class CertificateServices:
         With the bind's `context` (contractor, customer, policies, already read) a new job reads
         nothing more, and a changed one only its certificate."""
         assignment = change.state
-        lines = bound_lines(assignment)
-        if not lines and change.expected_version is None:
+        if not bound_lines(assignment) and change.expected_version is None:
             return change  # a new job with nothing bound has no certificate to touch
         if {event.type for event in change.events} & UNCHANGED_BY:
             return change
         if any(isinstance(related.state, Certificate) for related in change.related):
             return change  # decided already (with the bind's context)
+        certificate_change = self._assignment_certificate(
+            assignment, new=change.expected_version is None, context=context
+        )
+        if certificate_change is None:
+            return change
+        return replace(change, related=(*change.related, certificate_change))
+
+    def _assignment_certificate(
+        self, assignment: Assignment, *, new: bool, context: BindContext | None = None
+    ) -> Change[Certificate] | None:
+        """What the assignment as it is now asks of its certificate."""
+        lines = bound_lines(assignment)
         certificate_id = certificate_id_for(assignment.id)
         policy_ids = [str(covered.policy) for _, covered in lines]
         if context is not None:
-            current = (
-                None
-                if change.expected_version is None
-                else self.certificates.get(assignment.platform, certificate_id)
-            )
+            current = None if new else self.certificates.get(assignment.platform, certificate_id)
             contractor, customer = context.contractor, context.customer
             policies = {p.id: p for p in context.policies if p.id in policy_ids}
         else:
@@ -133,7 +146,7 @@ class CertificateServices:
                 stamp.now.date(),
             )
         programs = certified_programs(assignment)
-        certificate_change = follow(
+        return follow(
             current,
             content,
             certificate_id=certificate_id,
@@ -147,21 +160,26 @@ class CertificateServices:
             else "no line of the assignment is bound",
             stamp=stamp,
         )
-        if certificate_change is None:
-            return change
-        return replace(change, related=(*change.related, certificate_change))
 
     def with_policy(self, change: Change[Policy]) -> Change[Policy]:
         """The policy's standing certificate: opened when it is active, revised when its lines or
         term change, voided when it no longer covers."""
         policy = change.state
-        certified = policy.status in CERTIFIED_POLICY_STATUSES
-        if not certified and change.expected_version is None:
+        if policy.status not in CERTIFIED_POLICY_STATUSES and change.expected_version is None:
             return change
+        certificate_change = self._policy_certificate(policy)
+        if certificate_change is None:
+            return change
+        return replace(change, related=(*change.related, certificate_change))
+
+    def _policy_certificate(self, policy: Policy) -> Change[Certificate] | None:
+        certified = policy.status in CERTIFIED_POLICY_STATUSES
         certificate_id = certificate_id_for(policy.id)
         current, contractor, _, _ = self.certificates.load(
             policy.platform, certificate_id, policy.contractor, None, ()
         )
+        if policy.status in ENDED_WITH_TERM:
+            return None
         stamp = self._stamp()
         terms = self.terms()
         content = None
@@ -174,7 +192,7 @@ class CertificateServices:
                 current.revision + 1 if current else 1,
                 stamp.now.date(),
             )
-        certificate_change = follow(
+        return follow(
             current,
             content,
             certificate_id=certificate_id,
@@ -189,9 +207,32 @@ class CertificateServices:
             void_reason=f"policy {policy.status}",
             stamp=stamp,
         )
-        if certificate_change is None:
-            return change
-        return replace(change, related=(*change.related, certificate_change))
+
+    def reconcile(self, platform: str, subject_id: str) -> Certificate | None:
+        """Bring the subject's certificate in line with the subject as it is now, in a commit of
+        its own: for changes other modules commit without it (the policy term cancels a policy
+        and its upcoming jobs, reinstates, renews, expires). Nothing to change: no write."""
+        for _ in range(STORE_ATTEMPTS):
+            change: Change[Certificate] | None = None
+            if is_id_of(subject_id, "asg"):
+                assignment = self.assignment_of(platform, subject_id)
+                if assignment is not None:
+                    change = self._assignment_certificate(assignment, new=False)
+            elif is_id_of(subject_id, "pol"):
+                policy = self.policy_of(platform, subject_id)
+                if policy is not None:
+                    change = self._policy_certificate(policy)
+            if change is None:
+                return self.of_subject(platform, subject_id)
+            with write_scope(fresh_scope()):
+                uow = self.uow()
+                uow.record(change)
+                try:
+                    uow.commit(ObjectRef("certificate", platform, change.state.id))
+                except WriteConflict:
+                    continue
+            return change.state
+        raise WriteConflict(f"The certificate of {subject_id} kept changing while reconciled.")
 
     # -- issuing: render, store, record ---------------------------------------------------------
     def after_commit(self, change: Change[Any]) -> None:
@@ -262,14 +303,14 @@ class CertificateServices:
             self.issue_quietly(certificate)
 
     def settle(self, platform: str, subject_id: str) -> Certificate | None:
-        """Issue the subject's certificate if it is still pending (the outbox consumer). A quote
-        stands for the policy it became."""
+        """The outbox consumer's step: reconcile the subject's certificate with the subject, then
+        issue it if it is pending. A quote stands for the policy it became."""
         if is_id_of(subject_id, "qte"):
             policy = self.policy_of_quote(platform, subject_id)
             if policy is None:
                 return None
             subject_id = policy
-        certificate = self.of_subject(platform, subject_id)
+        certificate = self.reconcile(platform, subject_id)
         if certificate is None:
             return None
         return self.issue(certificate)

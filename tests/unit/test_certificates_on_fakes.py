@@ -207,3 +207,31 @@ def test_a_pending_policy_certificate_is_settled_from_its_quote_referral_event(a
     CertificateConsumer(lambda: app.certificates).handle(referral_event)
     assert certificate_of(app, policy.id).status_at(app.clock.now()) == "valid"
     assert contractor_id == policy.contractor
+
+
+def test_a_policy_cancelled_by_the_term_voids_its_certificate_and_its_jobs_through_the_outbox(
+    app: FakeApp,
+):
+    from chalicelib.domain.parties import Principal, Role
+
+    contractor_id = opted_in(app)
+    policy = app.store.of_kind("policy")[0]
+    bound = app.assignments.create(PLATFORM, job(app, contractor_id, "t1", start_in_hours=48))
+    assert certificate_of(app, bound.id).status_at(app.clock.now()) == "valid"
+    insured = Principal(key_id="key_platform", role=Role.PLATFORM, platform=PLATFORM)
+    app.term.cancel(insured, policy.id, "insured_request", None)  # the term module's own commit
+    assert app.store.get("assignment", PLATFORM, bound.id).status == "cancelled"
+    assert certificate_of(app, bound.id).status_at(app.clock.now()) == "valid"  # not yet
+    run = OutboxJob(
+        outbox_with(app), {"certificates": CertificateConsumer(lambda: app.certificates)}, app.clock
+    )
+    result = run(JobRequest(as_of=app.clock.now().date()))
+    assert "failures" not in result, result
+    assert certificate_of(app, bound.id).status_at(app.clock.now()) == "void"
+    assert certificate_of(app, policy.id).status_at(app.clock.now()) == "void"
+    assert app.store.events(certificate_of(app, bound.id).id)[-1] == "certificate.voided"
+    # Reconciling again changes nothing.
+    commits = app.store.commits
+    app.certificates.reconcile(PLATFORM, bound.id)
+    app.certificates.reconcile(PLATFORM, policy.id)
+    assert app.store.commits == commits

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -115,7 +116,7 @@ def test_the_pdf_is_stored_privately_encrypted_with_its_hash_and_the_link_fetche
     assert stored["size"] == len(body) <= 30 * 1024
 
     s3 = boto3.client("s3")
-    bucket = "jobcover-certificates-test"
+    bucket = os.environ["JOBCOVER_BUCKET_NAME"]  # named as in AWS: the stage and the account
     objects = s3.list_objects_v2(Bucket=bucket)["Contents"]
     assert len(objects) == 2  # the policy's standing certificate and this one
     key = next(o["Key"] for o in objects if certificate_id in o["Key"])

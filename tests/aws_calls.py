@@ -43,10 +43,13 @@ _lock = threading.Lock()
 
 
 def _from_service_code() -> bool:
+    """The nearest project frame that made the call is service code (a test's own client, even
+    one called from inside a hook the service triggered, does not count)."""
     frame = sys._getframe(2)
     while frame is not None:
-        if frame.f_code.co_filename.startswith(_SERVICE_CODE):
-            return True
+        filename = frame.f_code.co_filename
+        if filename.startswith(_PROJECT) and ".venv" not in filename and __file__ != filename:
+            return filename.startswith(_SERVICE_CODE)
         frame = frame.f_back  # type: ignore[assignment]
     return False
 

@@ -44,6 +44,7 @@ from chalicelib.jobs.webhooks import WebhookDeliveryJob, then_deliver
 from chalicelib.ports import AdminKeySource
 from chalicelib.services.assignments import AssignmentServices
 from chalicelib.services.auth import Authenticator, KeyIssuer
+from chalicelib.services.certificates import CertificateServices
 from chalicelib.services.parties import PartyServices
 from chalicelib.services.policies import PolicyServices
 from chalicelib.services.quotes import QuoteServices
@@ -69,6 +70,11 @@ class WebhookStore:
 _BOTO_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
 )
+# S3: Signature V4, so presigned certificate links carry their expiry (at most 15 min); one retry
+# only: a bind waits for its certificate's PUT, and the outbox retries it later.
+_S3_CONFIG = _BOTO_CONFIG.merge(
+    Config(signature_version="s3v4", retries={"mode": "standard", "max_attempts": 2})
+)
 
 
 class Container:
@@ -84,12 +90,17 @@ class Container:
         """One boto3 client per service (the fault tier hooks its events on this instance)."""
         with self._clients_lock:
             if service not in self._clients:
-                self._clients[service] = self._session.client(service, config=_BOTO_CONFIG)
+                config = _S3_CONFIG if service == "s3" else _BOTO_CONFIG
+                self._clients[service] = self._session.client(service, config=config)
             return self._clients[service]
 
     @cached_property
     def dynamodb(self) -> Any:
         return self.client("dynamodb")
+
+    @cached_property
+    def s3(self) -> Any:
+        return self.client("s3")
 
     @cached_property
     def table(self) -> DynamoTable:
@@ -160,6 +171,7 @@ class Container:
             reference=load_reference_data,
             ids=self.ids,
             clock=self.clock,
+            certificates=self.certificates,
         )
 
     @cached_property
@@ -175,6 +187,32 @@ class Container:
             trade_profile=trade_profile,
             ids=self.ids,
             clock=self.clock,
+            certificates=self.certificates,
+        )
+
+    @cached_property
+    def certificates(self) -> CertificateServices:
+        """Certificates: the table, the bucket, the renderer (fpdf2 loads on first render)."""
+        from chalicelib.adapters.certificates.numbers import certificate_number
+        from chalicelib.adapters.certificates.s3_store import S3CertificateStore
+        from chalicelib.adapters.dynamodb.certificates import DynamoCertificates
+        from chalicelib.certificate_data import load_certificate_terms, renderer
+        from chalicelib.jobs.certificates import count_pending
+
+        return CertificateServices(
+            certificates=DynamoCertificates(self.table),
+            store=S3CertificateStore(self.s3, self.settings.bucket_name),
+            renderer=renderer,
+            uow=self.unit_of_work,
+            terms=load_certificate_terms,
+            ids=self.ids,
+            clock=self.clock,
+            numbers=certificate_number,
+            public_url=self.settings.public_url,
+            on_failure=count_pending,
+            policy_of_quote=DynamoPolicies(self.table).policy_for_quote,
+            assignment_of=DynamoAssignments(self.table).get,
+            policy_of=DynamoPolicies(self.table).get_policy,
         )
 
     @cached_property
@@ -242,7 +280,13 @@ class Container:
         """Every consumer of outbox events, by a stable name (the outbox records which consumers
         handled an event, so a retry calls only the others). Certificates and webhooks add
         theirs here, e.g. `"webhooks": self.webhooks`."""
-        return {"marker": MarkerConsumer(), "webhooks": self.webhook_events}
+        from chalicelib.jobs.certificates import CertificateConsumer
+
+        return {
+            "marker": MarkerConsumer(),
+            "certificates": CertificateConsumer(lambda: self.certificates),
+            "webhooks": self.webhook_events,
+        }
 
     @cached_property
     def term_jobs(self) -> dict[str, TermJob]:

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     table_name: str = "jobcover-dev"
     idempotency_table_name: str = "jobcover-idempotency-dev"
     bucket_name: str = "jobcover-certificates-dev"
+    # Where the API is reached from outside: printed on certificates as their verify address.
+    public_url: str = "http://127.0.0.1:8000"
     tin_key_id: str = "alias/jobcover-tin-dev"
     # Local stages read the admin key from the environment; in AWS from SSM Parameter Store.
     admin_key: str | None = None

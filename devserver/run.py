@@ -38,6 +38,9 @@ def main() -> int:
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
             "JOBCOVER_ADMIN_KEY": admin_key,
+            # Certificates print their verify address: this server's.
+            "JOBCOVER_PUBLIC_URL": os.environ.get("JOBCOVER_PUBLIC_URL")
+            or f"http://127.0.0.1:{port}",
         }
     )
     os.environ.pop("AWS_PROFILE", None)

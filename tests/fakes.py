@@ -21,6 +21,7 @@ from chalicelib.domain.assignments import (
     BindContext,
     duplicate_external_id,
 )
+from chalicelib.domain.certificates import Certificate, CertificateContent
 from chalicelib.domain.change import Change, ObjectRef, WaiverClaim
 from chalicelib.domain.errors import Conflict, WriteConflict
 from chalicelib.domain.events import OutboxEvent
@@ -49,6 +50,7 @@ KINDS: Mapping[type, str] = {
     Policy: "policy",
     Payment: "payment",
     WebhookEndpoint: "webhook_endpoint",
+    Certificate: "certificate",
 }
 
 
@@ -431,12 +433,114 @@ class FakeDueIndex:
         return self._store.get(kind, record.platform, record.id)  # type: ignore[no-any-return]
 
 
-class FakeApp:
-    """The services wired to the fakes (the composition root's twin for service tests)."""
+class FakeCertificates:
+    """CertificateRepository in memory."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def get(self, platform_id: str, certificate_id: str) -> Certificate | None:
+        return self._store.get("certificate", platform_id, certificate_id)  # type: ignore[no-any-return]
+
+    def get_many(self, platform_id: str, certificate_ids: Sequence[str]) -> list[Certificate]:
+        found = [self.get(platform_id, c) for c in certificate_ids]
+        return [c for c in found if c is not None]
+
+    def find(self, certificate_id: str) -> Certificate | None:
+        found = [c for c in self._store.of_kind("certificate") if c.id == certificate_id]
+        return found[0] if found else None
+
+    def by_number(self, number: str) -> Certificate | None:
+        found = [c for c in self._store.of_kind("certificate") if c.number == number]
+        return found[0] if found else None
+
+    def in_review(
+        self, status: str, *, limit: int, starting_after: str | None
+    ) -> Page[Certificate]:
+        items = [
+            c
+            for c in self._store.of_kind("certificate")
+            if c.review is not None and c.review.status == status
+        ]
+        return _page(items, limit, starting_after)
+
+    def load(
+        self,
+        platform_id: str,
+        certificate_id: str,
+        contractor_id: str,
+        customer_id: str | None,
+        policy_ids: Sequence[str],
+    ) -> tuple[Certificate | None, Contractor | None, Customer | None, dict[str, Policy]]:
+        store = self._store
+        policies = {
+            p: store.get("policy", platform_id, p)
+            for p in policy_ids
+            if store.get("policy", platform_id, p) is not None
+        }
+        return (
+            self.get(platform_id, certificate_id),
+            store.contractors.get((platform_id, contractor_id)),
+            store.customers.get((platform_id, customer_id or "")),
+            policies,
+        )
+
+
+@dataclass
+class FakeDocumentStore:
+    """DocumentStore in memory; `failing` makes every call raise (S3 down)."""
+
+    documents: dict[str, bytes] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
+    puts: int = 0
+    failing: Exception | None = None
+
+    def put(self, key: str, body: bytes, sha256: str) -> None:
+        if self.failing is not None:
+            raise self.failing
+        self.puts += 1
+        self.documents[key] = body
+        self.metadata[key] = sha256
+
+    def get(self, key: str) -> bytes:
+        if self.failing is not None:
+            raise self.failing
+        return self.documents[key]
+
+    def url(self, key: str, filename: str) -> str:
+        return f"https://documents.test/{key}?expires=600"
+
+
+@dataclass
+class FakeRenderer:
+    """A PDF stand-in: the content's JSON (deterministic); `failing` makes it raise."""
+
+    rendered: int = 0
+    failing: Exception | None = None
+
+    def render(self, content: CertificateContent, verify_url: str) -> bytes:
+        if self.failing is not None:
+            raise self.failing
+        self.rendered += 1
+        return b"%PDF-fake\n" + content.model_dump_json().encode() + verify_url.encode()
+
+
+def fake_numbers() -> Callable[[], str]:
+    counter = count(1)
+    return lambda: f"COI-TEST{next(counter):05d}"
+
+
+class FakeApp:
+    """The services wired to the fakes (the composition root's twin for service tests).
+
+    `certificates=True` wires certificate issuing into the assignment and policy services, on a
+    fake document store and renderer (`documents`, `renderer`)."""
+
+    def __init__(self, *, certificates: bool = False) -> None:
+        from chalicelib.certificate_data import load_certificate_terms
         from chalicelib.reference_data import load_reference_data
         from chalicelib.services.assignments import AssignmentServices
+        from chalicelib.services.certificates import CertificateServices
         from chalicelib.services.parties import PartyServices
         from chalicelib.services.policies import PolicyServices
         from chalicelib.services.quotes import QuoteServices
@@ -449,6 +553,23 @@ class FakeApp:
         self.store = FakeStore()
         self.clock = FakeClock()
         self.ids = FakeIds(self.clock)
+        self.documents = FakeDocumentStore()
+        self.renderer = FakeRenderer()
+        self.certificates = CertificateServices(
+            certificates=FakeCertificates(self.store),
+            store=self.documents,
+            renderer=lambda: self.renderer,
+            uow=self.unit_of_work,
+            terms=load_certificate_terms,
+            ids=self.ids,
+            clock=self.clock,
+            numbers=fake_numbers(),
+            public_url="https://api.test",
+            policy_of_quote=FakePolicies(self.store).policy_for_quote,
+            assignment_of=FakeAssignments(self.store).get,
+            policy_of=FakePolicies(self.store).get_policy,
+        )
+        issuing = self.certificates if certificates else None
         parties = FakeParties(self.store)
         self.parties = PartyServices(
             platforms=parties,
@@ -476,6 +597,7 @@ class FakeApp:
             reference=load_reference_data,
             ids=self.ids,
             clock=self.clock,
+            certificates=issuing,
         )
         self.assignments = AssignmentServices(
             assignments=FakeAssignments(self.store),
@@ -485,6 +607,7 @@ class FakeApp:
             trade_profile=trade_profile,
             ids=self.ids,
             clock=self.clock,
+            certificates=issuing,
         )
         self.referrals = ReferralServices(
             quotes=self.quotes,

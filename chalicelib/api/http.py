@@ -237,10 +237,13 @@ def operation(
     tag: str = "",
     errors: tuple[int, ...] = (),
     listed: bool = False,
+    content_type: str = "application/json",
 ) -> Callable[[H], H]:
     """Register `handler(ctx, *, body=..., query=..., **path_params)` as an HTTP operation.
 
     `listed=True`: the handler answers a page (`ListOf[response]`) of `response` items.
+    A `content_type` other than JSON (a PDF download) is a GET whose handler returns its own
+    `Response`; authentication, query parsing and the error shape are the same.
     """
     role_set = frozenset(roles) if roles is not None else None
 
@@ -258,6 +261,7 @@ def operation(
                 status,
                 tag,
                 errors,
+                content_type,
                 listed=listed,
             )
         )
@@ -279,6 +283,9 @@ def operation(
                     kwargs["body"] = _parse_body(body, payload)
                 if query is not None:
                     kwargs["query"] = _parse_query(request, query)
+                if content_type != "application/json":
+                    download: Response = handler(ctx, **kwargs)
+                    return download
                 key = request.headers.get("idempotency-key")
                 caller = (principal.platform or principal.key_id) if principal else None
                 scope = keyed_scope(

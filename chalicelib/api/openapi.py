@@ -93,6 +93,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     if op.response_model is not None:
         schema = _ref(op.response_model, refs, "serialization")
         success["content"] = {op.content_type: {"schema": schema}}
+    elif op.content_type != "application/json":
+        success["content"] = {op.content_type: {"schema": {"type": "string", "format": "binary"}}}
     responses: dict[str, Any] = {str(op.status): success}
     codes = set(op.errors)
     if op.body is not None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.assignments import (
     Assignment,
@@ -27,6 +27,9 @@ from chalicelib.domain.reference import ReferenceData
 from chalicelib.domain.underwriting import Rulebook
 from chalicelib.ports import AssignmentRepository, Clock, IdGenerator, UnitOfWork
 from chalicelib.services.lookup import fetch
+
+if TYPE_CHECKING:
+    from chalicelib.services.certificates import CertificateServices
 
 BIND_ATTEMPTS = 5
 # Between attempts, the doubled step with equal jitter: 12-25, 25-50, 50-100, 100-200 ms. A
@@ -55,6 +58,9 @@ class AssignmentServices:
     trade_profile: Callable[[str], Any]
     ids: IdGenerator
     clock: Clock
+    # Issues, revises and voids the assignment's certificate with each change (None: no
+    # certificates, as in service tests that do not look at them).
+    certificates: CertificateServices | None = None
 
     @property
     def coverage(self) -> CoverageEvaluator:
@@ -99,7 +105,7 @@ class AssignmentServices:
             uow = self.uow()
             if attempt == 0 and (earlier := uow.committed_before()) is not None:
                 return self.get(earlier.platform, earlier.id)
-            change = decide()
+            change = self._certified(decide())
             uow.record(change)
             try:
                 earlier = uow.commit(ObjectRef("assignment", platform_id, change.state.id))
@@ -113,9 +119,25 @@ class AssignmentServices:
                 time.sleep(_backoff(attempt))
                 continue
             if earlier is not None:
+                if self.certificates is not None:
+                    self.certificates.issue_quietly_for(earlier.platform, earlier.id)
                 return self.get(earlier.platform, earlier.id)
+            self.after_commit(change)
             return change.state
         raise AssertionError("unreachable")
+
+    def _certified(
+        self, change: Change[Assignment], context: BindContext | None = None
+    ) -> Change[Assignment]:
+        """The change with its certificate's (same commit); `context`: what the bind read."""
+        if self.certificates is None:
+            return change
+        return self.certificates.with_assignment(change, context)
+
+    def after_commit(self, change: Change[Any]) -> None:
+        """Right after the commit: render and store the certificate it issued (never raises)."""
+        if self.certificates is not None:
+            self.certificates.after_commit(change)
 
     # -- create and bind ------------------------------------------------------------------------
     def create(self, platform_id: str, request: AssignmentInput) -> Assignment:
@@ -136,8 +158,9 @@ class AssignmentServices:
             coverage = self.coverage.evaluate(
                 request, context, requirements, assignment_id, stamp.now
             )
-            return Assignment.open(
-                assignment_id, platform_id, request, requirements, coverage, stamp
+            return self._certified(
+                Assignment.open(assignment_id, platform_id, request, requirements, coverage, stamp),
+                context,
             )
 
         return self._commit(platform_id, decide)
@@ -241,7 +264,7 @@ class AssignmentServices:
         stamp = self._stamp()
         requirements = _requirements(request, context)
         coverage = self.coverage.evaluate(request, context, requirements, current.id, stamp.now)
-        return current.reprice(request, requirements, coverage, stamp)
+        return self._certified(current.reprice(request, requirements, coverage, stamp), context)
 
     def decide_referral(
         self, current: Assignment, decision: Decision, stamp: Stamp
@@ -257,7 +280,9 @@ class AssignmentServices:
                 current.lines,
             )
             held_elsewhere = context.waivers_held_by_others(current.id)
-        return current.decide_referral(decision, self._program, stamp, held_elsewhere)
+        return self._certified(
+            current.decide_referral(decision, self._program, stamp, held_elsewhere)
+        )
 
 
 def _requirements(request: AssignmentInput, context: BindContext) -> Requirements:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.assignments import Decision
-from chalicelib.domain.change import ObjectRef, Stamp
+from chalicelib.domain.change import Change, ObjectRef, Stamp
 from chalicelib.domain.errors import Conflict, WriteConflict
 from chalicelib.domain.parties import Principal
 from chalicelib.domain.quotes import Referral
@@ -61,9 +61,11 @@ class ReferralServices:
             stamp = Stamp(self.clock.now(), self.ids.new)
             decided = referral.decide(status, note, underwriter.key_id, stamp.now)
             uow.record(decided)
+            effect: Change[Any] | None = None
             if referral.assignment is not None:
                 current = self.assignments.get(referral.platform, referral.assignment)
-                uow.record(self.assignments.decide_referral(current, status, stamp))
+                effect = self.assignments.decide_referral(current, status, stamp)
+                uow.record(effect)
             elif referral.quote is not None:
                 quote = self.quotes.get_quote(referral.platform, referral.quote)
                 settled = quote.referral_decided(status)
@@ -72,6 +74,7 @@ class ReferralServices:
                     adoption = self.policies.adoption(settled.state, stamp)
                     if adoption is not None:
                         uow.record(adoption)
+                        effect = adoption
                 if self.renewals is not None:
                     renewal = self.renewals.decided(settled.state, status == "approved", stamp)
                     if renewal is not None:
@@ -87,5 +90,7 @@ class ReferralServices:
                     ) from conflict
                 time.sleep(0.025 * 2**attempt)
                 continue
+            if earlier is None and effect is not None:
+                self.assignments.after_commit(effect)  # the certificate the decision issued
             return self.get(earlier.id) if earlier is not None else decided.state
         raise AssertionError("unreachable")

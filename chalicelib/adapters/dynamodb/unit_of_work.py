@@ -20,6 +20,7 @@ from chalicelib.adapters.dynamodb.assignments import (
     external_id_key,
     waiver_attribute,
 )
+from chalicelib.adapters.dynamodb.certificates import certificate_item
 from chalicelib.adapters.dynamodb.entities import record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key
 from chalicelib.adapters.dynamodb.ledger import ledger_item
@@ -29,6 +30,7 @@ from chalicelib.adapters.dynamodb.quotes import quote_item, referral_item
 from chalicelib.adapters.dynamodb.table import DynamoTable, Item, to_attributes
 from chalicelib.adapters.dynamodb.webhook_endpoints import webhook_endpoint_item
 from chalicelib.domain.assignments import Assignment, duplicate_external_id
+from chalicelib.domain.certificates import Certificate
 from chalicelib.domain.change import Change, ObjectRef, WaiverClaim
 from chalicelib.domain.errors import Conflict, WriteConflict
 from chalicelib.domain.events import OutboxEvent
@@ -60,6 +62,7 @@ ITEMS: dict[type, ItemBuilder] = {
     Policy: policy_item,
     Payment: payment_item,
     WebhookEndpoint: webhook_endpoint_item,
+    Certificate: certificate_item,
 }
 
 

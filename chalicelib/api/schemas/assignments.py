@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from chalicelib.api.schemas.certificates import CertificateRef
 from chalicelib.api.schemas.common import (
     AddressIn,
     Cents,
@@ -150,7 +151,11 @@ class AssignmentOut(ResponseModel):
     coverage: dict[str, CoverageOut]
     premium_cents: int
     referral: str | None
-    certificate: dict[str, Any] | None = None
+    certificate: CertificateRef | None = Field(
+        default=None,
+        description="The certificate issued when it bound (null until then); `url` links the "
+        "PDF for at most 15 minutes.",
+    )
     started_at: datetime | None
     completed_at: datetime | None
     cancelled_at: datetime | None
@@ -159,7 +164,7 @@ class AssignmentOut(ResponseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, assignment: Assignment) -> AssignmentOut:
+    def of(cls, assignment: Assignment, certificate: dict[str, Any] | None = None) -> AssignmentOut:
         return cls(
             id=assignment.id,
             external_id=assignment.external_id,
@@ -175,6 +180,7 @@ class AssignmentOut(ResponseModel):
             coverage={line: CoverageOut.of(c) for line, c in assignment.coverage.items()},
             premium_cents=assignment.premium_cents,
             referral=assignment.referral,
+            certificate=CertificateRef.model_validate(certificate) if certificate else None,
             started_at=assignment.started_at,
             completed_at=assignment.completed_at,
             cancelled_at=assignment.cancelled_at,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.logging import Logger
@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from chalicelib.api.schemas.assignments import AssignmentOut
+from chalicelib.api.schemas.certificates import CertificateOut
 from chalicelib.api.schemas.common import (
     Cursor,
     Instant,
@@ -30,6 +31,7 @@ from chalicelib.api.schemas.common import (
 from chalicelib.api.schemas.policies import PaymentOut, PolicyOut
 from chalicelib.api.schemas.quotes import QuoteOut, ReferralOut
 from chalicelib.domain.assignments import Assignment
+from chalicelib.domain.certificates import Certificate
 from chalicelib.domain.events import EVENT_TYPES, OutboxEvent
 from chalicelib.domain.policies import Payment, Policy
 from chalicelib.domain.quotes import Quote, Referral
@@ -222,6 +224,11 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], BaseModel]] = {
     "policy": lambda data: PolicyOut.of(Policy.model_validate(data)),
     "payment": lambda data: PaymentOut.of(Payment.model_validate(data)),
     "assignment": lambda data: AssignmentOut.of(Assignment.model_validate(data)),
+    # As `GET /v1/certificates/{id}` answers it, without a download link: a presigned URL lives
+    # 10 minutes and an event is kept 30 days (fetch the certificate for a fresh one).
+    "certificate": lambda data: CertificateOut.of(
+        Certificate.model_validate(data), datetime.now(UTC), url=None
+    ),
 }
 _INTERNAL_FIELDS = frozenset({"platform", "version", "request_id"})
 

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test unit functional acceptance lint format package bench clean
+.PHONY: run test unit functional faults acceptance lint format package bench clean poppler
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,14 +16,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	PORT=$(PORT) $(PY) -m devserver.run
 
-test: $(STAMP) lint
+test: $(STAMP) lint poppler
 	$(PY) -m pytest tests
 
-unit: $(STAMP)
+unit: $(STAMP) poppler
 	$(PY) -m pytest tests/unit
 
 functional: $(STAMP)
 	$(PY) -m pytest tests/functional
+
+faults: $(STAMP)
+	$(PY) -m pytest tests/faults
 
 acceptance: $(STAMP)
 	$(PY) -m pytest tests/acceptance
@@ -44,6 +47,16 @@ bench: $(STAMP)
 	$(PY) bench/rating.py
 	$(PY) bench/cold_start.py
 	$(PY) bench/dispatch.py
+	$(PY) bench/certificates.py
+	$(PY) bench/jobs.py
+	$(PY) bench/soak.py
+
+# pdftoppm (Debian's poppler-utils) turns a certificate PDF into the PNG a test keeps to look at.
+poppler:
+	@command -v pdftoppm >/dev/null 2>&1 || { \
+		echo "installing poppler-utils (pdftoppm)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
 
 clean:
 	rm -rf $(VENV) build .chalice/deployments .pytest_cache .mypy_cache .ruff_cache

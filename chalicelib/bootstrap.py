@@ -1,193 +1,18 @@
-"""Composition root: builds the adapters and services once per process, lazily.
+"""Composition root: the process's container, built on first use.
 
-Nothing here runs at import time: Chalice's test client only sets the stage's environment during
-a request, and moto must be active before the first boto3 client exists.
+Nothing heavy is imported here: `import app` registers routes and schemas only, and the first
+request imports the container (`chalicelib/composition.py`: adapters, services, boto3) and builds
+what it touches (bench/cold_start.py; tests/unit/test_cold_start.py).
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
-
-from chalicelib.adapters.dynamodb.assignments import DynamoAssignments
-from chalicelib.adapters.dynamodb.ledger import DynamoLedger
-from chalicelib.adapters.dynamodb.outbox import DynamoOutbox
-from chalicelib.adapters.dynamodb.parties import DynamoApiKeys, DynamoParties, DynamoPlatforms
-from chalicelib.adapters.dynamodb.policies import DynamoPolicies
-from chalicelib.adapters.dynamodb.quotes import DynamoQuotes
-from chalicelib.adapters.dynamodb.table import DynamoTable
-from chalicelib.adapters.dynamodb.unit_of_work import DynamoUnitOfWork
-from chalicelib.adapters.idempotency import IdempotentExecutor
-from chalicelib.adapters.secrets import EnvironmentAdminKey, SsmAdminKey
-from chalicelib.adapters.system import RandomIds, SystemClock
-from chalicelib.adapters.tin_vault import KmsTinVault
-from chalicelib.jobs.outbox import Consumers, MarkerConsumer, OutboxJob
-from chalicelib.jobs.registry import JobRunner
-from chalicelib.ports import AdminKeySource
-from chalicelib.services.assignments import AssignmentServices
-from chalicelib.services.auth import Authenticator, KeyIssuer
-from chalicelib.services.parties import PartyServices
-from chalicelib.services.policies import PolicyServices
-from chalicelib.services.quotes import QuoteServices
-from chalicelib.services.referrals import ReferralServices
-from chalicelib.settings import Settings, load_settings
-
-_BOTO_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
-)
-
-
-class Container:
-    """Everything a request or job needs, built on first use."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._session = boto3.session.Session()
-
-    def client(self, service: str) -> Any:
-        return self._session.client(service, config=_BOTO_CONFIG)
-
-    @cached_property
-    def dynamodb(self) -> Any:
-        return self.client("dynamodb")
-
-    @cached_property
-    def table(self) -> DynamoTable:
-        return DynamoTable(self.dynamodb, self.settings.table_name)
-
-    @cached_property
-    def clock(self) -> SystemClock:
-        return SystemClock()
-
-    @cached_property
-    def ids(self) -> RandomIds:
-        return RandomIds(self.clock)
-
-    def unit_of_work(self) -> DynamoUnitOfWork:
-        """A fresh unit of work in the current request's write scope."""
-        return DynamoUnitOfWork(self.table, self.clock, self.ids)
-
-    @cached_property
-    def admin_key_source(self) -> AdminKeySource:
-        if self.settings.admin_key_parameter:
-            return SsmAdminKey(self.client("ssm"), self.settings.admin_key_parameter)
-        return EnvironmentAdminKey(self.settings.admin_key)
-
-    @cached_property
-    def api_keys(self) -> DynamoApiKeys:
-        return DynamoApiKeys(self.table)
-
-    @cached_property
-    def auth(self) -> Authenticator:
-        return Authenticator(self.api_keys, self.admin_key_source)
-
-    @cached_property
-    def parties(self) -> PartyServices:
-        return PartyServices(
-            platforms=DynamoPlatforms(self.table),
-            parties=DynamoParties(self.table),
-            keys=KeyIssuer(self.api_keys, self.ids, self.clock),
-            tins=KmsTinVault(self.client("kms"), self.settings.tin_key_id),
-            ids=self.ids,
-            clock=self.clock,
-        )
-
-    @cached_property
-    def quotes(self) -> QuoteServices:
-        from chalicelib.reference_data import load_reference_data
-        from chalicelib.underwriting_rules import load_rulebook, trade_profile
-
-        return QuoteServices(
-            parties=self.parties,
-            quotes=DynamoQuotes(self.table),
-            uow=self.unit_of_work,
-            reference=load_reference_data,
-            rulebook=load_rulebook,
-            trade_profile=trade_profile,
-            ids=self.ids,
-            clock=self.clock,
-        )
-
-    @cached_property
-    def policies(self) -> PolicyServices:
-        from chalicelib.reference_data import load_reference_data
-
-        return PolicyServices(
-            quotes=self.quotes,
-            policies=DynamoPolicies(self.table),
-            uow=self.unit_of_work,
-            reference=load_reference_data,
-            ids=self.ids,
-            clock=self.clock,
-        )
-
-    @cached_property
-    def assignments(self) -> AssignmentServices:
-        from chalicelib.reference_data import load_reference_data
-        from chalicelib.underwriting_rules import load_rulebook, trade_profile
-
-        return AssignmentServices(
-            assignments=DynamoAssignments(self.table),
-            uow=self.unit_of_work,
-            reference=load_reference_data,
-            rulebook=load_rulebook,
-            trade_profile=trade_profile,
-            ids=self.ids,
-            clock=self.clock,
-        )
-
-    @cached_property
-    def referrals(self) -> ReferralServices:
-        return ReferralServices(
-            quotes=self.quotes,
-            assignments=self.assignments,
-            policies=self.policies,
-            uow=self.unit_of_work,
-            ids=self.ids,
-            clock=self.clock,
-        )
-
-    @cached_property
-    def ledger(self) -> DynamoLedger:
-        return DynamoLedger(self.table)
-
-    @cached_property
-    def idempotency(self) -> IdempotentExecutor:
-        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
-        layer = DynamoDBPersistenceLayer(
-            table_name=self.settings.idempotency_table_name, boto3_client=self.dynamodb
-        )
-        return IdempotentExecutor(layer, ttl_seconds=self.settings.idempotency_ttl_seconds)
-
-    # --- scheduled jobs (chalicelib/jobs): the outbox reader, its consumers, the job runner ------
-
-    @cached_property
-    def outbox(self) -> DynamoOutbox:
-        return DynamoOutbox(self.table)
-
-    @cached_property
-    def outbox_consumers(self) -> Consumers:
-        """Every consumer of outbox events, by a stable name (the outbox records which consumers
-        handled an event, so a retry calls only the others). Certificates and webhooks add
-        theirs here, e.g. `"webhooks": self.webhooks`."""
-        return {"marker": MarkerConsumer()}
-
-    @cached_property
-    def jobs(self) -> JobRunner:
-        """The named jobs (`POST /v1/admin/jobs/{name}`, the schedules): term jobs add theirs."""
-        return JobRunner(
-            {"outbox": OutboxJob(self.outbox, self.outbox_consumers, self.clock)},
-            clock=self.clock,
-            platforms=DynamoPlatforms(self.table),
-            clock_override_allowed=self.settings.allows_clock_override,
-        )
-
+if TYPE_CHECKING:
+    from chalicelib.composition import Container
 
 _lock = threading.Lock()
 _current: tuple[tuple[tuple[str, str], ...], Container] | None = None
@@ -207,6 +32,9 @@ def container() -> Container:
     key = _environment_key()
     with _lock:
         if _current is None or _current[0] != key:
+            from chalicelib.composition import Container
+            from chalicelib.settings import load_settings
+
             _current = (key, Container(load_settings()))
         return _current[1]
 
@@ -216,3 +44,12 @@ def reset() -> None:
     global _current
     with _lock:
         _current = None
+
+
+def __getattr__(name: str) -> Any:
+    """`Container` itself, imported when asked for (type hints and tests)."""
+    if name == "Container":
+        from chalicelib.composition import Container
+
+        return Container
+    raise AttributeError(name)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.assignments import Assignment, BindContext
+from chalicelib.domain.certificates import Certificate, CertificateContent
 from chalicelib.domain.change import Change, ObjectRef
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.parties import (
@@ -18,6 +19,7 @@ from chalicelib.domain.parties import (
     Platform,
     ProtectedTin,
 )
+from chalicelib.domain.policies import Policy
 from chalicelib.domain.waivers import CustomerWaivers, WaiverKey
 
 
@@ -75,8 +77,9 @@ class IdGenerator(Protocol):
 
 
 class AdminKeySource(Protocol):
-    def admin_key(self) -> str | None:
-        """The configured admin key (environment locally, SSM Parameter Store in AWS)."""
+    def matches(self, secret: str) -> bool:
+        """Whether `secret` is the configured admin key (environment locally, SSM Parameter
+        Store in AWS, read only for a `jca_` key; DependencyUnavailable if it cannot be read)."""
         ...
 
 
@@ -87,7 +90,9 @@ class TinVault(Protocol):
 
 
 class PlatformRepository(Protocol):
-    def add_platform(self, platform: Platform) -> None: ...
+    def add_platform(self, platform: Platform, first_key: ApiKeyRecord) -> None:
+        """The platform and its first key in one write: never a platform without a key."""
+        ...
 
     def get_platform(self, platform_id: str) -> Platform | None: ...
 
@@ -99,21 +104,13 @@ class ApiKeyRepository(Protocol):
 
 
 class PartyRepository(Protocol):
-    def add_customer(self, customer: Customer) -> None: ...
-
     def get_customer(self, platform_id: str, customer_id: str) -> Customer | None: ...
-
-    def put_customer(self, customer: Customer, *, expected_version: int) -> None: ...
 
     def list_customers(
         self, platform_id: str, *, limit: int, starting_after: str | None
     ) -> Page[Customer]: ...
 
-    def add_contractor(self, contractor: Contractor) -> None: ...
-
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor | None: ...
-
-    def put_contractor(self, contractor: Contractor, *, expected_version: int) -> None: ...
 
     def contractor_and_customer(
         self, platform_id: str, contractor_id: str | None, customer_id: str | None
@@ -163,4 +160,50 @@ class OutboxConsumer(Protocol):
     def handle(self, event: OutboxEvent) -> None:
         """React to one event; raise to have it retried later. May see an event again after a
         crash (at least once): the event id is stable, so deduplicate on it."""
+        ...
+
+
+# --- certificates (chalicelib/services/certificates.py) -----------------------------------------
+
+
+class CertificateRepository(Protocol):
+    def get(self, platform_id: str, certificate_id: str) -> Certificate | None: ...
+
+    def get_many(self, platform_id: str, certificate_ids: Sequence[str]) -> list[Certificate]: ...
+
+    def find(self, certificate_id: str) -> Certificate | None:
+        """By id alone, whatever the platform (underwriters)."""
+        ...
+
+    def by_number(self, number: str) -> Certificate | None: ...
+
+    def in_review(
+        self, status: str, *, limit: int, starting_after: str | None
+    ) -> Page[Certificate]: ...
+
+    def load(
+        self,
+        platform_id: str,
+        certificate_id: str,
+        contractor_id: str,
+        customer_id: str | None,
+        policy_ids: Sequence[str],
+    ) -> tuple[Certificate | None, Contractor | None, Customer | None, dict[str, Policy]]:
+        """The certificate and what it is built from, in one read round."""
+        ...
+
+
+class DocumentStore(Protocol):
+    def put(self, key: str, body: bytes, sha256: str) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def url(self, key: str, filename: str) -> str:
+        """A short-lived (at most 15 minutes) link to the document."""
+        ...
+
+
+class CertificateRenderer(Protocol):
+    def render(self, content: CertificateContent, verify_url: str) -> bytes:
+        """The certificate's PDF."""
         ...

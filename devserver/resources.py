@@ -63,6 +63,10 @@ def create_resources(session: Any, *, stage: str, names: dict[str, str]) -> dict
                 Bucket=name, VersioningConfiguration=props["VersioningConfiguration"]
             )
             created[logical_id] = name
+        elif resource["Type"] == "AWS::SQS::Queue":
+            name = names.get(logical_id) or _resolve(props["QueueName"], subs)
+            url = session.client("sqs").create_queue(QueueName=name)["QueueUrl"]
+            created[logical_id] = url
         elif resource["Type"] == "AWS::KMS::Key":
             kms = session.client("kms")
             key_id = kms.create_key(Description=props.get("Description", ""))["KeyMetadata"][

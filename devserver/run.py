@@ -38,6 +38,9 @@ def main() -> int:
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
             "JOBCOVER_ADMIN_KEY": admin_key,
+            # Certificates print their verify address: this server's.
+            "JOBCOVER_PUBLIC_URL": os.environ.get("JOBCOVER_PUBLIC_URL")
+            or f"http://127.0.0.1:{port}",
         }
     )
     os.environ.pop("AWS_PROFILE", None)
@@ -46,9 +49,11 @@ def main() -> int:
     import boto3
     from moto.server import ThreadedMotoServer
 
+    from devserver import localaws
     from devserver.gateway import install_gateway_responses
     from devserver.resources import create_resources, stage_environment, stage_names
 
+    localaws.install()  # before the server's first request: DynamoDB's semantics at any size
     moto_port = _free_port()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)

@@ -6,7 +6,17 @@ import os
 
 import pytest
 
+from tests import aws_calls
+
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Record the service's AWS calls for the least-privilege test (tests/aws_calls.py).
+aws_calls.install()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The least-privilege test reads what every other test recorded: it runs last."""
+    last = [item for item in items if item.get_closest_marker("after_all")]
+    items[:] = [item for item in items if not item.get_closest_marker("after_all")] + last
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -10,29 +10,49 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from typing import Any
 
-from chalicelib.domain.assignments import Assignment, BindContext, duplicate_external_id
+from chalicelib.adapters.dynamodb.due import DUE_SHARDS, due_shard, renewal_lead_days
+from chalicelib.domain.assignments import (
+    NOT_STARTED,
+    Assignment,
+    BindContext,
+    duplicate_external_id,
+)
+from chalicelib.domain.certificates import Certificate, CertificateContent
 from chalicelib.domain.change import Change, ObjectRef
 from chalicelib.domain.errors import Conflict, WriteConflict
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.ids import make_id
 from chalicelib.domain.ledger import LedgerEntry
-from chalicelib.domain.parties import Contractor, Customer, Page, Platform, ProtectedTin
+from chalicelib.domain.parties import (
+    ApiKeyRecord,
+    Contractor,
+    Customer,
+    Page,
+    Platform,
+    ProtectedTin,
+)
 from chalicelib.domain.policies import Payment, Policy
 from chalicelib.domain.quotes import Quote, Referral
+from chalicelib.domain.term import assignment_due, policy_due
 from chalicelib.domain.waivers import CustomerWaivers, WaiverKey
+from chalicelib.domain.webhooks import WebhookEndpoint
 from chalicelib.request_scope import WriteScope, current_scope
 
 KINDS: Mapping[type, str] = {
+    Customer: "customer",
+    Contractor: "contractor",
     Assignment: "assignment",
     Referral: "referral",
     Quote: "quote",
     Policy: "policy",
     Payment: "payment",
     CustomerWaivers: "waiver",
+    WebhookEndpoint: "webhook_endpoint",
+    Certificate: "certificate",
 }
 
 
@@ -76,6 +96,7 @@ class FakeStore:
     outbox: list[OutboxEvent] = field(default_factory=list)
     markers: dict[str, ObjectRef] = field(default_factory=dict)
     platforms: dict[str, Platform] = field(default_factory=dict)
+    api_keys: dict[str, ApiKeyRecord] = field(default_factory=dict)
     contractors: dict[tuple[str, str], Contractor] = field(default_factory=dict)
     customers: dict[tuple[str, str], Customer] = field(default_factory=dict)
     commits: int = 0
@@ -155,6 +176,10 @@ class FakeUnitOfWork:
         for change in changes:
             state = change.state
             store.objects[(KINDS[type(state)], state.platform, state.id)] = state
+            if isinstance(state, Contractor):
+                store.contractors[(state.platform, state.id)] = state
+            if isinstance(state, Customer):
+                store.customers[(state.platform, state.id)] = state
             if change.expected_version is None and isinstance(state, Assignment):
                 store.external_ids[(state.platform, state.external_id)] = state.id
             if change.expected_version is None and isinstance(state, Policy):
@@ -232,6 +257,20 @@ class FakeAssignments:
     def get(self, platform_id: str, assignment_id: str) -> Assignment | None:
         return self._store.get("assignment", platform_id, assignment_id)  # type: ignore[no-any-return]
 
+    def upcoming(
+        self, platform_id: str, contractor_id: str, starting: datetime
+    ) -> list[Assignment]:
+        return sorted(
+            (
+                a
+                for a in self._store.of_kind("assignment")
+                if (a.platform, a.contractor) == (platform_id, contractor_id)
+                and a.status in NOT_STARTED
+                and a.window.start >= starting
+            ),
+            key=lambda a: (a.window.start, a.id),
+        )
+
     def page(
         self,
         platform_id: str,
@@ -281,6 +320,10 @@ class FakePolicies:
     def policy_for_quote(self, platform_id: str, quote_id: str) -> str | None:
         return self._store.quote_claims.get((platform_id, quote_id))
 
+    def find_policy(self, policy_id: str) -> Policy | None:
+        found = [p for p in self._store.of_kind("policy") if p.id == policy_id]
+        return found[0] if found else None
+
 
 class FakeQuotes:
     def __init__(self, store: FakeStore) -> None:
@@ -317,20 +360,15 @@ class FakeParties:
     def __init__(self, store: FakeStore) -> None:
         self._store = store
 
-    def add_platform(self, platform: Platform) -> None:
+    def add_platform(self, platform: Platform, first_key: ApiKeyRecord) -> None:
         self._store.platforms[platform.id] = platform
+        self._store.api_keys[first_key.key_hash] = first_key
 
     def get_platform(self, platform_id: str) -> Platform | None:
         return self._store.platforms.get(platform_id)
 
-    def add_customer(self, customer: Customer) -> None:
-        self._store.customers[(customer.platform, customer.id)] = customer
-
     def get_customer(self, platform_id: str, customer_id: str) -> Customer | None:
         return self._store.customers.get((platform_id, customer_id))
-
-    def put_customer(self, customer: Customer, *, expected_version: int) -> None:
-        self.add_customer(customer)
 
     def list_customers(
         self, platform_id: str, *, limit: int, starting_after: str | None
@@ -338,14 +376,8 @@ class FakeParties:
         items = [c for (p, _), c in self._store.customers.items() if p == platform_id]
         return _page(items, limit, starting_after)
 
-    def add_contractor(self, contractor: Contractor) -> None:
-        self._store.contractors[(contractor.platform, contractor.id)] = contractor
-
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor | None:
         return self._store.contractors.get((platform_id, contractor_id))
-
-    def put_contractor(self, contractor: Contractor, *, expected_version: int) -> None:
-        self.add_contractor(contractor)
 
     def contractor_and_customer(
         self, platform_id: str, contractor_id: str | None, customer_id: str | None
@@ -362,21 +394,184 @@ class FakeParties:
         return _page(items, limit, starting_after)
 
 
-class FakeApp:
-    """The services wired to the fakes (the composition root's twin for service tests)."""
+class FakeDueIndex:
+    """The due index in memory: each stored policy and assignment's due (job, date), derived
+    from its state by the same domain function the DynamoDB items' keys come from."""
 
-    def __init__(self) -> None:
+    shards = DUE_SHARDS
+
+    def __init__(self, store: FakeStore, renewal_lead_days: int) -> None:
+        self._store = store
+        self._lead = renewal_lead_days
+
+    def due(
+        self,
+        job: str,
+        as_of: date,
+        *,
+        limit: int,
+        platform: str | None = None,
+        shard: int | None = None,
+    ) -> list[Policy | Assignment]:
+        found: list[tuple[date, str, str, Any]] = []
+        with self._store.lock:
+            for record in [*self._store.of_kind("policy"), *self._store.of_kind("assignment")]:
+                due = (
+                    policy_due(record, self._lead)
+                    if isinstance(record, Policy)
+                    else assignment_due(record)
+                )
+                if due is None or due.job != job or due.on > as_of:
+                    continue
+                if platform is not None and record.platform != platform:
+                    continue
+                if shard is not None and due_shard(record.id) != shard:
+                    continue
+                found.append((due.on, record.platform, record.id, record))
+        return [record for *_, record in sorted(found, key=lambda f: f[:3])][:limit]
+
+    def reload(self, record: Policy | Assignment) -> Policy | Assignment | None:
+        kind = "policy" if isinstance(record, Policy) else "assignment"
+        return self._store.get(kind, record.platform, record.id)  # type: ignore[no-any-return]
+
+
+class FakeCertificates:
+    """CertificateRepository in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def get(self, platform_id: str, certificate_id: str) -> Certificate | None:
+        return self._store.get("certificate", platform_id, certificate_id)  # type: ignore[no-any-return]
+
+    def get_many(self, platform_id: str, certificate_ids: Sequence[str]) -> list[Certificate]:
+        found = [self.get(platform_id, c) for c in certificate_ids]
+        return [c for c in found if c is not None]
+
+    def find(self, certificate_id: str) -> Certificate | None:
+        found = [c for c in self._store.of_kind("certificate") if c.id == certificate_id]
+        return found[0] if found else None
+
+    def by_number(self, number: str) -> Certificate | None:
+        found = [c for c in self._store.of_kind("certificate") if c.number == number]
+        return found[0] if found else None
+
+    def in_review(
+        self, status: str, *, limit: int, starting_after: str | None
+    ) -> Page[Certificate]:
+        items = [
+            c
+            for c in self._store.of_kind("certificate")
+            if c.review is not None and c.review.status == status
+        ]
+        return _page(items, limit, starting_after)
+
+    def load(
+        self,
+        platform_id: str,
+        certificate_id: str,
+        contractor_id: str,
+        customer_id: str | None,
+        policy_ids: Sequence[str],
+    ) -> tuple[Certificate | None, Contractor | None, Customer | None, dict[str, Policy]]:
+        store = self._store
+        policies = {
+            p: store.get("policy", platform_id, p)
+            for p in policy_ids
+            if store.get("policy", platform_id, p) is not None
+        }
+        return (
+            self.get(platform_id, certificate_id),
+            store.contractors.get((platform_id, contractor_id)),
+            store.customers.get((platform_id, customer_id or "")),
+            policies,
+        )
+
+
+@dataclass
+class FakeDocumentStore:
+    """DocumentStore in memory; `failing` makes every call raise (S3 down)."""
+
+    documents: dict[str, bytes] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
+    puts: int = 0
+    failing: Exception | None = None
+
+    def put(self, key: str, body: bytes, sha256: str) -> None:
+        if self.failing is not None:
+            raise self.failing
+        self.puts += 1
+        self.documents[key] = body
+        self.metadata[key] = sha256
+
+    def get(self, key: str) -> bytes:
+        if self.failing is not None:
+            raise self.failing
+        return self.documents[key]
+
+    def url(self, key: str, filename: str) -> str:
+        return f"https://documents.test/{key}?expires=600"
+
+
+@dataclass
+class FakeRenderer:
+    """A PDF stand-in: the content's JSON (deterministic); `failing` makes it raise."""
+
+    rendered: int = 0
+    failing: Exception | None = None
+
+    def render(self, content: CertificateContent, verify_url: str) -> bytes:
+        if self.failing is not None:
+            raise self.failing
+        self.rendered += 1
+        return b"%PDF-fake\n" + content.model_dump_json().encode() + verify_url.encode()
+
+
+def fake_numbers() -> Callable[[], str]:
+    counter = count(1)
+    return lambda: f"COI-TEST{next(counter):05d}"
+
+
+class FakeApp:
+    """The services wired to the fakes (the composition root's twin for service tests).
+
+    `certificates=True` wires certificate issuing into the assignment and policy services, on a
+    fake document store and renderer (`documents`, `renderer`)."""
+
+    def __init__(self, *, certificates: bool = False) -> None:
+        from chalicelib.certificate_data import load_certificate_terms
         from chalicelib.reference_data import load_reference_data
         from chalicelib.services.assignments import AssignmentServices
+        from chalicelib.services.certificates import CertificateServices
         from chalicelib.services.parties import PartyServices
         from chalicelib.services.policies import PolicyServices
         from chalicelib.services.quotes import QuoteServices
         from chalicelib.services.referrals import ReferralServices
+        from chalicelib.services.renewals import RenewalServices
+        from chalicelib.services.term import TermServices
+        from chalicelib.term_rules import load_term_rules
         from chalicelib.underwriting_rules import load_rulebook, trade_profile
 
         self.store = FakeStore()
         self.clock = FakeClock()
         self.ids = FakeIds(self.clock)
+        self.documents = FakeDocumentStore()
+        self.renderer = FakeRenderer()
+        self.certificates = CertificateServices(
+            certificates=FakeCertificates(self.store),
+            store=self.documents,
+            renderer=lambda: self.renderer,
+            uow=self.unit_of_work,
+            terms=load_certificate_terms,
+            ids=self.ids,
+            clock=self.clock,
+            numbers=fake_numbers(),
+            public_url="https://api.test",
+            policy_of_quote=FakePolicies(self.store).policy_for_quote,
+            assignment_of=FakeAssignments(self.store).get,
+            policy_of=FakePolicies(self.store).get_policy,
+        )
+        issuing = self.certificates if certificates else None
         parties = FakeParties(self.store)
         self.parties = PartyServices(
             platforms=parties,
@@ -385,6 +580,7 @@ class FakeApp:
             tins=FakeTinVault(),
             ids=self.ids,
             clock=self.clock,
+            uow=self.unit_of_work,
         )
         self.quotes = QuoteServices(
             parties=self.parties,
@@ -403,6 +599,7 @@ class FakeApp:
             reference=load_reference_data,
             ids=self.ids,
             clock=self.clock,
+            certificates=issuing,
         )
         self.assignments = AssignmentServices(
             assignments=FakeAssignments(self.store),
@@ -412,6 +609,7 @@ class FakeApp:
             trade_profile=trade_profile,
             ids=self.ids,
             clock=self.clock,
+            certificates=issuing,
         )
         self.referrals = ReferralServices(
             quotes=self.quotes,
@@ -421,6 +619,63 @@ class FakeApp:
             ids=self.ids,
             clock=self.clock,
         )
+        self.renewals = RenewalServices(
+            quotes=self.quotes,
+            policies=FakePolicies(self.store),
+            reference=load_reference_data,
+            rules=load_term_rules,
+        )
+        object.__setattr__(self.referrals, "renewals", self.renewals)
+        self.term = TermServices(
+            policies=FakePolicies(self.store),
+            assignments=FakeAssignments(self.store),
+            quotes=FakeQuotes(self.store),
+            uow=self.unit_of_work,
+            reference=load_reference_data,
+            rules=load_term_rules,
+            ids=self.ids,
+            clock=self.clock,
+            cancellations=self.assignments.cancel_for_policy,
+        )
+
+        self.due = FakeDueIndex(self.store, renewal_lead_days())
+        self.jobs = self._term_jobs()
+
+    def _term_jobs(self) -> dict[str, Any]:
+        from chalicelib.jobs import term
+        from chalicelib.reference_data import load_reference_data
+        from chalicelib.term_rules import load_term_rules
+
+        def physical(policy: Policy) -> int | None:
+            program = load_reference_data().program("california-wc")
+            return program.term.final_audit.physical_min_eap_cents if policy.annual else None
+
+        handlers = {
+            "renewals": self.renewals.handle,
+            "expirations": term.expiration(self.term.cancel_upcoming),
+            "rescissions": term.rescission(load_term_rules),
+            "audits": term.audit(load_term_rules, physical),
+        }
+        return {
+            name: term.TermJob(
+                name,
+                handler,
+                due=self.due,
+                loader=self.due,
+                uow=self.unit_of_work,
+                ids=self.ids,
+                clock=self.clock,
+            )
+            for name, handler in handlers.items()
+        }
+
+    def run(self, job: str, as_of: date | None = None, platform: str | None = None) -> Any:
+        """Run a term job for `as_of` (default: the fake clock's date) at the fake clock."""
+        from chalicelib.jobs.registry import JobRequest
+
+        day = as_of or self.clock.now().date()
+        now = self.clock.now() if day == self.clock.now().date() else None
+        return self.jobs[job](JobRequest(as_of=day, now=now, platform=platform))
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self.store, self.clock, self.ids)

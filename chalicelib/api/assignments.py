@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.http import RequestContext, operation
@@ -18,12 +21,19 @@ from chalicelib.api.schemas.assignments import (
     StartIn,
 )
 from chalicelib.api.schemas.common import ListOf
-from chalicelib.domain.assignments import AssignmentInput, Pay, Window
-from chalicelib.domain.parties import Address, Role
-from chalicelib.services.assignments import AssignmentChanges
+from chalicelib.domain.parties import Role
+
+if TYPE_CHECKING:
+    from chalicelib.domain.assignments import Assignment
 
 bp = Blueprint(__name__)
 PLATFORM = {Role.PLATFORM}
+_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="assignment-read")
+
+
+def _out(ctx: RequestContext, assignment: Assignment) -> AssignmentOut:
+    """The assignment with its certificate (`{"id", "number", "revision", "status", "url"}`)."""
+    return AssignmentOut.of(assignment, ctx.app.certificates.ref_of(ctx.platform, assignment.id))
 
 
 @operation(
@@ -39,6 +49,9 @@ PLATFORM = {Role.PLATFORM}
     errors=(404, 409),
 )
 def create_assignment(ctx: RequestContext, body: AssignmentCreate) -> AssignmentOut:
+    from chalicelib.domain.assignments import AssignmentInput, Pay, Window
+    from chalicelib.domain.parties import Address
+
     request = AssignmentInput(
         external_id=body.external_id,
         contractor=body.contractor,
@@ -52,7 +65,7 @@ def create_assignment(ctx: RequestContext, body: AssignmentCreate) -> Assignment
         requirements=body.requirements.model_dump(exclude_none=True) if body.requirements else None,
         bind=body.bind,
     )
-    return AssignmentOut.of(ctx.app.assignments.create(ctx.platform, request))
+    return _out(ctx, ctx.app.assignments.create(ctx.platform, request))
 
 
 @operation(
@@ -61,15 +74,17 @@ def create_assignment(ctx: RequestContext, body: AssignmentCreate) -> Assignment
     summary="List assignments, newest first",
     roles=PLATFORM,
     query=AssignmentQuery,
-    response=ListOf[AssignmentOut],
+    response=AssignmentOut,
+    listed=True,
     tag="Assignments",
 )
 def list_assignments(ctx: RequestContext, query: AssignmentQuery) -> ListOf[AssignmentOut]:
     page = ctx.app.assignments.list(
         ctx.platform, query.contractor, query.status, query.limit, query.starting_after
     )
+    refs = ctx.app.certificates.refs_of(ctx.platform, [a.id for a in page.items])
     return ListOf[AssignmentOut](
-        data=[AssignmentOut.of(a) for a in page.items], has_more=page.has_more
+        data=[AssignmentOut.of(a, refs.get(a.id)) for a in page.items], has_more=page.has_more
     )
 
 
@@ -83,7 +98,10 @@ def list_assignments(ctx: RequestContext, query: AssignmentQuery) -> ListOf[Assi
     errors=(404,),
 )
 def get_assignment(ctx: RequestContext, assignment_id: str) -> AssignmentOut:
-    return AssignmentOut.of(ctx.app.assignments.get(ctx.platform, assignment_id))
+    # The certificate's id follows from the assignment's: both reads go out at once.
+    certificate = _READS.submit(ctx.app.certificates.ref_of, ctx.platform, assignment_id)
+    assignment = ctx.app.assignments.get(ctx.platform, assignment_id)
+    return AssignmentOut.of(assignment, certificate.result())
 
 
 @operation(
@@ -100,13 +118,16 @@ def get_assignment(ctx: RequestContext, assignment_id: str) -> AssignmentOut:
 def update_assignment(
     ctx: RequestContext, assignment_id: str, body: AssignmentPatch
 ) -> AssignmentOut:
+    from chalicelib.domain.assignments import Pay, Window
+    from chalicelib.services.assignments import AssignmentChanges
+
     changes = AssignmentChanges(
         window=Window(start=body.window.start, end=body.window.end) if body.window else None,
         pay=Pay.model_validate(body.pay.model_dump()) if body.pay else None,
         customer=body.customer,
         description=body.description,
     )
-    return AssignmentOut.of(ctx.app.assignments.update(ctx.platform, assignment_id, changes))
+    return _out(ctx, ctx.app.assignments.update(ctx.platform, assignment_id, changes))
 
 
 @operation(
@@ -121,7 +142,7 @@ def update_assignment(
     errors=(404, 409),
 )
 def start_assignment(ctx: RequestContext, assignment_id: str, body: StartIn) -> AssignmentOut:
-    return AssignmentOut.of(ctx.app.assignments.start(ctx.platform, assignment_id, body.at))
+    return _out(ctx, ctx.app.assignments.start(ctx.platform, assignment_id, body.at))
 
 
 @operation(
@@ -139,7 +160,7 @@ def complete_assignment(ctx: RequestContext, assignment_id: str, body: CompleteI
     completed = ctx.app.assignments.complete(
         ctx.platform, assignment_id, body.actual_pay_cents, body.actual_hours, body.completed_at
     )
-    return AssignmentOut.of(completed)
+    return _out(ctx, completed)
 
 
 @operation(
@@ -154,7 +175,7 @@ def complete_assignment(ctx: RequestContext, assignment_id: str, body: CompleteI
     errors=(404, 409),
 )
 def cancel_assignment(ctx: RequestContext, assignment_id: str, body: CancelIn) -> AssignmentOut:
-    return AssignmentOut.of(ctx.app.assignments.cancel(ctx.platform, assignment_id, body.reason))
+    return _out(ctx, ctx.app.assignments.cancel(ctx.platform, assignment_id, body.reason))
 
 
 @operation(

@@ -19,6 +19,7 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.PayloadTooLarge: 413,
     errors.ValidationFailed: 422,
     errors.Throttled: 429,
+    errors.DependencyUnavailable: 503,
 }
 
 
@@ -50,8 +51,17 @@ def status_for(error: errors.DomainError) -> int:
     return 422
 
 
+def headers_for(error: errors.DomainError) -> dict[str, str]:
+    """`Retry-After` (seconds) on a 429 or 503: when a retry is worth making."""
+    if isinstance(error, errors.Throttled | errors.DependencyUnavailable):
+        return {"Retry-After": str(error.retry_after_seconds)}
+    return {}
+
+
 def domain_error_response(error: errors.DomainError) -> Response:
-    return error_response(status_for(error), error.code, error.message, error.details)
+    return error_response(
+        status_for(error), error.code, error.message, error.details, headers_for(error)
+    )
 
 
 def validation_details(exc: ValidationError, prefix: str) -> list[dict[str, Any]]:

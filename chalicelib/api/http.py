@@ -10,18 +10,24 @@ import hashlib
 import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
+from chalicelib.adapters.faults import is_dependency_fault, unavailable
+from chalicelib.adapters.idempotency import Result
 from chalicelib.api import errors as http_errors
 from chalicelib.api.jsonbody import parse_json_body
 from chalicelib.api.observability import logger
-from chalicelib.bootstrap import Container, container
+from chalicelib.api.schemas.common import without_secrets
+from chalicelib.bootstrap import container
 from chalicelib.domain.errors import DomainError, Forbidden, MalformedRequest, ValidationFailed
 from chalicelib.domain.parties import Principal, Role
 from chalicelib.request_scope import keyed_scope, write_scope
+
+if TYPE_CHECKING:
+    from chalicelib.composition import Container
 
 Handler = Callable[..., Any]
 H = TypeVar("H", bound=Handler)
@@ -43,9 +49,23 @@ class Operation:
     tag: str
     errors: tuple[int, ...]
     content_type: str = "application/json"
+    listed: bool = False  # the response is a page of `response`: ListOf[response]
+
+    @property
+    def response_model(self) -> type[BaseModel] | None:
+        """What the operation answers with. A page model is parametrised here, when the spec is
+        built, not at import: parametrising a pydantic generic builds it."""
+        if self.response is None or not self.listed:
+            return self.response
+        from chalicelib.api.schemas.common import ListOf
+
+        item = self.response
+        return ListOf[item]  # type: ignore[valid-type]
 
 
 OPERATIONS: list[Operation] = []
+# Error codes that say "retry": an Idempotency-Key keeps none of them (nor a 429 or any 5xx).
+NOT_FINAL_CODES = frozenset({"concurrent_update"})
 # JSON is parsed from the raw body whatever the client labels it; a wrong label is not worth a 415.
 ACCEPTED_CONTENT_TYPES = ["*/*"]
 
@@ -80,6 +100,21 @@ def _serialise(body: BaseModel | dict[str, Any] | None) -> str:
     if isinstance(body, BaseModel):
         return body.model_dump_json(exclude_none=False)
     return json.dumps(body)
+
+
+def _kept(body: BaseModel | dict[str, Any] | None) -> str:
+    """What an Idempotency-Key replay answers: the body with its secrets null (never stored).
+
+    Secrets are the response model's `ShownOnce` fields; a handler answering a secret must answer
+    a model (a plain dict is kept as it is)."""
+    if isinstance(body, BaseModel):
+        return json.dumps(without_secrets(body), separators=(",", ":"))
+    return _serialise(body)
+
+
+def is_final(status: int, code: str | None) -> bool:
+    """A final outcome is kept for replays; a 429, a 5xx or a 409 `concurrent_update` is not."""
+    return status != 429 and status < 500 and code not in NOT_FINAL_CODES
 
 
 def _json_response(status: int, body: str, headers: dict[str, str] | None = None) -> Response:
@@ -135,18 +170,21 @@ def _fingerprint(method: str, path: str, payload: Any) -> str:
 
 
 def _run(
-    ctx: RequestContext, handler: Handler, kwargs: dict[str, Any], status: int
-) -> tuple[int, str]:
-    """Call the handler; a domain error becomes its contract response (and is replayable)."""
+    ctx: RequestContext, handler: Handler, kwargs: dict[str, Any], status: int, *, keep: bool
+) -> Result:
+    """Call the handler; a domain error becomes its contract response. With `keep`, the result
+    also carries what a replay may answer, when the outcome is final."""
     try:
         result = handler(ctx, **kwargs)
     except DomainError as error:
-        return http_errors.status_for(error), http_errors.error_body(
-            error.code, error.message, error.details
-        )
-    if isinstance(result, Reply):
-        return result.status, _serialise(result.body)
-    return status, _serialise(result)
+        code = http_errors.status_for(error)
+        text = http_errors.error_body(error.code, error.message, error.details)
+        final = keep and is_final(code, error.code)
+        return Result(code, text, http_errors.headers_for(error), text if final else None)
+    body = result.body if isinstance(result, Reply) else result
+    code = result.status if isinstance(result, Reply) else status
+    final = keep and is_final(code, None)
+    return Result(code, _serialise(body), kept=_kept(body) if final else None)
 
 
 def _respond(
@@ -173,13 +211,16 @@ def _respond(
         outcome = app.idempotency.run(
             scope=f"{principal.platform or principal.key_id}:{key}",
             fingerprint=_fingerprint(method, path, [path_params, payload]),
-            action=lambda: _run(ctx, handler, kwargs, status),
+            action=lambda: _run(ctx, handler, kwargs, status, keep=True),
             lambda_context=request.lambda_context,
         )
-        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
-        return _json_response(outcome.status, outcome.body, headers)
-    code, text = _run(ctx, handler, kwargs, status)
-    return _json_response(code, text)
+        answer = outcome.result
+        headers = dict(answer.headers)
+        if outcome.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return _json_response(answer.status, answer.body, headers)
+    answer = _run(ctx, handler, kwargs, status, keep=False)
+    return _json_response(answer.status, answer.body, dict(answer.headers))
 
 
 def operation(
@@ -195,8 +236,15 @@ def operation(
     status: int = 200,
     tag: str = "",
     errors: tuple[int, ...] = (),
+    listed: bool = False,
+    content_type: str = "application/json",
 ) -> Callable[[H], H]:
-    """Register `handler(ctx, *, body=..., query=..., **path_params)` as an HTTP operation."""
+    """Register `handler(ctx, *, body=..., query=..., **path_params)` as an HTTP operation.
+
+    `listed=True`: the handler answers a page (`ListOf[response]`) of `response` items.
+    A `content_type` other than JSON (a PDF download) is a GET whose handler returns its own
+    `Response`; authentication, query parsing and the error shape are the same.
+    """
     role_set = frozenset(roles) if roles is not None else None
 
     def decorator(handler: H) -> H:
@@ -213,6 +261,8 @@ def operation(
                 status,
                 tag,
                 errors,
+                content_type,
+                listed=listed,
             )
         )
 
@@ -233,6 +283,9 @@ def operation(
                     kwargs["body"] = _parse_body(body, payload)
                 if query is not None:
                     kwargs["query"] = _parse_query(request, query)
+                if content_type != "application/json":
+                    download: Response = handler(ctx, **kwargs)
+                    return download
                 key = request.headers.get("idempotency-key")
                 caller = (principal.platform or principal.key_id) if principal else None
                 scope = keyed_scope(
@@ -246,7 +299,11 @@ def operation(
                 return http_errors.validation_response(invalid.exc, invalid.where)
             except DomainError as error:
                 return http_errors.domain_error_response(error)
-            except Exception:
+            except Exception as exc:
+                if is_dependency_fault(exc):
+                    # An adapter that let a botocore fault through: still the dependency's fault.
+                    logger.warning("dependency fault", extra={"path": request.path}, exc_info=True)
+                    return http_errors.domain_error_response(unavailable("AWS", exc))
                 logger.exception("unhandled error", extra={"path": request.path})
                 return http_errors.error_response(
                     500, "internal_error", "Something went wrong on our side; it has been logged."

@@ -11,6 +11,17 @@ from chalicelib.domain.errors import MalformedRequest, PayloadTooLarge
 MAX_DEPTH = 32
 
 
+class ExponentNotation(Decimal):
+    """A JSON number written with an exponent ("1e-5"): bounded decimal fields refuse it (API.md
+    "Conventions"), whatever its value."""
+
+
+def _number(text: str) -> Decimal:
+    """Decimal, not float: rates, mods and years arrive exact (and "1e-999990" costs nothing
+    until something computes with it, which the schemas prevent)."""
+    return ExponentNotation(text) if "e" in text or "E" in text else Decimal(text)
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -42,8 +53,7 @@ def parse_json_body(raw: bytes | None, *, max_bytes: int) -> Any:
         raise PayloadTooLarge(f"Request body is {len(raw)} bytes; the limit is {max_bytes}.")
     try:
         text = raw.decode("utf-8")
-        # Decimal, not float: rates, mods and years arrive exact.
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=Decimal)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_number)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MalformedRequest("Request body is not valid UTF-8 JSON.") from exc
     if nesting_depth(value) > MAX_DEPTH:

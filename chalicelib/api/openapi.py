@@ -19,7 +19,15 @@ _ERROR_TEXT = {
     409: "State conflict, or `idempotency_in_progress`",
     413: "Body over 256 KiB",
     422: "Validation error, or `idempotency_key_reused`",
-    429: "Throttled; retry with backoff",
+    429: "Rate limited (`rate_limited`): this caller's own limit; retry after `Retry-After`",
+    503: "A dependency (DynamoDB, S3, KMS, SSM) failed or throttled (`service_unavailable`); "
+    "retry after `Retry-After`, with the same Idempotency-Key. Never stored as a key's outcome",
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
 }
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -47,7 +55,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 def _models() -> list[type[BaseModel]]:
     seen: dict[str, type[BaseModel]] = {}
     for op in OPERATIONS:
-        for model in (op.body, op.response):
+        for model in (op.body, op.response_model):
             if model is not None:
                 seen.setdefault(model.__name__, model)
     return list(seen.values())
@@ -73,7 +81,8 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
                 "in": "header",
                 "required": False,
                 "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-                "description": "Same key + same body within 24 h replays the first response.",
+                "description": "Same key + same body within 24 h replays the first final response "
+                "(a 429, 5xx or 409 `concurrent_update` is not kept; a secret replays as null).",
             }
         )
     return params
@@ -81,8 +90,11 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
 
 def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "OK" if op.status == 200 else "Created"}
-    if op.response is not None:
-        success["content"] = {op.content_type: {"schema": _ref(op.response, refs, "serialization")}}
+    if op.response_model is not None:
+        schema = _ref(op.response_model, refs, "serialization")
+        success["content"] = {op.content_type: {"schema": schema}}
+    elif op.content_type != "application/json":
+        success["content"] = {op.content_type: {"schema": {"type": "string", "format": "binary"}}}
     responses: dict[str, Any] = {str(op.status): success}
     codes = set(op.errors)
     if op.body is not None:
@@ -90,7 +102,7 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     if op.query is not None:
         codes.add(422)
     if op.roles is not None:
-        codes |= {401, 403, 429}
+        codes |= {401, 403, 429, 503}
     if op.body is not None:
         codes.add(413)
     error_ref = {"$ref": "#/components/schemas/Error"}
@@ -99,6 +111,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
             "description": _ERROR_TEXT.get(code, "Error"),
             "content": {"application/json": {"schema": error_ref}},
         }
+        if code in {429, 503}:
+            responses[str(code)]["headers"] = RETRY_AFTER
     spec: dict[str, Any] = {
         "operationId": op.name,
         "summary": op.summary,

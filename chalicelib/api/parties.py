@@ -79,7 +79,8 @@ def create_customer(ctx: RequestContext, body: CustomerCreate) -> CustomerOut:
     summary="List customers, newest first",
     roles=PLATFORM,
     query=ListQuery,
-    response=ListOf[CustomerOut],
+    response=CustomerOut,
+    listed=True,
     tag="Parties",
 )
 def list_customers(ctx: RequestContext, query: ListQuery) -> ListOf[CustomerOut]:
@@ -138,7 +139,8 @@ def create_contractor(ctx: RequestContext, body: ContractorCreate) -> Contractor
     summary="List contractors, newest first",
     roles=PLATFORM,
     query=ListQuery,
-    response=ListOf[ContractorOut],
+    response=ContractorOut,
+    listed=True,
     tag="Parties",
 )
 def list_contractors(ctx: RequestContext, query: ListQuery) -> ListOf[ContractorOut]:

@@ -9,14 +9,18 @@ from chalicelib.api.schemas.common import ListOf
 from chalicelib.api.schemas.policies import (
     PaymentCreate,
     PaymentOut,
+    PolicyAudit,
+    PolicyCancel,
     PolicyCreate,
     PolicyOut,
     PolicyQuery,
+    PolicyReinstate,
 )
 from chalicelib.domain.parties import Role
 
 bp = Blueprint(__name__)
 PLATFORM = {Role.PLATFORM}
+ANY_ROLE = {Role.PLATFORM, Role.UNDERWRITER, Role.ADMIN}
 
 
 @operation(
@@ -42,7 +46,8 @@ def create_policy(ctx: RequestContext, body: PolicyCreate) -> PolicyOut:
     summary="List policies, newest first",
     roles=PLATFORM,
     query=PolicyQuery,
-    response=ListOf[PolicyOut],
+    response=PolicyOut,
+    listed=True,
     tag="Policies",
 )
 def list_policies(ctx: RequestContext, query: PolicyQuery) -> ListOf[PolicyOut]:
@@ -55,14 +60,72 @@ def list_policies(ctx: RequestContext, query: PolicyQuery) -> ListOf[PolicyOut]:
 @operation(
     bp,
     "/v1/policies/{policy_id}",
-    summary="Get a policy",
-    roles=PLATFORM,
+    summary="Get a policy (a platform its own; an underwriter or admin any)",
+    roles=ANY_ROLE,
     response=PolicyOut,
     tag="Policies",
     errors=(404,),
 )
 def get_policy(ctx: RequestContext, policy_id: str) -> PolicyOut:
-    return PolicyOut.of(ctx.app.policies.get_policy(ctx.platform, policy_id))
+    assert ctx.principal is not None
+    return PolicyOut.of(ctx.app.term.policy_for(ctx.principal, policy_id))
+
+
+@operation(
+    bp,
+    "/v1/policies/{policy_id}/cancel",
+    method="POST",
+    summary="Cancel a policy: a platform at the insured's request (short rate); the underwriter "
+    "or an admin for the company's reasons (pro rata, after the program's notice); flat before "
+    "inception. Jobs starting on or after the date are cancelled and refunded.",
+    roles=ANY_ROLE,
+    body=PolicyCancel,
+    response=PolicyOut,
+    tag="Policy term",
+    errors=(403, 404, 409, 422),
+)
+def cancel_policy(ctx: RequestContext, policy_id: str, body: PolicyCancel) -> PolicyOut:
+    assert ctx.principal is not None
+    policy = ctx.app.term.cancel(ctx.principal, policy_id, body.reason, body.effective_date)
+    return PolicyOut.of(policy)
+
+
+@operation(
+    bp,
+    "/v1/policies/{policy_id}/reinstate",
+    method="POST",
+    summary="Reinstate a cancelled policy or withdraw a scheduled cancellation, under the "
+    "program's rules (409 citing the rule that forbids it); bind a rescinded one again "
+    "(underwriter)",
+    roles=ANY_ROLE,
+    body=PolicyReinstate,
+    response=PolicyOut,
+    tag="Policy term",
+    errors=(403, 404, 409),
+)
+def reinstate_policy(ctx: RequestContext, policy_id: str, body: PolicyReinstate) -> PolicyOut:
+    assert ctx.principal is not None
+    return PolicyOut.of(ctx.app.term.reinstate(ctx.principal, policy_id))
+
+
+@operation(
+    bp,
+    "/v1/policies/{policy_id}/audit",
+    method="POST",
+    summary="Complete the final audit: premium on audited pay per class code, the difference "
+    "booked as audit_adjustment",
+    roles={Role.UNDERWRITER, Role.ADMIN},
+    body=PolicyAudit,
+    response=PolicyOut,
+    tag="Policy term",
+    errors=(404, 409, 422),
+)
+def audit_policy(ctx: RequestContext, policy_id: str, body: PolicyAudit) -> PolicyOut:
+    assert ctx.principal is not None
+    policy = ctx.app.term.complete_audit(
+        ctx.principal, policy_id, dict(body.audited_pay_cents), body.completed_at
+    )
+    return PolicyOut.of(policy)
 
 
 @operation(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint
 
@@ -26,10 +27,9 @@ from chalicelib.api.schemas.quotes import (
 )
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.parties import Role
-from chalicelib.domain.reference import ReferenceData
-from chalicelib.reference_data import load_reference_data
-from chalicelib.services.quotes import QuoteInput
-from chalicelib.underwriting_rules import UnknownProgramError, load_rulebook
+
+if TYPE_CHECKING:
+    from chalicelib.domain.reference import ReferenceData
 
 bp = Blueprint(__name__)
 ANY_ROLE = {Role.ADMIN, Role.PLATFORM, Role.UNDERWRITER}
@@ -58,6 +58,8 @@ def _class_code(reference: ReferenceData, trade: str, state: str) -> ClassCodeOu
 @cache
 def trade_list() -> TradeList:
     """Every trade with its class per jurisdiction some WC program writes (built once)."""
+    from chalicelib.reference_data import load_reference_data
+
     reference = load_reference_data()
     written = sorted({state for p in reference.programs("wc") for state in p.states})
     return TradeList(
@@ -104,6 +106,9 @@ def list_programs(ctx: RequestContext) -> ProgramList:
 @cache
 def program_list() -> ProgramList:
     """Every program, WC programs with their hazard catalogue (built once)."""
+    from chalicelib.reference_data import load_reference_data
+    from chalicelib.underwriting_rules import load_rulebook
+
     data = []
     for program in load_reference_data().programs():
         out = ProgramOut.model_validate(program.model_dump(mode="json"))
@@ -127,6 +132,8 @@ def get_application(ctx: RequestContext, program_id: str) -> ApplicationOut:
 
 
 def application_of(program_id: str) -> ApplicationOut:
+    from chalicelib.underwriting_rules import UnknownProgramError, load_rulebook
+
     try:
         rulebook = load_rulebook(program_id)
     except UnknownProgramError:
@@ -149,6 +156,8 @@ def application_of(program_id: str) -> ApplicationOut:
     errors=(404,),
 )
 def create_quote(ctx: RequestContext, body: QuoteCreate) -> QuoteOut:
+    from chalicelib.services.quotes import QuoteInput
+
     request = QuoteInput(
         contractor=body.contractor,
         trade=body.trade,
@@ -189,7 +198,8 @@ def get_quote(ctx: RequestContext, quote_id: str) -> QuoteOut:
     summary="Referrals for underwriters, newest first",
     roles={Role.UNDERWRITER},
     query=ReferralQuery,
-    response=ListOf[ReferralOut],
+    response=ReferralOut,
+    listed=True,
     tag="Referrals",
 )
 def list_referrals(ctx: RequestContext, query: ReferralQuery) -> ListOf[ReferralOut]:

@@ -80,6 +80,29 @@ class PayloadTooLarge(DomainError):
 
 
 class Throttled(DomainError):
-    """The backing store is throttling; the client may retry (429)."""
+    """This caller went over its own rate limit (429 `rate_limited`, with `Retry-After`).
 
-    code = "throttled"
+    Never for a dependency that throttles us: that is `DependencyUnavailable` (503).
+    """
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_seconds: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class DependencyUnavailable(DomainError):
+    """A dependency (DynamoDB, S3, KMS, SSM) failed, timed out or throttled us (503, with
+    `Retry-After`). Not a final outcome: an Idempotency-Key never keeps it, so a retry with the
+    same key runs the request again."""
+
+    code = "service_unavailable"
+
+    def __init__(self, dependency: str, *, retry_after_seconds: int = 2) -> None:
+        super().__init__(
+            f"A service we depend on ({dependency}) is unavailable or busy; "
+            f"retry in {retry_after_seconds} s (with the same Idempotency-Key)."
+        )
+        self.dependency = dependency
+        self.retry_after_seconds = retry_after_seconds

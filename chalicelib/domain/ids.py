@@ -10,7 +10,24 @@ import re
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 PREFIXES = frozenset(
-    {"plt", "key", "cus", "ctr", "qte", "pol", "asg", "crt", "ref", "led", "whe", "evt", "pay"}
+    {
+        "plt",
+        "key",
+        "cus",
+        "ctr",
+        "qte",
+        "pol",
+        "asg",
+        "crt",
+        "ref",
+        "led",
+        "whe",
+        "evt",
+        "pay",
+        "run",
+        "whd",  # webhook deliveries
+        "wha",  # and their attempts
+    }
 )
 _ID_PATTERN = re.compile(r"^(?P<prefix>[a-z]{3})_[0-9a-hjkmnp-tv-z]{26}$")
 

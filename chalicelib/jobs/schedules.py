@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, CloudWatchEvent, Rate
+from chalice.app import Blueprint, CloudWatchEvent, Cron, Rate
 
 from chalicelib.bootstrap import container
 from chalicelib.jobs.outbox import logger
@@ -30,3 +30,37 @@ def run_scheduled(name: str, event: CloudWatchEvent) -> JobResult:
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="outbox", description="Deliver due outbox events")
 def outbox(event: CloudWatchEvent) -> dict[str, Any]:
     return run_scheduled("outbox", event)
+
+
+# The term jobs, daily at 06:00 UTC (API.md "Scheduled functions"), each for today's date.
+DAILY_0600_UTC = Cron(0, 6, "*", "*", "?", "*")
+
+
+@bp.schedule(DAILY_0600_UTC, name="renewals", description="Renew policies expiring within 30 days")
+def renewals(event: CloudWatchEvent) -> dict[str, Any]:
+    return run_scheduled("renewals", event)
+
+
+@bp.schedule(
+    DAILY_0600_UTC,
+    name="expirations",
+    description="Expire ended terms; take pending cancellations into effect; unreported jobs",
+)
+def expirations(event: CloudWatchEvent) -> dict[str, Any]:
+    return run_scheduled("expirations", event)
+
+
+@bp.schedule(
+    DAILY_0600_UTC, name="rescissions", description="Rescind binds whose down payment is past due"
+)
+def rescissions(event: CloudWatchEvent) -> dict[str, Any]:
+    return run_scheduled("rescissions", event)
+
+
+@bp.schedule(
+    DAILY_0600_UTC,
+    name="audits",
+    description="Request final audits of ended annual terms and audits of unreported jobs",
+)
+def audits(event: CloudWatchEvent) -> dict[str, Any]:
+    return run_scheduled("audits", event)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.assignments import (
     Assignment,
@@ -30,6 +30,9 @@ from chalicelib.domain.underwriting import Rulebook
 from chalicelib.domain.waivers import CustomerWaivers, WaiverKey, waiver_changes, waiver_keys
 from chalicelib.ports import AssignmentRepository, Clock, IdGenerator, UnitOfWork
 from chalicelib.services.lookup import fetch
+
+if TYPE_CHECKING:
+    from chalicelib.services.certificates import CertificateServices
 
 BIND_ATTEMPTS = 8
 # Between attempts, the doubled step with equal jitter: 12-25, 25-50, 50-100, 100-200, then
@@ -61,6 +64,9 @@ class AssignmentServices:
     trade_profile: Callable[[str], Any]
     ids: IdGenerator
     clock: Clock
+    # Issues, revises and voids the assignment's certificate with each change (None: no
+    # certificates, as in service tests that do not look at them).
+    certificates: CertificateServices | None = None
 
     @property
     def coverage(self) -> CoverageEvaluator:
@@ -105,7 +111,7 @@ class AssignmentServices:
             uow = self.uow()
             if attempt == 0 and (earlier := uow.committed_before()) is not None:
                 return self.get(earlier.platform, earlier.id)
-            change = decide()
+            change = self._certified(decide())
             uow.record(change)
             try:
                 earlier = uow.commit(ObjectRef("assignment", platform_id, change.state.id))
@@ -119,9 +125,25 @@ class AssignmentServices:
                 time.sleep(_backoff(attempt))
                 continue
             if earlier is not None:
+                if self.certificates is not None:
+                    self.certificates.issue_quietly_for(earlier.platform, earlier.id)
                 return self.get(earlier.platform, earlier.id)
+            self.after_commit(change)
             return change.state
         raise AssertionError("unreachable")
+
+    def _certified(
+        self, change: Change[Assignment], context: BindContext | None = None
+    ) -> Change[Assignment]:
+        """The change with its certificate's (same commit); `context`: what the bind read."""
+        if self.certificates is None:
+            return change
+        return self.certificates.with_assignment(change, context)
+
+    def after_commit(self, change: Change[Any]) -> None:
+        """Right after the commit: render and store the certificate it issued (never raises)."""
+        if self.certificates is not None:
+            self.certificates.after_commit(change)
 
     # -- create and bind ------------------------------------------------------------------------
     def create(self, platform_id: str, request: AssignmentInput) -> Assignment:
@@ -146,7 +168,8 @@ class AssignmentServices:
                 assignment_id, platform_id, request, requirements, coverage, stamp
             )
             opened = self._with_classes(None, opened, context.policies, "dispatch", stamp)
-            return self._with_waivers(None, opened, stamp, _known(context, request))
+            opened = self._with_waivers(None, opened, stamp, _known(context, request))
+            return self._certified(opened, context)
 
         return self._commit(platform_id, decide)
 
@@ -219,6 +242,15 @@ class AssignmentServices:
 
         return self._commit(platform_id, decide)
 
+    def cancel_for_policy(
+        self, current: Assignment, policy_id: str, reason: str, stamp: Stamp
+    ) -> Change[Assignment]:
+        """Its policy is cancelled before the job starts (the policy term commits it): the lines
+        under that policy refunded, and the waiver accounts they were under recomputed."""
+        return self._with_waivers(
+            current, current.cancel_for_policy(policy_id, reason, stamp), stamp
+        )
+
     def update(
         self, platform_id: str, assignment_id: str, changes: AssignmentChanges
     ) -> Assignment:
@@ -260,7 +292,8 @@ class AssignmentServices:
         repriced = current.reprice(request, requirements, coverage, stamp)
         how: ClassSource = "referral" if current.referral_decision == "approved" else "dispatch"
         repriced = self._with_classes(current, repriced, context.policies, how, stamp)
-        return self._with_waivers(current, repriced, stamp, _known(context, request))
+        repriced = self._with_waivers(current, repriced, stamp, _known(context, request))
+        return self._certified(repriced, context)
 
     def decide_referral(
         self, current: Assignment, decision: Decision, stamp: Stamp
@@ -281,7 +314,7 @@ class AssignmentServices:
             for line in current.lines
             if current.customer
         }
-        return self._with_waivers(current, decided, stamp, known)
+        return self._certified(self._with_waivers(current, decided, stamp, known))
 
     def _with_waivers(
         self,

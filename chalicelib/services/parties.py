@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from chalicelib.domain.change import Change, ObjectRef
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.ids import is_id_of
 from chalicelib.domain.parties import (
@@ -16,9 +18,18 @@ from chalicelib.domain.parties import (
     check_contractor_facts,
     check_prior_coverage,
 )
-from chalicelib.ports import Clock, IdGenerator, PartyRepository, PlatformRepository, TinVault
+from chalicelib.ports import (
+    Clock,
+    IdGenerator,
+    PartyRepository,
+    PlatformRepository,
+    TinVault,
+    UnitOfWork,
+)
 from chalicelib.services.auth import KeyIssuer
 from chalicelib.services.lookup import fetch
+
+R = TypeVar("R", Customer, Contractor)
 
 
 @dataclass(frozen=True)
@@ -29,12 +40,14 @@ class PartyServices:
     tins: TinVault
     ids: IdGenerator
     clock: Clock
+    uow: Callable[[], UnitOfWork]
 
     # -- platforms and keys -------------------------------------------------------------------
     def create_platform(self, name: str) -> tuple[Platform, str]:
+        """The platform and its first key, written together (one transaction)."""
         platform = Platform(id=self.ids.new("plt"), name=name, created_at=self.clock.now())
-        self.platforms.add_platform(platform)
-        _, secret = self.keys.issue(Role.PLATFORM, platform.id)
+        first_key, secret = self.keys.new(Role.PLATFORM, platform.id)
+        self.platforms.add_platform(platform, first_key)
         return platform, secret
 
     def create_api_key(self, role: Role, platform_id: str | None) -> tuple[str, str]:
@@ -54,6 +67,22 @@ class PartyServices:
         record, secret = self.keys.issue(role, platform_id)
         return record.id, secret
 
+    def _save(
+        self,
+        kind: str,
+        record: R,
+        expected_version: int | None,
+        load: Callable[[str, str], R],
+    ) -> R:
+        """One commit through the unit of work (created once, or replacing the version read);
+        a retry of a request that already committed answers what it wrote."""
+        uow = self.uow()
+        earlier = uow.committed_before()
+        if earlier is None:
+            uow.record(Change(record, expected_version=expected_version))
+            earlier = uow.commit(ObjectRef(kind, record.platform, record.id))
+        return record if earlier is None else load(earlier.platform, earlier.id)
+
     # -- customers ----------------------------------------------------------------------------
     def create_customer(self, platform_id: str, fields: dict[str, Any]) -> Customer:
         now = self.clock.now()
@@ -61,8 +90,7 @@ class PartyServices:
             {**fields, "id": self.ids.new("cus"), "platform": platform_id}
             | {"created_at": now, "updated_at": now}
         )
-        self.parties.add_customer(customer)
-        return customer
+        return self._save("customer", customer, None, self.get_customer)
 
     def get_customer(self, platform_id: str, customer_id: str) -> Customer:
         return fetch(
@@ -82,8 +110,7 @@ class PartyServices:
         updated = Customer.model_validate(
             merged | {"updated_at": self.clock.now(), "version": current.version + 1}
         )
-        self.parties.put_customer(updated, expected_version=current.version)
-        return updated
+        return self._save("customer", updated, current.version, self.get_customer)
 
     def list_customers(
         self, platform_id: str, limit: int, starting_after: str | None
@@ -99,8 +126,7 @@ class PartyServices:
             tin,
             {"id": contractor_id, "platform": platform_id, "created_at": now, "updated_at": now},
         )
-        self.parties.add_contractor(record)
-        return record
+        return self._save("contractor", record, None, self.get_contractor)
 
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor:
         return fetch(
@@ -137,8 +163,7 @@ class PartyServices:
             updated = self._contractor(merged, None, identity)
         else:
             updated = self._contractor(merged, tin, identity)
-        self.parties.put_contractor(updated, expected_version=current.version)
-        return updated
+        return self._save("contractor", updated, current.version, self.get_contractor)
 
     def list_contractors(
         self, platform_id: str, limit: int, starting_after: str | None

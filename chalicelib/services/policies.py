@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.change import Change, ObjectRef, Stamp
 from chalicelib.domain.clock import utc_today
@@ -18,6 +18,9 @@ from chalicelib.domain.reference import ReferenceData
 from chalicelib.ports import Clock, IdGenerator, UnitOfWork
 from chalicelib.services.lookup import fetch
 from chalicelib.services.quotes import QuoteServices
+
+if TYPE_CHECKING:
+    from chalicelib.services.certificates import CertificateServices
 
 PAY_ATTEMPTS = 3
 
@@ -44,9 +47,18 @@ class PolicyServices:
     reference: Callable[[], ReferenceData]
     ids: IdGenerator
     clock: Clock
+    # The policy's standing certificate follows its changes (None: not issued, as in tests).
+    certificates: CertificateServices | None = None
 
     def _stamp(self) -> Stamp:
         return Stamp(self.clock.now(), self.ids.new)
+
+    def _certified(self, change: Change[Policy]) -> Change[Policy]:
+        return change if self.certificates is None else self.certificates.with_policy(change)
+
+    def after_commit(self, change: Change[Any]) -> None:
+        if self.certificates is not None:
+            self.certificates.after_commit(change)
 
     def create_policy(
         self, platform_id: str, quote_id: str, attested_by: str | None = None
@@ -106,9 +118,11 @@ class PolicyServices:
             created_at=stamp.now,
             updated_at=stamp.now,
         )
-        uow.record(policy.bound(stamp))
+        change = self._certified(policy.bound(stamp))
+        uow.record(change)
         if (earlier := uow.commit(ObjectRef("policy", platform_id, policy.id))) is not None:
             return self.get_policy(earlier.platform, earlier.id)
+        self.after_commit(change)
         return policy
 
     def adoption(self, quote: Quote, stamp: Stamp) -> Change[Policy] | None:
@@ -123,7 +137,7 @@ class PolicyServices:
         if not added:
             return None
         figures = term_figures({**policy.lines, **added}, reference, utc_today(stamp.now))
-        return policy.adopt(added, figures, stamp)
+        return self._certified(policy.adopt(added, figures, stamp))
 
     def get_policy(self, platform_id: str, policy_id: str) -> Policy:
         return fetch(
@@ -145,8 +159,8 @@ class PolicyServices:
             uow = self.uow()
             if attempt == 0 and (earlier := uow.committed_before()) is not None:
                 return self._payment(earlier)
-            change = self.get_policy(platform_id, policy_id).pay(
-                amount_cents, reference, self._stamp()
+            change = self._certified(
+                self.get_policy(platform_id, policy_id).pay(amount_cents, reference, self._stamp())
             )
             payment = change.related[0].state
             uow.record(change)
@@ -161,6 +175,8 @@ class PolicyServices:
                     ) from conflict
                 time.sleep(0.02 * (attempt + 1))
                 continue
+            if earlier is None:
+                self.after_commit(change)
             return self._payment(earlier) if earlier is not None else payment
         raise AssertionError("unreachable")
 

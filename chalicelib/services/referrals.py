@@ -11,9 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.assignments import Decision
-from chalicelib.domain.change import ObjectRef, Stamp
+from chalicelib.domain.change import Change, ObjectRef, Stamp
 from chalicelib.domain.errors import Conflict, ValidationFailed, WriteConflict
 from chalicelib.domain.parties import Principal
 from chalicelib.domain.quotes import Referral, priced_at_approved_factor
@@ -22,6 +23,9 @@ from chalicelib.services.assignments import AssignmentServices
 from chalicelib.services.lookup import fetch
 from chalicelib.services.policies import PolicyServices
 from chalicelib.services.quotes import QuoteServices
+
+if TYPE_CHECKING:
+    from chalicelib.services.renewals import RenewalServices
 
 DECIDE_ATTEMPTS = 5
 
@@ -34,6 +38,8 @@ class ReferralServices:
     uow: Callable[[], UnitOfWork]
     ids: IdGenerator
     clock: Clock
+    # A renewal's referral: the decision renews or non-renews the policy waiting on it.
+    renewals: RenewalServices | None = None
 
     def get(self, referral_id: str) -> Referral:
         return fetch(
@@ -67,9 +73,11 @@ class ReferralServices:
                     details=[{"loc": ["body", "el_limits_factor"], "msg": "not for a dispatch"}],
                 )
             uow.record(decided)
+            effect: Change[Any] | None = None
             if referral.assignment is not None:
                 current = self.assignments.get(referral.platform, referral.assignment)
-                uow.record(self.assignments.decide_referral(current, status, stamp))
+                effect = self.assignments.decide_referral(current, status, stamp)
+                uow.record(effect)
             elif referral.quote is not None:
                 quote = self.quotes.get_quote(referral.platform, referral.quote)
                 repriced = priced_at_approved_factor(
@@ -81,6 +89,11 @@ class ReferralServices:
                     adoption = self.policies.adoption(settled.state, stamp)
                     if adoption is not None:
                         uow.record(adoption)
+                        effect = adoption
+                if self.renewals is not None:
+                    renewal = self.renewals.decided(settled.state, status == "approved", stamp)
+                    if renewal is not None:
+                        uow.record(renewal)
             try:
                 earlier = uow.commit(ObjectRef("referral", referral.platform, referral.id))
             except WriteConflict as conflict:
@@ -92,5 +105,7 @@ class ReferralServices:
                     ) from conflict
                 time.sleep(0.025 * 2**attempt)
                 continue
+            if earlier is None and effect is not None:
+                self.assignments.after_commit(effect)  # the certificate the decision issued
             return self.get(earlier.id) if earlier is not None else decided.state
         raise AssertionError("unreachable")

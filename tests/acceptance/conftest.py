@@ -51,6 +51,8 @@ def start_stack(
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     env.update({"PORT": str(port), "JOBCOVER_ADMIN_KEY": admin_key, "PYTHONUNBUFFERED": "1"})
+    # Webhook deliveries stay on this machine whatever URLs a test (or the fuzzer) registers.
+    env.setdefault("JOBCOVER_WEBHOOK_EGRESS", "loopback")
     env.update(extra_env or {})
     process = subprocess.Popen(
         ["make", "--no-print-directory", "run"],

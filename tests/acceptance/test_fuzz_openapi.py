@@ -203,7 +203,11 @@ def real_ids(stack, fuzz_keys) -> dict[str, str]:
         "GET", f"/v1/referrals?quote={referred_quote}", fuzz_keys["underwriter"]
     ).json()["data"]
     assert referrals, "the referred quote opened no referral"
+    endpoint = create(
+        "/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/fuzz", "events": ["policy.activated"]}
+    )["id"]
     return {
+        "endpoint_id": endpoint,
         "contractor_id": contractor,
         "customer_id": customer,
         "quote_id": quote,

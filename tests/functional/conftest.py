@@ -13,13 +13,26 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
+from devserver import localaws
 from devserver.resources import create_resources, stage_environment, stage_names
 from tests.answers import CLEAN_ANSWERS
 from tests.conftest import PROJECT_DIR
-from tests.functional.moto_threads import dynamo
 
 STAGE = "test"
 ADMIN_KEY = stage_environment(STAGE)["JOBCOVER_ADMIN_KEY"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _moto_at_scale() -> None:
+    """moto as `make run` has it: rollback per item, queries per partition (devserver.localaws)."""
+    localaws.install_at_scale()
+
+
+@pytest.fixture
+def dynamo(monkeypatch: pytest.MonkeyPatch) -> localaws.DynamoSemantics:
+    """moto's DynamoDB applies each request atomically across threads, as `make run`'s does; a
+    test may also hold transactions in flight (`transaction_seconds`)."""
+    return localaws.DynamoSemantics().install(monkeypatch.setattr)
 
 
 @pytest.fixture
@@ -156,7 +169,6 @@ __all__ = [
     "california_contractor_body",
     "contractor_body",
     "customer_body",
-    "dynamo",
     "os",
     "quote_body",
 ]

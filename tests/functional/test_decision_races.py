@@ -16,6 +16,7 @@ from chalicelib.domain.assignments import AssignmentInput, Pay, Window
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.parties import Address, Principal, Role
 from chalicelib.services.assignments import AssignmentChanges
+from devserver.localaws import DynamoSemantics
 from tests.functional.conftest import (
     ADMIN_KEY,
     Api,
@@ -23,7 +24,6 @@ from tests.functional.conftest import (
     contractor_body,
     quote_body,
 )
-from tests.functional.moto_threads import DynamoSemantics
 from tests.functional.test_concurrency import _warm_up, race
 
 TODAY = datetime.now(UTC).date()

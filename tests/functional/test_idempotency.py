@@ -61,10 +61,11 @@ def test_validation_failures_are_not_stored(api, platform_key):
 
 
 def test_eight_concurrent_runs_with_one_key_execute_once(aws, dynamo):
-    """Powertools' conditional write lets exactly one of 8 racing threads run the action.
+    """The claim's conditional write lets exactly one of 8 racing threads run the action.
 
     `dynamo` makes moto apply each request atomically, as DynamoDB does.
     """
+    from chalicelib.adapters.idempotency import Result
     from chalicelib.bootstrap import container
     from chalicelib.domain.errors import Conflict
 
@@ -78,7 +79,8 @@ def test_eight_concurrent_runs_with_one_key_execute_once(aws, dynamo):
         with lock:
             executions.append(1)
         time.sleep(0.3)
-        return 201, '{"id": "cus_x"}'
+        body = '{"id": "cus_x"}'
+        return Result(201, body, kept=body)
 
     def worker():
         barrier.wait()
@@ -86,7 +88,7 @@ def test_eight_concurrent_runs_with_one_key_execute_once(aws, dynamo):
             outcome = executor.run(
                 scope="plt_test:race", fingerprint="same", action=action, lambda_context=None
             )
-            outcomes.append(outcome.status)
+            outcomes.append(outcome.result.status)
         except Conflict as conflict:
             outcomes.append(conflict.code)
 
@@ -102,7 +104,7 @@ def test_eight_concurrent_runs_with_one_key_execute_once(aws, dynamo):
     replay = executor.run(
         scope="plt_test:race", fingerprint="same", action=action, lambda_context=None
     )
-    assert replay.replayed and replay.status == 201
+    assert replay.replayed and replay.result.status == 201
     assert len(executions) == 1
 
 

@@ -28,10 +28,10 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.jobs.outbox import LEASE, OutboxJob, retry_delay
 from chalicelib.jobs.registry import JobRequest
+from devserver.localaws import DynamoSemantics
 from devserver.resources import create_resources, stage_environment, stage_names
 from tests.conftest import PROJECT_DIR
 from tests.functional.conftest import ADMIN_KEY, Api
-from tests.functional.moto_threads import DynamoSemantics
 
 NOW = datetime.now(UTC)
 FAR = datetime(2199, 1, 1, tzinfo=UTC)

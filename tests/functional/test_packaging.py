@@ -89,6 +89,7 @@ def test_every_function_gets_the_injected_environment(merge_template, logical_id
         "JOBCOVER_BUCKET_NAME": {"Ref": "CertificateBucket"},
         "JOBCOVER_TIN_KEY_ID": {"Ref": "TinKeyAlias"},
         "JOBCOVER_ADMIN_KEY_PARAMETER": {"Fn::Sub": "/jobcover/${Stage}/admin-key"},
+        "JOBCOVER_JOBS_QUEUE_URL": {"Ref": "JobsQueue"},
     }
     for function in logical_ids["functions"]:
         variables = merge_template["Resources"][function]["Properties"]["Environment"]["Variables"]
@@ -141,6 +142,7 @@ def test_wiring_is_not_applied_to_ids_chalice_does_not_generate(merge_template, 
     # A fragment for a function chalice doesn't generate would be a resource without a Type.
     for logical_id, resource in merge_template["Resources"].items():
         generated = set(logical_ids["functions"]) | set(logical_ids["roles"]) | {"RestAPI"}
+        generated |= set(logical_ids["log_groups"])
         assert "Type" in resource or logical_id in generated, logical_id
 
 
@@ -214,6 +216,7 @@ def test_stage_policy_names_only_that_stages_resources(stage):
     assert statement(policy, "AdminKeyParameter")["Resource"] == (
         f"arn:aws:ssm:*:*:parameter/jobcover/{stage}/admin-key"
     )
+    assert statement(policy, "JobsQueue")["Resource"] == f"arn:aws:sqs:*:*:jobcover-jobs-{stage}"
     others = [s for s in package.STAGES if s != stage]
     for other in others:
         assert f"-{other}" not in text and f"/{other}/" not in text
@@ -259,6 +262,69 @@ def test_wheel_check_flags_host_built_wheels(tmp_path):
     assert bad[0].startswith("pillow-12.0.0.dist-info/WHEEL")
 
 
+def write_dist_zip(path: Path, dists: dict[str, list[str]]) -> Path:
+    """A zip of installed distributions: name-version -> its Requires-Dist lines."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("app.py", "")
+        for dist, requires in dists.items():
+            name, version = dist.rsplit("-", 1)
+            package_dir = name.replace("-", "_")
+            info = f"{package_dir}-{version}.dist-info"
+            metadata = [f"Name: {name}", f"Version: {version}"]
+            metadata += [f"Requires-Dist: {r}" for r in requires]
+            files = [f"{package_dir}/__init__.py", f"{info}/METADATA", f"{info}/RECORD"]
+            archive.writestr(files[0], "")
+            archive.writestr(files[1], "\n".join(metadata) + "\n\nlong description: x\n")
+            archive.writestr(files[2], "\n".join(f"{f},," for f in files) + "\n")
+    return path
+
+
+def test_the_runtime_sdk_and_what_only_it_needs_leave_the_zip(tmp_path):
+    archive = write_dist_zip(
+        tmp_path / "deployment.zip",
+        {
+            "aws-xray-sdk-2.15.0": ["wrapt", "botocore >=1.11.3"],
+            "wrapt-2.5.2": [],
+            "botocore-1.44.8": ["jmespath<2", "urllib3>=1.25.4", "python-dateutil<3"],
+            "urllib3-2.8.0": [],
+            "jmespath-1.1.0": [],
+            "python-dateutil-2.9.0": ["six>=1.5"],
+            "six-1.17.0": [],
+            "aws-lambda-powertools-3.37.0": [
+                "jmespath<2.0.0,>=1.0.1",
+                "aws-xray-sdk<3.0.0,>=2.8.0; extra == 'tracer'",
+                "urllib3<3.0.0,>=2.7.0; extra == 'jwt'",
+            ],
+        },
+    )
+    requirements = [
+        package.Requirement(line)
+        for line in ("aws-lambda-powertools[tracer]==3.37.0", "python-dateutil==2.9.0")
+    ]
+
+    sdk = package.runtime_sdk_in_zip(archive, requirements)
+
+    assert sorted(sdk) == ["botocore", "urllib3"]  # jmespath and dateutil: others need them
+
+
+def test_stripping_the_runtime_sdk_keeps_everything_else(tmp_path):
+    archive = write_dist_zip(
+        tmp_path / "deployment.zip",
+        {"aws-xray-sdk-2.15.0": ["botocore"], "botocore-1.44.8": ["urllib3"], "urllib3-2.8.0": []},
+    )
+    with zipfile.ZipFile(archive) as before:
+        names = set(before.namelist())
+
+    removed = package.strip_runtime_sdk(archive)
+
+    assert removed == ["botocore-1.44.8.dist-info", "urllib3-2.8.0.dist-info"]
+    with zipfile.ZipFile(archive) as after:
+        left = set(after.namelist())
+    assert left == {n for n in names if not n.startswith(("botocore", "urllib3"))}
+    assert "aws_xray_sdk/__init__.py" in left
+    assert package.runtime_sdk_in_zip(archive) == {}
+
+
 # --- the whole thing -----------------------------------------------------------------------
 
 
@@ -270,6 +336,7 @@ def test_full_chalice_package(tmp_path, logical_ids):
     )
     out_dir = tmp_path / "package"
     package.run_chalice_package("prod", merge, out_dir)
+    assert "botocore-" in " ".join(package.strip_runtime_sdk(out_dir / "deployment.zip"))
     summary = package.check_package(out_dir)
     sam = summary["sam"]
     assert summary["functions"] == logical_ids["functions"]
@@ -291,3 +358,105 @@ def test_full_chalice_package(tmp_path, logical_ids):
     ]
     assert outbox["Timeout"] == 120
     assert outbox["Environment"]["Variables"]["JOBCOVER_TABLE_NAME"] == {"Ref": "JobcoverTable"}
+    # The term jobs: daily at 06:00 UTC, 300 s, reserved concurrency, logs kept 30 days.
+    for function in TERM_JOBS:
+        props = sam["Resources"][function]["Properties"]
+        assert [e["Properties"]["Schedule"] for e in props["Events"].values()] == [
+            "cron(0 6 * * ? *)"
+        ]
+        assert props["Timeout"] == 300
+        assert props["ReservedConcurrentExecutions"] >= 1
+        assert sam["Resources"][f"{function}LogGroup"]["Properties"]["RetentionInDays"] == 30
+    worker = sam["Resources"]["JobWorker"]["Properties"]
+    [source] = worker["Events"].values()
+    assert source["Type"] == "SQS"
+    assert source["Properties"]["Queue"] == {"Fn::GetAtt": ["JobsQueue", "Arn"]}
+    assert worker["Timeout"] == 300
+    assert sam["Resources"]["JobsDeadLetterQueue"]["Type"] == "AWS::SQS::Queue"
+    # Tracing's SDK ships; the botocore it patches is the runtime's.
+    with zipfile.ZipFile(out_dir / "deployment.zip") as archive:
+        top = {name.split("/")[0] for name in archive.namelist()}
+    assert "aws_xray_sdk" in top
+    assert not {"botocore", "boto3", "urllib3"} & top
+
+
+# --- the term jobs, their queue, and what operates them -------------------------------------
+
+TERM_JOBS = ("Renewals", "Expirations", "Rescissions", "Audits")
+
+
+def test_term_jobs_and_the_worker_are_functions_with_roles(logical_ids):
+    for function in (*TERM_JOBS, "JobWorker"):
+        assert function in logical_ids["functions"]
+        assert f"{function}Role" in logical_ids["roles"]
+    # The queue name follows the stage chalice packages (its environment is in place then).
+    assert list(logical_ids["sqs_sources"]) == ["JobWorker"]
+    assert logical_ids["sqs_sources"]["JobWorker"].startswith("jobcover-jobs-")
+
+
+def test_operations_resources_are_merged(merge_template, logical_ids):
+    resources = merge_template["Resources"]
+    assert resources["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+    for function in logical_ids["functions"]:
+        for kind in ("Errors", "Throttles"):
+            alarm = resources[f"{function}{kind}Alarm"]["Properties"]
+            assert alarm["MetricName"] == kind
+            assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": function}}]
+            assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    dlq = resources["JobsDeadLetterAlarm"]["Properties"]
+    assert dlq["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert resources["Api5xxAlarm"]["Properties"]["MetricName"] == "5XXError"
+    assert resources["CertificateRetriesExhaustedAlarm"]["Properties"]["Namespace"] == "Jobcover"
+    api = resources["RestAPI"]["Properties"]
+    assert api["MethodSettings"][0]["ThrottlingRateLimit"] > 0
+    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert resources["RestAPI"]["DependsOn"] == ["ApiGatewayAccount"]
+    queue = resources["JobsQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["JobsDeadLetterQueue", "Arn"]
+    }
+    rules = resources["CertificateBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rules and all(rule["Status"] == "Enabled" for rule in rules)
+
+
+def test_chalice_deploys_data_stack_alarms_name_chalices_functions(logical_ids):
+    stack = package.build_data_stack(logical_ids, "prod")
+    resources = stack["Resources"]
+    assert resources["RenewalsErrorsAlarm"]["Properties"]["Dimensions"] == [
+        {"Name": "FunctionName", "Value": {"Fn::Sub": "jobcover-${Stage}-renewals"}}
+    ]
+    assert resources["APIHandlerErrorsAlarm"]["Properties"]["Dimensions"][0]["Value"] == {
+        "Fn::Sub": "jobcover-${Stage}"
+    }
+    assert "JobsQueue" in resources and "JobcoverTable" in resources
+
+
+def test_the_data_stack_passes_cfn_lint(tmp_path, logical_ids):
+    path = tmp_path / "data-stack.json"
+    path.write_text(json.dumps(package.build_data_stack(logical_ids, "prod")))
+    code, output = package.run_cfn_lint(path)
+    assert code == 0, output
+
+
+def test_sqs_sources_are_wired_to_the_templates_queue():
+    sam = {
+        "Resources": {
+            "JobWorker": {
+                "Properties": {
+                    "Events": {
+                        "E": {
+                            "Type": "SQS",
+                            "Properties": {
+                                "Queue": {
+                                    "Fn::Sub": "arn:${AWS::Partition}:sqs:x:y:jobcover-jobs-prod"
+                                }
+                            },
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert package.wire_sqs_sources(sam) == ["JobWorker"]
+    queue = sam["Resources"]["JobWorker"]["Properties"]["Events"]["E"]["Properties"]["Queue"]
+    assert queue == {"Fn::GetAtt": ["JobsQueue", "Arn"]}

@@ -154,7 +154,7 @@ def test_unexpected_error_is_a_500_that_leaks_nothing(api, platform_key, monkeyp
     assert response.headers["X-Request-Id"] == "corr-9"
 
 
-def test_throttling_maps_to_429(api, platform_key, monkeypatch):
+def test_store_throttling_is_a_503_with_retry_after(api, platform_key, monkeypatch):
     from botocore.exceptions import ClientError
 
     from chalicelib.adapters.dynamodb.parties import DynamoParties
@@ -169,8 +169,12 @@ def test_throttling_maps_to_429(api, platform_key, monkeypatch):
         raise map_client_error(error, conflict_message="")
 
     monkeypatch.setattr(DynamoParties, "list_customers", throttled)
-    status, body = api.json("GET", "/v1/customers", platform_key)
-    assert (status, body["error"]["code"]) == (429, "throttled")
+    response = api.call("GET", "/v1/customers", platform_key)
+    assert (response.status_code, response.json_body["error"]["code"]) == (
+        503,
+        "service_unavailable",
+    )
+    assert response.headers["Retry-After"] == "1"
 
 
 def test_approval_adds_referred_lines_to_the_policy_already_bound(

@@ -99,7 +99,19 @@ def policy(status="active", states=("NJ", "PA"), cancellation=None) -> Policy:
         ({}, ("wc", "NJ", "hvac", date(2026, 10, 31), date(2026, 11, 2)), "outside_policy_term"),
         ({}, ("wc", "NJ", "hvac", date(2027, 10, 31), date(2027, 11, 1)), "outside_policy_term"),
         (
-            {"status": "cancellation_pending", "cancellation": {"effective_date": "2026-12-15"}},
+            {
+                "status": "cancellation_pending",
+                "cancellation": {
+                    "reason": "insured_request",
+                    "effective_date": "2026-12-15",
+                    "method": "short_rate",
+                    "earned_cents": 0,
+                    "return_premium_cents": 0,
+                    "status": "scheduled",
+                    "requested_by": "platform",
+                    "requested_at": "2026-11-25T15:00:00Z",
+                },
+            },
             ("wc", "NJ", "hvac", date(2026, 12, 20), date(2026, 12, 20)),
             "outside_policy_term",
         ),

@@ -91,8 +91,8 @@ class _Admin:
     def __init__(self, key):
         self.key = key
 
-    def admin_key(self):
-        return self.key
+    def matches(self, secret):
+        return secret == self.key
 
 
 def test_keys_are_prefixed_random_and_only_hashed():

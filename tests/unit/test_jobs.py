@@ -30,7 +30,7 @@ class FakePlatforms:
     def __init__(self, *ids: str) -> None:
         self.ids = set(ids)
 
-    def add_platform(self, platform: Platform) -> None:
+    def add_platform(self, platform: Platform, first_key: object) -> None:
         self.ids.add(platform.id)
 
     def get_platform(self, platform_id: str) -> Platform | None:

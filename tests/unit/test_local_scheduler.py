@@ -51,7 +51,13 @@ def test_a_daily_job_waits_for_its_next_utc_time():
 def test_the_apps_schedules_are_found():
     from app import app
 
-    assert [s.describe() for s in app_schedules(app)] == ["outbox every 60 s"]
+    assert [s.describe() for s in app_schedules(app)] == [
+        "outbox every 60 s",
+        "renewals daily at 06:00 UTC",
+        "expirations daily at 06:00 UTC",
+        "rescissions daily at 06:00 UTC",
+        "audits daily at 06:00 UTC",
+    ]
 
 
 def test_the_thread_calls_each_schedule_and_stops_promptly():

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
+from chalicelib.adapters.dynamodb.due import assignment_due_attributes
 from chalicelib.adapters.dynamodb.entities import TenantEntities, item_record, record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key
+from chalicelib.adapters.dynamodb.outbox import instant_key
 from chalicelib.adapters.dynamodb.table import DynamoTable
-from chalicelib.domain.assignments import Assignment, BindContext
+from chalicelib.domain.assignments import NOT_STARTED, Assignment, BindContext
 from chalicelib.domain.parties import Contractor, Customer, Page
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.waivers import CustomerWaivers, WaiverKey
@@ -33,16 +36,25 @@ def waivers_item(account: CustomerWaivers) -> dict[str, Any]:
 
 
 def assignment_item(assignment: Assignment) -> dict[str, Any]:
-    return record_item(
-        assignment,
-        *tenant_key(assignment.platform, "ASG", assignment.id),
-        {
-            "gsi1pk": f"{assignment.platform}#CTR#{assignment.contractor}#ASG",
-            "gsi1sk": assignment.id,
-            "gsi2pk": f"{assignment.platform}#ASG#STATUS#{assignment.status}",
-            "gsi2sk": assignment.id,
-        },
-    )
+    extra: dict[str, Any] = {
+        "gsi1pk": f"{assignment.platform}#CTR#{assignment.contractor}#ASG",
+        "gsi1sk": assignment.id,
+        "gsi2pk": f"{assignment.platform}#ASG#STATUS#{assignment.status}",
+        "gsi2sk": assignment.id,
+        **assignment_due_attributes(assignment),
+    }
+    if assignment.status in NOT_STARTED:
+        # Sparse: a contractor's jobs yet to start, by window start (a policy cancellation reads
+        # the ones starting on or after its date, not the contractor's history).
+        extra.update(
+            gsi3pk=upcoming_partition(assignment.platform, assignment.contractor),
+            gsi3sk=f"{instant_key(assignment.window.start)}#{assignment.id}",
+        )
+    return record_item(assignment, *tenant_key(assignment.platform, "ASG", assignment.id), extra)
+
+
+def upcoming_partition(platform_id: str, contractor_id: str) -> str:
+    return f"{platform_id}#CTR#{contractor_id}#UPCOMING"
 
 
 class DynamoAssignments:
@@ -104,6 +116,17 @@ class DynamoAssignments:
 
     def get(self, platform_id: str, assignment_id: str) -> Assignment | None:
         return self._assignments.get(platform_id, assignment_id, Assignment)
+
+    def upcoming(
+        self, platform_id: str, contractor_id: str, starting: datetime
+    ) -> list[Assignment]:
+        """The contractor's jobs not yet started whose window starts at or after `starting`."""
+        items = self._table.query_all(
+            partition=("gsi3pk", upcoming_partition(platform_id, contractor_id)),
+            index="gsi3",
+            sort_from=instant_key(starting),
+        )
+        return [item_record(item, Assignment) for item in items]
 
     def page(
         self,

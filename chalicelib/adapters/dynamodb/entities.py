@@ -1,4 +1,4 @@
-"""Generic storage of pydantic records as items: create once, optimistic replace, list."""
+"""Generic reads of pydantic records stored as items (the unit of work writes them): get, list."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from chalicelib.domain.parties import Page
 
 M = TypeVar("M", bound=BaseModel)
 _KEY_ATTRIBUTES = frozenset(
-    {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"}
+    {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "duepk", "duesk"}
 )
 
 
@@ -36,29 +36,9 @@ class TenantEntities:
         self.table = table
         self.kind = kind
 
-    def add(self, platform_id: str, entity_id: str, record: BaseModel) -> None:
-        pk, sk = tenant_key(platform_id, self.kind, entity_id)
-        self.table.put(
-            record_item(record, pk, sk),
-            condition="attribute_not_exists(pk)",
-            conflict_message=f"{entity_id} already exists.",
-        )
-
     def get(self, platform_id: str, entity_id: str, model: type[M]) -> M | None:
         item = self.table.get(*tenant_key(platform_id, self.kind, entity_id))
         return item_record(item, model) if item else None
-
-    def replace(
-        self, platform_id: str, entity_id: str, record: BaseModel, *, expected_version: int
-    ) -> None:
-        """Optimistic locking: the write wins only if nobody changed the version meanwhile."""
-        pk, sk = tenant_key(platform_id, self.kind, entity_id)
-        self.table.put(
-            record_item(record, pk, sk),
-            condition="version = :expected",
-            values={":expected": expected_version},
-            conflict_message=f"{entity_id} changed meanwhile; fetch it and retry.",
-        )
 
     def page(
         self, platform_id: str, model: type[M], *, limit: int, starting_after: str | None

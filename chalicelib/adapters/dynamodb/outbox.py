@@ -18,7 +18,6 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters.dynamodb.table import (
     DynamoTable,
     Item,
-    from_attributes,
     map_client_error,
     to_attributes,
 )
@@ -133,30 +132,13 @@ class DynamoOutbox:
         self, shard: int, now: datetime, limit: int, platform: str | None
     ) -> list[Item]:
         # Every sort key of an item due at `now` is `<instant <= now>#evt_...`: below `now` + "~".
-        values: dict[str, Any] = {":p": outbox_partition(shard), ":due": instant_key(now) + "~"}
-        request: dict[str, Any] = {
-            "TableName": self._table.name,
-            "KeyConditionExpression": "pk = :p AND sk <= :due",
-            "ConsistentRead": True,
-            "Limit": limit,
-        }
-        if platform is not None:
-            request["FilterExpression"] = "#platform = :platform"
-            request["ExpressionAttributeNames"] = {"#platform": "platform"}
-            values[":platform"] = platform
-        request["ExpressionAttributeValues"] = to_attributes(values)
-        items: list[Item] = []
-        while True:
-            try:
-                answer = self._table.client.query(**request)
-            except ClientError as exc:
-                raise map_client_error(exc, conflict_message="outbox query conflict") from exc
-            items.extend(from_attributes(raw) for raw in answer.get("Items", []))
-            last = answer.get("LastEvaluatedKey")
-            # A filtered page may come back short: read on until full or the shard is done.
-            if len(items) >= limit or not last:
-                return items[:limit]
-            request["ExclusiveStartKey"] = last
+        return self._table.query_due(
+            partition=("pk", outbox_partition(shard)),
+            sort_key="sk",
+            upto=instant_key(now) + "~",
+            limit=limit,
+            platform=platform,
+        )
 
     def claim(self, entry: OutboxEntry, until: datetime) -> OutboxEntry:
         """Take the item for one attempt: due again at `until` (a lease), attempts + 1."""

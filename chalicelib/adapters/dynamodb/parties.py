@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.adapters.dynamodb.entities import TenantEntities, item_record, record_item
 from chalicelib.adapters.dynamodb.keys import (
     api_key_key,
@@ -9,17 +11,37 @@ from chalicelib.adapters.dynamodb.keys import (
     platform_key,
     tenant_key,
 )
-from chalicelib.adapters.dynamodb.table import DynamoTable
+from chalicelib.adapters.dynamodb.table import DynamoTable, Item, to_attributes
 from chalicelib.domain.parties import ApiKeyRecord, Contractor, Customer, Page, Platform
+
+
+def api_key_item(record: ApiKeyRecord) -> Item:
+    """A key is found by its hash; a platform's keys are listed on GSI1."""
+    extra = (
+        {"gsi1pk": api_keys_by_platform(record.platform), "gsi1sk": record.id}
+        if record.platform
+        else None
+    )
+    return record_item(record, *api_key_key(record.key_hash), extra)
+
+
+def _create(item: Item) -> dict[str, Any]:
+    """A TransactWriteItems Put that only creates."""
+    return {"Put": {"Item": to_attributes(item), "ConditionExpression": "attribute_not_exists(pk)"}}
 
 
 class DynamoPlatforms:
     def __init__(self, table: DynamoTable) -> None:
         self._table = table
 
-    def add_platform(self, platform: Platform) -> None:
-        self._table.put(
-            record_item(platform, *platform_key(platform.id)), condition="attribute_not_exists(pk)"
+    def add_platform(self, platform: Platform, first_key: ApiKeyRecord) -> None:
+        """One TransactWriteItems: the platform and its first key, or neither."""
+        self._table.transact(
+            [
+                _create(record_item(platform, *platform_key(platform.id))),
+                _create(api_key_item(first_key)),
+            ],
+            conflict_message="The platform or its key already exists.",
         )
 
     def get_platform(self, platform_id: str) -> Platform | None:
@@ -32,15 +54,7 @@ class DynamoApiKeys:
         self._table = table
 
     def add_key(self, record: ApiKeyRecord) -> None:
-        extra = (
-            {"gsi1pk": api_keys_by_platform(record.platform), "gsi1sk": record.id}
-            if record.platform
-            else None
-        )
-        self._table.put(
-            record_item(record, *api_key_key(record.key_hash), extra),
-            condition="attribute_not_exists(pk)",
-        )
+        self._table.put(api_key_item(record), condition="attribute_not_exists(pk)")
 
     def key_by_hash(self, key_hash: str) -> ApiKeyRecord | None:
         item = self._table.get(*api_key_key(key_hash))
@@ -53,16 +67,8 @@ class DynamoParties:
         self._customers = TenantEntities(table, "CUS")
         self._contractors = TenantEntities(table, "CTR")
 
-    def add_customer(self, customer: Customer) -> None:
-        self._customers.add(customer.platform, customer.id, customer)
-
     def get_customer(self, platform_id: str, customer_id: str) -> Customer | None:
         return self._customers.get(platform_id, customer_id, Customer)
-
-    def put_customer(self, customer: Customer, *, expected_version: int) -> None:
-        self._customers.replace(
-            customer.platform, customer.id, customer, expected_version=expected_version
-        )
 
     def list_customers(
         self, platform_id: str, *, limit: int, starting_after: str | None
@@ -70,9 +76,6 @@ class DynamoParties:
         return self._customers.page(
             platform_id, Customer, limit=limit, starting_after=starting_after
         )
-
-    def add_contractor(self, contractor: Contractor) -> None:
-        self._contractors.add(contractor.platform, contractor.id, contractor)
 
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor | None:
         return self._contractors.get(platform_id, contractor_id, Contractor)
@@ -92,11 +95,6 @@ class DynamoParties:
         return (
             item_record(contractor, Contractor) if contractor else None,
             item_record(customer, Customer) if customer else None,
-        )
-
-    def put_contractor(self, contractor: Contractor, *, expected_version: int) -> None:
-        self._contractors.replace(
-            contractor.platform, contractor.id, contractor, expected_version=expected_version
         )
 
     def list_contractors(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.adapters.dynamodb.due import policy_due_attributes
 from chalicelib.adapters.dynamodb.entities import TenantEntities, item_record, record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key
 from chalicelib.adapters.dynamodb.table import DynamoTable
@@ -20,8 +21,16 @@ def policy_item(policy: Policy) -> dict[str, Any]:
             "gsi1sk": policy.id,
             "gsi2pk": f"POL#EXP#{policy.expiration_date.isoformat()}",
             "gsi2sk": f"{policy.platform}#{policy.id}",
+            # Underwriters and admins address a policy by id alone (cancel, reinstate, audit).
+            "gsi3pk": policy_directory_key(policy.id),
+            "gsi3sk": "POL",
+            **policy_due_attributes(policy),
         },
     )
+
+
+def policy_directory_key(policy_id: str) -> str:
+    return f"POL#{policy_id}"
 
 
 def quote_claim_key(platform_id: str, quote_id: str) -> tuple[str, str]:
@@ -44,6 +53,19 @@ class DynamoPolicies:
 
     def get_policy(self, platform_id: str, policy_id: str) -> Policy | None:
         return self._policies.get(platform_id, policy_id, Policy)
+
+    def find_policy(self, policy_id: str) -> Policy | None:
+        """Any platform's policy by id (underwriter, admin): the gsi3 directory entry names
+        its platform, then a consistent GetItem reads it."""
+        items = self._table.query_all(
+            partition=("gsi3pk", policy_directory_key(policy_id)),
+            index="gsi3",
+            projection="#platform",
+            names={"#platform": "platform"},
+        )
+        if not items:
+            return None
+        return self.get_policy(str(items[0]["platform"]), policy_id)
 
     def policy_for_quote(self, platform_id: str, quote_id: str) -> str | None:
         """The policy a quote was bound to (its QTEBOUND claim), if any."""

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.domain.errors import Conflict, Throttled, WriteConflict
+from chalicelib.adapters.faults import is_dependency_fault, throttled_reasons, unavailable
+from chalicelib.domain.errors import Conflict, WriteConflict
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-_THROTTLING = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-}
+# BatchGetItem hands back what it could not read (throttled keys): so many rounds, then a 503.
+_BATCH_ROUNDS = 4
 
 Item = dict[str, Any]
 
@@ -45,13 +44,15 @@ def from_attributes(attributes: Mapping[str, Any]) -> Item:
     return {name: _plain(_deserializer.deserialize(value)) for name, value in attributes.items()}
 
 
-def map_client_error(exc: ClientError, *, conflict_message: str) -> Exception:
-    """ConditionalCheckFailed -> Conflict; throttling -> Throttled; anything else unchanged."""
-    code = str(exc.response.get("Error", {}).get("Code", ""))
-    if code == "ConditionalCheckFailedException":
-        return Conflict(conflict_message)
-    if code in _THROTTLING:
-        return Throttled("The data store is busy; retry with backoff.")
+def map_client_error(exc: ClientError | BotoCoreError, *, conflict_message: str) -> Exception:
+    """ConditionalCheckFailed -> Conflict; throttling, a 5xx, a connection error or a timeout ->
+    DependencyUnavailable (503); anything else (a bug in our request) unchanged."""
+    if is_dependency_fault(exc):
+        return unavailable("DynamoDB", exc)
+    if isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code == "ConditionalCheckFailedException":
+            return Conflict(conflict_message)
     unchanged: Exception = exc
     return unchanged
 
@@ -76,7 +77,7 @@ class DynamoTable:
                 Key=to_attributes({"pk": pk, "sk": sk}),
                 ConsistentRead=consistent,
             )
-        except ClientError as exc:
+        except (ClientError, BotoCoreError) as exc:
             raise map_client_error(exc, conflict_message="read conflict") from exc
         raw = answer.get("Item")
         return from_attributes(raw) if raw else None
@@ -96,7 +97,7 @@ class DynamoTable:
             request["ExpressionAttributeValues"] = to_attributes(values)
         try:
             self.client.put_item(**request)
-        except ClientError as exc:
+        except (ClientError, BotoCoreError) as exc:
             raise map_client_error(exc, conflict_message=conflict_message) from exc
 
     def _query_request(
@@ -122,10 +123,48 @@ class DynamoTable:
         """One Query call: its items and its LastEvaluatedKey (None at the end)."""
         try:
             answer = self.client.query(**request)
-        except ClientError as exc:
+        except (ClientError, BotoCoreError) as exc:
             raise map_client_error(exc, conflict_message="query conflict") from exc
         items = [from_attributes(raw) for raw in answer.get("Items", [])]
         return items, answer.get("LastEvaluatedKey")
+
+    def query_due(
+        self,
+        *,
+        partition: tuple[str, str],
+        sort_key: str,
+        upto: str,
+        limit: int,
+        platform: str | None = None,
+        index: str | None = None,
+    ) -> list[Item]:
+        """Up to `limit` items of one partition whose sort key is <= `upto`, oldest first (the
+        outbox, webhook deliveries and the due index); with `platform`, a FilterExpression,
+        reading on while a filtered page comes back short."""
+        pk_name, pk_value = partition
+        values: dict[str, Any] = {":p": pk_value, ":upto": upto}
+        request: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "#pk = :p AND #sk <= :upto",
+            "ExpressionAttributeNames": {"#pk": pk_name, "#sk": sort_key},
+            "Limit": limit,
+        }
+        if index:
+            request["IndexName"] = index
+        else:
+            request["ConsistentRead"] = True
+        if platform is not None:
+            request["FilterExpression"] = "#platform = :platform"
+            request["ExpressionAttributeNames"]["#platform"] = "platform"
+            values[":platform"] = platform
+        request["ExpressionAttributeValues"] = to_attributes(values)
+        items: list[Item] = []
+        while True:
+            found, last = self._query(request)
+            items.extend(found)
+            if len(items) >= limit or not last:
+                return items[:limit]
+            request["ExclusiveStartKey"] = last
 
     def query_page(
         self,
@@ -162,11 +201,20 @@ class DynamoTable:
         partition: tuple[str, str],
         index: str | None = None,
         projection: str | None = None,
+        names: Mapping[str, str] | None = None,
+        sort_from: str | None = None,
     ) -> list[Item]:
-        """Every item of one partition, oldest first, following LastEvaluatedKey."""
+        """Every item of one partition, oldest first, following LastEvaluatedKey (from sort key
+        `sort_from` on, when given: the partition's sort key must be `<index>sk` or `sk`)."""
         request = self._query_request(partition, index, None)
         if projection:
             request["ProjectionExpression"] = projection
+        if names:
+            request["ExpressionAttributeNames"].update(names)
+        if sort_from is not None:
+            request["KeyConditionExpression"] += " AND #sk >= :from"
+            request["ExpressionAttributeNames"]["#sk"] = f"{index}sk" if index else "sk"
+            request["ExpressionAttributeValues"].update(to_attributes({":from": sort_from}))
         items: list[Item] = []
         while True:
             found, last = self._query(request)
@@ -179,12 +227,18 @@ class DynamoTable:
         """Up to 100 items in one BatchGetItem round (retrying unprocessed keys), by key."""
         found: dict[tuple[str, str], Item] = {}
         pending = [to_attributes({"pk": pk, "sk": sk}) for pk, sk in dict.fromkeys(keys)]
+        rounds = 0
         while pending:
+            if rounds == _BATCH_ROUNDS:
+                raise unavailable("DynamoDB")
+            if rounds:
+                time.sleep(0.025 * 2**rounds)  # unprocessed keys: back off, as AWS asks
+            rounds += 1
             try:
                 answer = self.client.batch_get_item(
                     RequestItems={self.name: {"Keys": pending, "ConsistentRead": True}}
                 )
-            except ClientError as exc:
+            except (ClientError, BotoCoreError) as exc:
                 raise map_client_error(exc, conflict_message="read conflict") from exc
             for raw in answer.get("Responses", {}).get(self.name, []):
                 item = from_attributes(raw)
@@ -224,7 +278,9 @@ class DynamoTable:
                     for index, reason in enumerate(reasons)
                     if reason.get("Code") == "ConditionalCheckFailed"
                 )
-                if any(reason.get("Code") in _THROTTLING for reason in reasons):
-                    raise Throttled("The data store is busy; retry with backoff.") from exc
+                if throttled_reasons(reasons):
+                    raise unavailable("DynamoDB", exc) from exc
                 raise WriteConflict(conflict_message, failed) from exc
+            raise map_client_error(exc, conflict_message=conflict_message) from exc
+        except BotoCoreError as exc:
             raise map_client_error(exc, conflict_message=conflict_message) from exc

@@ -19,31 +19,51 @@ from chalicelib.adapters.dynamodb.assignments import (
     external_id_key,
     waivers_item,
 )
+from chalicelib.adapters.dynamodb.certificates import certificate_item
+from chalicelib.adapters.dynamodb.entities import record_item
+from chalicelib.adapters.dynamodb.keys import tenant_key
 from chalicelib.adapters.dynamodb.ledger import ledger_item
 from chalicelib.adapters.dynamodb.outbox import outbox_item
 from chalicelib.adapters.dynamodb.policies import payment_item, policy_item, quote_claim_key
 from chalicelib.adapters.dynamodb.quotes import quote_item, referral_item
 from chalicelib.adapters.dynamodb.table import DynamoTable, Item, to_attributes
+from chalicelib.adapters.dynamodb.webhook_endpoints import webhook_endpoint_item
 from chalicelib.domain.assignments import Assignment, duplicate_external_id
+from chalicelib.domain.certificates import Certificate
 from chalicelib.domain.change import Change, ObjectRef
 from chalicelib.domain.errors import Conflict, WriteConflict
 from chalicelib.domain.events import OutboxEvent
+from chalicelib.domain.parties import Contractor, Customer
 from chalicelib.domain.policies import Payment, Policy
 from chalicelib.domain.quotes import Quote, Referral
 from chalicelib.domain.waivers import CustomerWaivers
+from chalicelib.domain.webhooks.endpoints import WebhookEndpoint
 from chalicelib.ports import Clock, IdGenerator
 from chalicelib.request_scope import WriteScope, current_scope
 
 # A marker outlives every retry that may look for it: the Idempotency-Key window (24 h) and more.
 MARKER_TTL_SECONDS = 3 * 24 * 3600
 ItemBuilder = Callable[[Any], Item]
+
+
+def _tenant_item(kind: str) -> ItemBuilder:
+    def build(record: Any) -> Item:
+        return record_item(record, *tenant_key(record.platform, kind, record.id))
+
+    return build
+
+
 ITEMS: dict[type, ItemBuilder] = {
+    Customer: _tenant_item("CUS"),
+    Contractor: _tenant_item("CTR"),
     Assignment: assignment_item,
     Referral: referral_item,
     Quote: quote_item,
     Policy: policy_item,
     Payment: payment_item,
     CustomerWaivers: waivers_item,
+    WebhookEndpoint: webhook_endpoint_item,
+    Certificate: certificate_item,
 }
 
 

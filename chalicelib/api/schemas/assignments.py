@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from chalicelib.api.schemas.certificates import CertificateRef
 from chalicelib.api.schemas.common import (
     AddressIn,
     Cents,
     Cursor,
+    DecimalRange,
     Description,
     ExternalId,
     Instant,
@@ -22,10 +24,13 @@ from chalicelib.api.schemas.common import (
     ResponseModel,
 )
 from chalicelib.api.schemas.parties import Requirements, RequirementsPatch
-from chalicelib.domain.assignments import Assignment, LineCoverage
-from chalicelib.domain.ledger import LedgerEntry
 
-Hours = Annotated[Decimal, Field(gt=0, le=10_000)]
+if TYPE_CHECKING:
+    from chalicelib.domain.assignments import Assignment, LineCoverage
+    from chalicelib.domain.ledger import LedgerEntry
+
+# API.md: `estimated_hours` 0.25-744 (a month of hours), and the same for actual hours.
+Hours = Annotated[Decimal, DecimalRange("0.25", "744", places=2)]
 
 
 class WindowIn(RequestModel):
@@ -155,7 +160,11 @@ class AssignmentOut(ResponseModel):
     coverage: dict[str, CoverageOut]
     premium_cents: int
     referral: str | None
-    certificate: dict[str, Any] | None = None
+    certificate: CertificateRef | None = Field(
+        default=None,
+        description="The certificate issued when it bound (null until then); `url` links the "
+        "PDF for at most 15 minutes.",
+    )
     started_at: datetime | None
     completed_at: datetime | None
     cancelled_at: datetime | None
@@ -164,7 +173,7 @@ class AssignmentOut(ResponseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, assignment: Assignment) -> AssignmentOut:
+    def of(cls, assignment: Assignment, certificate: dict[str, Any] | None = None) -> AssignmentOut:
         return cls(
             id=assignment.id,
             external_id=assignment.external_id,
@@ -180,6 +189,7 @@ class AssignmentOut(ResponseModel):
             coverage={line: CoverageOut.of(c) for line, c in assignment.coverage.items()},
             premium_cents=assignment.premium_cents,
             referral=assignment.referral,
+            certificate=CertificateRef.model_validate(certificate) if certificate else None,
             started_at=assignment.started_at,
             completed_at=assignment.completed_at,
             cancelled_at=assignment.cancelled_at,

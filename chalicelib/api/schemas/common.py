@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from importlib import import_module
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
@@ -13,16 +15,39 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     PlainSerializer,
     Strict,
     StringConstraints,
     field_validator,
     model_validator,
 )
+from pydantic_core import core_schema
 
+from chalicelib.api.jsonbody import ExponentNotation
 from chalicelib.domain.geo import US_JURISDICTIONS
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """`Annotated[Any, Imported(module, name)]`: a field of the type `module.name`, imported
+    when the model is first built rather than when the schema module is.
+
+    For domain types whose modules are costly to import (routing pulls in rating and
+    underwriting): a cold start imports every route's schemas, but builds only the models its
+    first request touches (models here are `defer_build`). Validation, serialisation and the
+    JSON schema are those of the real type.
+    """
+
+    module: str
+    name: str
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return handler.generate_schema(getattr(import_module(self.module), self.name))
+
 
 # Printable text: no control characters (a NUL in a name would reach certificates and logs).
 _PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
@@ -59,6 +84,86 @@ Instant = Annotated[
 # Money is integer cents: a JSON integer, never a string or a boolean.
 Cents = Annotated[int, Strict(), Field(ge=0, le=10**13)]
 StateCode = Annotated[str, StringConstraints(min_length=2, max_length=2, to_upper=True)]
+# Decimal inputs (API.md "Conventions": bounded, no exponent notation). The shape is checked
+# before any arithmetic, so "1e-999990" is a fast 422, never a CPU-bound computation or a 500.
+_DECIMAL_TEXT = re.compile(r"-?\d{1,12}(?:\.\d{1,12})?")
+_MAX_DIGITS = 24
+
+
+def _plain_decimal(value: Any, shape: str) -> Decimal:
+    """A JSON number or a plain decimal string as a Decimal; anything else is a ValueError."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be {shape}")
+    if isinstance(value, str):
+        if not _DECIMAL_TEXT.fullmatch(value):
+            raise ValueError(f"must be {shape}")
+        return Decimal(value)
+    if isinstance(value, int):
+        if abs(value) >= 10**12:
+            raise ValueError(f"must be {shape}")
+        return Decimal(value)
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    if isinstance(value, ExponentNotation):
+        raise ValueError(f"must be {shape}")
+    if isinstance(value, Decimal):
+        # A JSON number arrives as the Decimal of its text (jsonbody.py): "1e-999990" keeps its
+        # exponent, "1e2" a positive one. Refuse both without computing with them.
+        exponent = value.as_tuple().exponent
+        if not isinstance(exponent, int) or not -12 <= exponent <= 0:
+            raise ValueError(f"must be {shape}")
+        if len(value.as_tuple().digits) > _MAX_DIGITS:
+            raise ValueError(f"must be {shape}")
+        return value
+    raise ValueError(f"must be {shape}")
+
+
+@dataclass(frozen=True)
+class DecimalRange:
+    """`Annotated[Decimal, DecimalRange("0.25", "744", places=2)]`: a decimal in [low, high]
+    with at most `places` decimal places (trailing zeros aside), given as a JSON number or a
+    plain decimal string ("12.5"), never in exponent notation."""
+
+    low: str
+    high: str
+    places: int
+
+    @property
+    def shape(self) -> str:
+        return (
+            f"a decimal number from {self.low} to {self.high} with at most {self.places} "
+            f'decimal places, written plainly (such as "{self.high}"; no exponent notation)'
+        )
+
+    def check(self, value: Any) -> Decimal:
+        number = _plain_decimal(value, self.shape)
+        if not Decimal(self.low) <= number <= Decimal(self.high):
+            raise ValueError(f"must be from {self.low} to {self.high}")
+        exponent = number.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -self.places:
+            raise ValueError(f"must have at most {self.places} decimal places")
+        return number
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(self.check)
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        integer_digits = len(str(int(Decimal(self.high))))
+        text = rf"^\d{{1,{integer_digits}}}(\.\d{{1,{self.places}}})?$"
+        return {
+            "anyOf": [
+                {"type": "number", "minimum": float(self.low), "maximum": float(self.high)},
+                {"type": "string", "pattern": text},
+            ],
+            "description": f"From {self.low} to {self.high}, at most {self.places} decimal "
+            "places: a JSON number or a decimal string, never exponent notation.",
+        }
+
+
 # Counts and years are shown as JSON numbers; money never goes through this (it is integer cents).
 JsonNumber = Annotated[
     Decimal,
@@ -114,3 +219,41 @@ class ListQuery(QueryModel):
 class ListOf(ResponseModel, Generic[T]):
     data: list[T]
     has_more: bool
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Marks a response field that is shown once (an API key, a webhook secret): the idempotency
+    table never stores it, and an Idempotency-Key replay answers it as null (API.md)."""
+
+
+ShownOnce = Annotated[
+    str | None,
+    Secret(),
+    Field(description="Shown once; only its hash is stored. null in an Idempotency-Key replay."),
+]
+
+
+def without_secrets(model: BaseModel) -> dict[str, Any]:
+    """The model as JSON data with every `Secret` field, at any depth, set to null."""
+    data: dict[str, Any] = model.model_dump(mode="json")
+    _blank_secrets(model, data)
+    return data
+
+
+def _blank_secrets(value: Any, data: Any) -> None:
+    if isinstance(value, BaseModel) and isinstance(data, dict):
+        for name, info in type(value).model_fields.items():
+            if name not in data:
+                continue
+            if any(isinstance(marker, Secret) for marker in info.metadata):
+                data[name] = None
+            else:
+                _blank_secrets(getattr(value, name), data[name])
+    elif isinstance(value, list | tuple) and isinstance(data, list):
+        for item, item_data in zip(value, data, strict=False):
+            _blank_secrets(item, item_data)
+    elif isinstance(value, dict) and isinstance(data, dict):
+        for key, item in value.items():
+            if str(key) in data:
+                _blank_secrets(item, data[str(key)])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import ConfigDict, Field
 
 from chalicelib.api.schemas.common import (
@@ -36,3 +38,26 @@ class JobRunOut(ResponseModel):
     job: str
     as_of: CalendarDate
     processed: int
+
+
+class JobRunStarted(ResponseModel):
+    """A run fanned out to workers (202): follow it at `GET /v1/admin/jobs/runs/{run}`."""
+
+    run: str
+    job: str
+    as_of: CalendarDate
+
+
+class JobRunProgress(ResponseModel):
+    id: str
+    object: Literal["job_run"] = "job_run"
+    job: str
+    as_of: CalendarDate
+    platform: str | None
+    status: Literal["running", "completed"]
+    shards: int
+    shards_done: int
+    processed: int
+    skipped: int
+    failed: int
+    started_at: Instant

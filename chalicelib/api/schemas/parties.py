@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -13,6 +13,7 @@ from chalicelib.api.schemas.common import (
     AddressIn,
     CalendarDate,
     Cents,
+    DecimalRange,
     Description,
     ExternalId,
     JsonNumber,
@@ -20,8 +21,11 @@ from chalicelib.api.schemas.common import (
     ObjectId,
     RequestModel,
     ResponseModel,
+    ShownOnce,
 )
-from chalicelib.domain.parties import Contractor, Customer
+
+if TYPE_CHECKING:
+    from chalicelib.domain.parties import Contractor, Customer
 
 Email = Annotated[
     str,
@@ -31,7 +35,8 @@ Tin = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^(\d{9}|\d{3}-\d{2}-\d{4}|\d{2}-\d{7})$"),
 ]
-ExperienceMod = Annotated[Decimal, Field(ge=Decimal("0.01"), le=Decimal("9.99"), decimal_places=2)]
+ExperienceMod = Annotated[Decimal, DecimalRange("0.01", "9.99", places=2)]
+YearsInBusiness = Annotated[Decimal, DecimalRange("0", "200", places=2)]
 
 
 class PlatformCreate(RequestModel):
@@ -41,7 +46,7 @@ class PlatformCreate(RequestModel):
 class PlatformCreated(ResponseModel):
     id: str
     name: str
-    api_key: str = Field(description="Shown once; only its hash is stored.")
+    api_key: ShownOnce
 
 
 class ApiKeyCreate(RequestModel):
@@ -53,7 +58,7 @@ class ApiKeyCreated(ResponseModel):
     id: str
     role: str
     platform: str | None = None
-    api_key: str = Field(description="Shown once; only its hash is stored.")
+    api_key: ShownOnce
 
 
 class Requirements(RequestModel):
@@ -65,7 +70,7 @@ class Requirements(RequestModel):
 class CustomerCreate(RequestModel):
     name: Name
     address: AddressIn
-    requirements: Requirements = Requirements()
+    requirements: Requirements = Requirements.model_construct()  # not built at import
 
 
 class RequirementsPatch(RequestModel):
@@ -124,9 +129,9 @@ class ContractorFields(RequestModel):
     employee_count: int | None = Field(default=None, ge=0, le=1_000_000)
     email: Email
     address: AddressIn
-    years_in_business: Decimal = Field(ge=0, le=200)
+    years_in_business: YearsInBusiness
     experience_mod: ExperienceMod = Decimal("1.00")
-    prior_coverage: PriorCoverageIn = PriorCoverageIn(status="none")
+    prior_coverage: PriorCoverageIn = PriorCoverageIn.model_construct(status="none")
     losses: list[LossIn] = Field(default_factory=list, max_length=200)
     losses_valued_on: CalendarDate | None = Field(
         default=None, description="The date the loss data (loss runs) was valued on."
@@ -163,7 +168,7 @@ class ContractorPatch(RequestModel):
     employee_count: int | None = Field(default=None, ge=0, le=1_000_000)
     email: Email | None = None
     address: AddressIn | None = None
-    years_in_business: Decimal | None = Field(default=None, ge=0, le=200)
+    years_in_business: YearsInBusiness | None = None
     experience_mod: ExperienceMod | None = None
     prior_coverage: PriorCoverageIn | None = None
     losses: list[LossIn] | None = Field(default=None, max_length=200)

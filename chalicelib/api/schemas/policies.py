@@ -8,14 +8,17 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib.api.schemas.common import (
+    CalendarDate,
     Cents,
     Cursor,
+    Instant,
     ObjectId,
     QueryModel,
     RequestModel,
     ResponseModel,
 )
 from chalicelib.domain.policies import Payment, Policy, PolicyClass, PolicyLine
+from chalicelib.domain.term import Notice, RenewalDecision
 
 
 class PolicyCreate(RequestModel):
@@ -48,7 +51,10 @@ class PolicyOut(ResponseModel):
     down_payment_due_by: date | None
     final_audit: dict[str, Any] | None
     cancellation: dict[str, Any] | None
+    notices: list[Notice] = []
     renewal_of: str | None
+    renewed_by: str | None = None
+    renewal: RenewalDecision | None = None
     classes: list[PolicyClass] = Field(
         default_factory=list,
         description="The trades the policy was underwritten for, per line, each with when and "
@@ -64,8 +70,49 @@ class PolicyOut(ResponseModel):
     @classmethod
     def of(cls, policy: Policy) -> PolicyOut:
         return cls.model_validate(
-            policy.model_dump(exclude={"platform", "version", "paid_cents", "updated_at"})
+            policy.model_dump(
+                exclude={
+                    "platform",
+                    "version",
+                    "paid_cents",
+                    "updated_at",
+                    "returned_premium_cents",
+                    "audit_adjustment_cents",
+                }
+            )
         )
+
+
+CancelReasonText = Literal[
+    "insured_request",
+    "nonpayment",
+    "nonreport_payroll",
+    "misrepresentation",
+    "noncooperation",
+    "loss_control_noncompliance",
+    "material_change",
+    "company_error",
+]
+
+
+class PolicyCancel(RequestModel):
+    """`insured_request` (any role; short rate; default today) or a company reason (underwriter
+    or admin; pro rata; default and earliest: today + the program's notice days)."""
+
+    reason: CancelReasonText
+    effective_date: CalendarDate | None = None
+
+
+class PolicyReinstate(RequestModel):
+    """No fields: the program's rules decide."""
+
+
+ClassCode = Annotated[str, StringConstraints(pattern=r"^\d{3,5}$")]
+
+
+class PolicyAudit(RequestModel):
+    audited_pay_cents: dict[ClassCode, Cents] = Field(min_length=1, max_length=50)
+    completed_at: Instant
 
 
 class PolicyQuery(QueryModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
@@ -12,7 +12,9 @@ from chalicelib.api.schemas.common import (
     CalendarDate,
     Cents,
     Cursor,
+    DecimalRange,
     Description,
+    Imported,
     ObjectId,
     QueryModel,
     RequestModel,
@@ -20,14 +22,21 @@ from chalicelib.api.schemas.common import (
     StateCode,
     check_state,
 )
-from chalicelib.domain.quotes import Quote, Referral
 from chalicelib.domain.reasons import Reason
-from chalicelib.domain.routing import LineQuote
-from chalicelib.domain.underwriting import Application, RequestedCoverage, Rulebook
-from chalicelib.underwriting_rules import known_hazards
+
+if TYPE_CHECKING:
+    from chalicelib.domain.quotes import Quote, Referral
+    from chalicelib.domain.routing import LineQuote
+    from chalicelib.domain.underwriting import Application, RequestedCoverage, Rulebook
+else:  # imported when QuoteCreate / QuoteOut is first built: routing is most of a cold start
+    LineQuote = Annotated[Any, Imported("chalicelib.domain.routing", "LineQuote")]
+    RequestedCoverage = Annotated[
+        Any, Imported("chalicelib.domain.underwriting", "RequestedCoverage")
+    ]
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=80)]
-Percent = Annotated[Decimal, Field(ge=0, le=100)]
+Percent = Annotated[Decimal, DecimalRange("0", "100", places=2)]
+Feet = Annotated[Decimal, DecimalRange("0", "10000", places=2)]
 
 
 class WageSplitOut(ResponseModel):
@@ -181,8 +190,8 @@ class ApplicationOut(ResponseModel):
 
 class OperationsIn(RequestModel):
     description: Description | None = None
-    max_height_feet: Annotated[Decimal, Field(ge=0, le=10_000)] | None = None
-    max_depth_feet: Annotated[Decimal, Field(ge=0, le=10_000)] | None = None
+    max_height_feet: Feet | None = None
+    max_depth_feet: Feet | None = None
     subcontracted_pay_pct: Percent | None = None
     cash_labor_pct: Percent | None = None
     total_payroll_cents: Cents | None = None
@@ -199,6 +208,8 @@ class OperationsIn(RequestModel):
     def _known_hazards(cls, hazards: list[str] | None) -> list[str] | None:
         if hazards is None:
             return None
+        from chalicelib.underwriting_rules import known_hazards
+
         unknown = sorted(set(hazards) - known_hazards())
         if unknown:
             raise ValueError(f"unknown hazard codes {unknown}; see GET /v1/programs")

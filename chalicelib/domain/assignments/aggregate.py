@@ -32,6 +32,7 @@ from chalicelib.domain.assignments.rules import (
     rerate,
 )
 from chalicelib.domain.change import Change, Stamp
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import Address, Requirements
@@ -80,6 +81,9 @@ class Assignment(BaseModel):
     cancel_reason: str | None = None
     actual_pay_cents: int | None = None
     actual_hours: Decimal | None = None
+    # The term jobs: when its window ended unreported, and when an audit of it was requested.
+    unreported_at: datetime | None = None
+    audit_requested_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
     version: int = 1
@@ -302,6 +306,78 @@ class Assignment(BaseModel):
             premium_cents=0,
         )
         return self._replacing(updated, entries, [updated.event("assignment.cancelled")])
+
+    def cancel_for_policy(self, policy_id: str, reason: str, stamp: Stamp) -> Change[Assignment]:
+        """Its policy is cancelled from before the job starts: the lines that policy covers are
+        cancelled and refunded (every line: the assignment is `cancelled`; some: it stays with
+        the lines other policies cover, `assignment.updated`). The service moves the waiver
+        accounts."""
+        require_not_started(self, "cancelled")
+        covered = {
+            line
+            for line, c in self.coverage.items()
+            if c.policy == policy_id and c.status == "bound"
+        }
+        if not covered:
+            raise Conflict(
+                f"Assignment {self.id} has no line bound under policy {policy_id}.",
+                code="invalid_transition",
+            )
+        memo = f"policy {policy_id} cancelled before the job starts ({reason})"
+        books = self.books(stamp)
+        entries = [
+            books.entry(
+                line, self.coverage[line], "refund", -self.coverage[line].premium_cents, memo
+            )
+            for line in sorted(covered)
+            if self.coverage[line].premium_cents
+        ]
+        coverage = {
+            line: c.model_copy(update={"premium_cents": 0, "status": "cancelled"})
+            if line in covered
+            else c
+            for line, c in self.coverage.items()
+        }
+        refunded = sum(entry.amount_cents for entry in entries)
+        if not any(c.status == "bound" for c in coverage.values()):
+            updated = self._next(
+                stamp,
+                status="cancelled",
+                cancelled_at=stamp.now,
+                cancel_reason=f"policy_cancelled:{reason}",
+                coverage=coverage,
+                premium_cents=self.premium_cents + refunded,
+            )
+            return self._replacing(updated, entries, [updated.event("assignment.cancelled")])
+        updated = self._next(
+            stamp,
+            coverage=coverage,
+            status=assignment_status([c.status for c in coverage.values()], self.bind),
+            premium_cents=self.premium_cents + refunded,
+        )
+        return self._replacing(updated, entries, [updated.event("assignment.updated")])
+
+    def mark_unreported(self, stamp: Stamp) -> Change[Assignment]:
+        """The window ended while bound or active without `complete`: `unreported` (`complete`
+        with actuals is still accepted)."""
+        if self.status not in {"bound", "partial", "active"} or self.window.end > stamp.now:
+            raise Conflict(
+                f"Assignment {self.id} is {self.status}, window ending {self.window.end}: not "
+                "an open window that ended.",
+                code="invalid_transition",
+            )
+        updated = self._next(stamp, status="unreported", unreported_at=stamp.now)
+        return self._replacing(updated, [], [updated.event("assignment.unreported")])
+
+    def request_audit(self, stamp: Stamp) -> Change[Assignment]:
+        """An unreported job's actual pay is asked for (`audit.requested`, carrying it)."""
+        if self.status != "unreported" or self.audit_requested_at is not None:
+            raise Conflict(
+                f"Assignment {self.id} is {self.status}: no audit request to make.",
+                code="invalid_transition",
+            )
+        updated = self._next(stamp, audit_requested_at=stamp.now)
+        return self._replacing(updated, [], [updated.event("audit.requested")])
 
     def decide_referral(
         self, decision: Decision, programs: ProgramLookup, stamp: Stamp

@@ -14,7 +14,16 @@ from chalicelib.domain.reasons import Reason
 from chalicelib.domain.reference import Program
 
 AssignmentStatus = Literal[
-    "quoted", "bound", "partial", "uncovered", "referred", "active", "completed", "cancelled"
+    "quoted",
+    "bound",
+    "partial",
+    "uncovered",
+    "referred",
+    "active",
+    "completed",
+    "cancelled",
+    # The window ended while bound or active without `complete` (the `expirations` job).
+    "unreported",
 ]
 LineStatus = Literal["bound", "quoted", "referred", "uncovered", "cancelled"]
 NOT_STARTED = frozenset({"quoted", "bound", "partial", "uncovered", "referred"})

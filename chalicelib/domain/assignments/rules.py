@@ -83,10 +83,11 @@ def check_start(assignment: Assignment, at: datetime) -> None:
 
 
 def check_complete(assignment: Assignment, completed_at: datetime) -> None:
-    """Only an active assignment completes, and not before it started."""
-    if assignment.status != "active":
+    """Only an active (or unreported) assignment completes, and not before it started."""
+    if assignment.status not in {"active", "unreported"}:
         raise Conflict(
-            f"Assignment {assignment.id} is {assignment.status}; only an active one completes.",
+            f"Assignment {assignment.id} is {assignment.status}; only an active or unreported "
+            "one completes.",
             code="invalid_transition",
         )
     if assignment.started_at and completed_at < assignment.started_at:

@@ -1,5 +1,12 @@
-"""moto's DynamoDB made thread-safe the way DynamoDB is: each request atomic, transactions
-in flight visible as conflicts. Shared by every functional test that uses real threads."""
+"""Each DynamoDB request applies atomically across threads, as on the real service.
+
+moto's backend is plain dicts without locks, and moto's threaded server (`make run`) runs each
+request on its own thread, so concurrent requests interleave mid-operation: two conditional
+writes both pass their check, a table is read while another thread resizes it. DynamoDB applies
+each request, and each transaction, atomically; `DynamoSemantics` gives moto the same guarantee
+by running every DynamoDB request under one lock. Tests can also hold a transaction in flight
+between prepare and commit, as the real service does, to see concurrent ones cancelled.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +17,17 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from moto.dynamodb.exceptions import TransactionCanceledException
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.responses import DynamoHandler
 
+from devserver.localaws.patching import SetAttr
+
+TransactWrite = Callable[[DynamoDBBackend, list[dict[str, Any]]], None]
+
 
 class DynamoSemantics:
-    """moto, made to keep two DynamoDB guarantees across threads (see the module docstring).
+    """moto, made to keep two DynamoDB guarantees across threads.
 
     1. Each request is atomic and serialisable: it runs alone, under one lock.
     2. With `transaction_seconds` > 0, a TransactWriteItems stays in flight that long between
@@ -32,6 +42,16 @@ class DynamoSemantics:
         self.in_flight: set[tuple[str, str]] = set()
         self.cancelled: Counter[str] = Counter()
 
+    def install(self, set_attribute: SetAttr = setattr) -> DynamoSemantics:
+        """Wrap moto's request handler and transactions (whatever patches they already carry)."""
+        set_attribute(DynamoHandler, "call_action", self.call_action(DynamoHandler.call_action))
+        set_attribute(
+            DynamoDBBackend,
+            "transact_write_items",
+            self.transact(DynamoDBBackend.transact_write_items),
+        )
+        return self
+
     def call_action(self, original: Callable[[DynamoHandler], Any]) -> Callable[..., Any]:
         def call_action(handler: DynamoHandler) -> Any:
             if handler._get_action() == "TransactWriteItems":
@@ -41,9 +61,7 @@ class DynamoSemantics:
 
         return call_action
 
-    def transact(
-        self, original: Callable[[DynamoDBBackend, list[dict[str, Any]]], None]
-    ) -> Callable[..., None]:
+    def transact(self, original: TransactWrite) -> Callable[..., None]:
         def transact_write_items(backend: DynamoDBBackend, items: list[dict[str, Any]]) -> None:
             keys = [self._key(backend, item) for item in items]
             with self.lock:
@@ -72,10 +90,7 @@ class DynamoSemantics:
         return transact_write_items
 
     def _commit(
-        self,
-        original: Callable[[DynamoDBBackend, list[dict[str, Any]]], None],
-        backend: DynamoDBBackend,
-        items: list[dict[str, Any]],
+        self, original: TransactWrite, backend: DynamoDBBackend, items: list[dict[str, Any]]
     ) -> None:
         try:
             original(backend, items)
@@ -92,17 +107,3 @@ class DynamoSemantics:
         return operation["TableName"], json.dumps(
             [attributes.get(name) for name in names if name], sort_keys=True
         )
-
-
-@pytest.fixture
-def dynamo(monkeypatch: pytest.MonkeyPatch) -> DynamoSemantics:
-    semantics = DynamoSemantics()
-    monkeypatch.setattr(
-        DynamoHandler, "call_action", semantics.call_action(DynamoHandler.call_action)
-    )
-    monkeypatch.setattr(
-        DynamoDBBackend,
-        "transact_write_items",
-        semantics.transact(DynamoDBBackend.transact_write_items),
-    )
-    return semantics

@@ -1,0 +1,178 @@
+"""Routes: webhook endpoints, their delivery attempts, events and redelivery (platform keys)."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+
+from chalicelib.api.http import RequestContext, operation
+from chalicelib.api.schemas.common import ListOf, ListQuery
+from chalicelib.api.schemas.webhooks import (
+    DeliveryAttemptOut,
+    EventOut,
+    EventQuery,
+    RedeliverIn,
+    RedeliveryOut,
+    WebhookEndpointCreate,
+    WebhookEndpointDeleted,
+    WebhookEndpointOut,
+    WebhookEndpointPatch,
+    WebhookEndpointWithSecret,
+)
+from chalicelib.domain.parties import Role
+
+bp = Blueprint(__name__)
+PLATFORM = {Role.PLATFORM}
+ENDPOINT = "/v1/webhook-endpoints/{endpoint_id}"
+
+
+@operation(
+    bp,
+    "/v1/webhook-endpoints",
+    method="POST",
+    summary="Create a webhook endpoint; its signing secret is shown once",
+    roles=PLATFORM,
+    body=WebhookEndpointCreate,
+    response=WebhookEndpointWithSecret,
+    status=201,
+    tag="Webhooks",
+    errors=(409, 422),
+)
+def create_webhook_endpoint(
+    ctx: RequestContext, body: WebhookEndpointCreate
+) -> WebhookEndpointWithSecret:
+    created = ctx.app.webhooks.create(ctx.platform, body.url, body.events)
+    return WebhookEndpointWithSecret.with_secret(created.endpoint, created.secret)
+
+
+@operation(
+    bp,
+    "/v1/webhook-endpoints",
+    summary="List webhook endpoints, newest first",
+    roles=PLATFORM,
+    query=ListQuery,
+    response=ListOf[WebhookEndpointOut],
+    tag="Webhooks",
+)
+def list_webhook_endpoints(ctx: RequestContext, query: ListQuery) -> ListOf[WebhookEndpointOut]:
+    page = ctx.app.webhooks.list_endpoints(ctx.platform, query.limit, query.starting_after)
+    return ListOf[WebhookEndpointOut](
+        data=[WebhookEndpointOut.of(e) for e in page.items], has_more=page.has_more
+    )
+
+
+@operation(
+    bp,
+    ENDPOINT,
+    summary="Get a webhook endpoint",
+    roles=PLATFORM,
+    response=WebhookEndpointOut,
+    tag="Webhooks",
+    errors=(404,),
+)
+def get_webhook_endpoint(ctx: RequestContext, endpoint_id: str) -> WebhookEndpointOut:
+    return WebhookEndpointOut.of(ctx.app.webhooks.get(ctx.platform, endpoint_id))
+
+
+@operation(
+    bp,
+    ENDPOINT,
+    method="PATCH",
+    summary="Change a webhook endpoint's URL or events, or disable / enable it",
+    roles=PLATFORM,
+    body=WebhookEndpointPatch,
+    response=WebhookEndpointOut,
+    tag="Webhooks",
+    errors=(404, 409),
+)
+def update_webhook_endpoint(
+    ctx: RequestContext, endpoint_id: str, body: WebhookEndpointPatch
+) -> WebhookEndpointOut:
+    endpoint = ctx.app.webhooks.update(
+        ctx.platform, endpoint_id, url=body.url, events=body.events, disabled=body.disabled
+    )
+    return WebhookEndpointOut.of(endpoint)
+
+
+@operation(
+    bp,
+    ENDPOINT,
+    method="DELETE",
+    summary="Delete a webhook endpoint (its pending deliveries are dropped)",
+    roles=PLATFORM,
+    response=WebhookEndpointDeleted,
+    tag="Webhooks",
+    errors=(404, 409),
+)
+def delete_webhook_endpoint(ctx: RequestContext, endpoint_id: str) -> WebhookEndpointDeleted:
+    deleted = ctx.app.webhooks.delete(ctx.platform, endpoint_id)
+    return WebhookEndpointDeleted(id=deleted.id)
+
+
+@operation(
+    bp,
+    ENDPOINT + "/rotate-secret",
+    method="POST",
+    summary="Rotate the signing secret; for 24 h both secrets sign (two signatures)",
+    roles=PLATFORM,
+    response=WebhookEndpointWithSecret,
+    tag="Webhooks",
+    errors=(404, 409, 422),
+)
+def rotate_webhook_secret(ctx: RequestContext, endpoint_id: str) -> WebhookEndpointWithSecret:
+    rotated = ctx.app.webhooks.rotate_secret(ctx.platform, endpoint_id)
+    return WebhookEndpointWithSecret.with_secret(rotated.endpoint, rotated.secret)
+
+
+@operation(
+    bp,
+    ENDPOINT + "/deliveries",
+    summary="Delivery attempts to this endpoint, newest first (kept 30 days)",
+    roles=PLATFORM,
+    query=ListQuery,
+    response=ListOf[DeliveryAttemptOut],
+    tag="Webhooks",
+    errors=(404,),
+)
+def list_webhook_deliveries(
+    ctx: RequestContext, endpoint_id: str, query: ListQuery
+) -> ListOf[DeliveryAttemptOut]:
+    page = ctx.app.webhooks.attempts(ctx.platform, endpoint_id, query.limit, query.starting_after)
+    return ListOf[DeliveryAttemptOut](
+        data=[DeliveryAttemptOut.of(a) for a in page.items], has_more=page.has_more
+    )
+
+
+@operation(
+    bp,
+    "/v1/events",
+    summary="Events of the last 30 days, newest first",
+    roles=PLATFORM,
+    query=EventQuery,
+    response=ListOf[EventOut],
+    tag="Events",
+)
+def list_events(ctx: RequestContext, query: EventQuery) -> ListOf[EventOut]:
+    page = ctx.app.events.list_events(
+        ctx.platform,
+        event_type=query.type,
+        since=query.since,
+        limit=query.limit,
+        starting_after=query.starting_after,
+    )
+    return ListOf[EventOut](data=[EventOut.of(e) for e in page.items], has_more=page.has_more)
+
+
+@operation(
+    bp,
+    "/v1/events/{event_id}/redeliver",
+    method="POST",
+    summary="Deliver an event again (to one endpoint, or every subscribed one)",
+    roles=PLATFORM,
+    body=RedeliverIn,
+    response=RedeliveryOut,
+    tag="Events",
+    errors=(404, 409),
+)
+def redeliver_event(ctx: RequestContext, event_id: str, body: RedeliverIn) -> RedeliveryOut:
+    endpoints = ctx.app.events.redeliver(ctx.platform, event_id, body.endpoint)
+    return RedeliveryOut(event=event_id, endpoints=endpoints)

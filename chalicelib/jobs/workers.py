@@ -1,0 +1,32 @@
+"""The jobs queue's worker: each message settles one shard of a fanned-out term-job run
+(chalicelib/jobs/fanout.py). A message that fails is retried by SQS, then moved to the
+dead-letter queue (an alarm watches its depth).
+
+The queue's name follows the stage (`jobcover-jobs-<stage>`): chalice reads it when it packages
+or deploys a stage, with that stage's environment in place.
+"""
+
+from __future__ import annotations
+
+import os
+
+from chalice.app import Blueprint, SQSEvent
+
+from chalicelib.bootstrap import container
+from chalicelib.jobs.fanout import ShardWork
+from chalicelib.jobs.outbox import logger
+
+bp = Blueprint(__name__)
+QUEUE_NAME = f"jobcover-jobs-{os.environ.get('JOBCOVER_STAGE', 'dev')}"
+
+
+@bp.on_sqs_message(queue=QUEUE_NAME, batch_size=1, name="job_worker")
+def job_worker(event: SQSEvent) -> None:
+    for record in event:
+        message = ShardWork.parse(record.body)
+        logger.set_correlation_id(message.run)
+        try:
+            result = container().work(message)
+            logger.info("job shard worked", extra={"work": message.body(), "result": result})
+        finally:
+            logger.set_correlation_id(None)

@@ -1,0 +1,48 @@
+"""moto's DynamoDB, made to behave like DynamoDB at any size and under threads.
+
+`make run` (devserver/run.py) installs this for the life of its process; the functional tests
+install the same patches (tests/functional/conftest.py), so both run on one set of semantics.
+Three patches over moto 5.2.5's backend classes (5.2.5 is the newest release on PyPI; none has
+an option for any of this), each in its own module with its own tests
+(tests/functional/test_localaws.py):
+
+- `rollback`: a transaction snapshots the items it names, not every table it touches (moto
+  deep-copies each table: O(data) time and memory per TransactWriteItems).
+- `partitions`: a Query reads the partition it names, through a per-GSI map of hash key to items
+  (moto sorts and filters every item of the table: O(data) per Query).
+- `linearizable`: each DynamoDB request, and each transaction, applies atomically across the
+  threads of moto's server, as on the real service; in tests, a transaction can stay in flight
+  so that a concurrent one is cancelled with `TransactionConflict`.
+"""
+
+from __future__ import annotations
+
+from devserver.localaws.linearizable import DynamoSemantics
+from devserver.localaws.partitions import install_partitioned_queries
+from devserver.localaws.patching import SetAttr
+from devserver.localaws.rollback import install_item_rollback
+
+__all__ = [
+    "DynamoSemantics",
+    "SetAttr",
+    "install",
+    "install_at_scale",
+]
+
+
+def install_at_scale(set_attribute: SetAttr = setattr) -> None:
+    """Rollback per item and queries per partition (idempotent; any single thread may use it)."""
+    install_item_rollback(set_attribute)
+    install_partitioned_queries(set_attribute)
+
+
+_installed: DynamoSemantics | None = None
+
+
+def install() -> DynamoSemantics:
+    """Every patch, for the life of the process (`make run`, benches). Idempotent."""
+    global _installed
+    if _installed is None:
+        install_at_scale()
+        _installed = DynamoSemantics().install()
+    return _installed

@@ -1,0 +1,440 @@
+"""devserver.localaws against moto's public behaviour: what a client sees must not change, only what
+it costs (rollback per item, queries per partition) and what threads see (one request at a time).
+
+The session fixture `_moto_at_scale` (conftest) has the scale patches installed for every
+functional test; the tests here also pin the cost, with counters that moto alone would fail.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.table import Table
+from moto.server import ThreadedMotoServer
+
+from devserver import localaws
+
+TABLE = "localaws-test"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def create_table(client: Any, name: str = TABLE) -> None:
+    client.create_table(
+        TableName=name,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": attribute, "AttributeType": "S"}
+            for attribute in ("pk", "sk", "g1pk", "g1sk")
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "gsi1",
+                "KeySchema": [
+                    {"AttributeName": "g1pk", "KeyType": "HASH"},
+                    {"AttributeName": "g1sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def item(pk: str, sk: str, group: str | None = None, **attributes: str) -> dict[str, Any]:
+    body = {"pk": {"S": pk}, "sk": {"S": sk}}
+    if group is not None:
+        body.update({"g1pk": {"S": group}, "g1sk": {"S": sk}})
+    body.update({name: {"S": value} for name, value in attributes.items()})
+    return body
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+@pytest.fixture
+def dynamodb() -> Iterator[Any]:
+    with mock_aws():
+        client = boto3.client("dynamodb")
+        create_table(client)
+        yield client
+
+
+def everything(client: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    pages = client.get_paginator("scan").paginate(TableName=TABLE)
+    return {(i["pk"]["S"], i["sk"]["S"]): i for page in pages for i in page["Items"]}
+
+
+def query_keys(client: Any, **request: Any) -> list[tuple[str, str]]:
+    pages = client.get_paginator("query").paginate(TableName=TABLE, **request)
+    return [(i["pk"]["S"], i["sk"]["S"]) for page in pages for i in page["Items"]]
+
+
+def in_group(client: Any, group: str, **request: Any) -> list[tuple[str, str]]:
+    return query_keys(
+        client,
+        IndexName="gsi1",
+        KeyConditionExpression="g1pk = :g",
+        ExpressionAttributeValues={":g": {"S": group}},
+        **request,
+    )
+
+
+def scanned_group(client: Any, group: str) -> list[tuple[str, str]]:
+    """The GSI's answer computed the slow way (a Scan is not patched), in GSI order."""
+    found = [i for i in everything(client).values() if i.get("g1pk", {}).get("S") == group]
+    found.sort(key=lambda i: (i["g1sk"]["S"], i["pk"]["S"], i["sk"]["S"]))
+    return [(i["pk"]["S"], i["sk"]["S"]) for i in found]
+
+
+# --- rollback per item -----------------------------------------------------------------------
+
+
+def test_a_cancelled_transaction_leaves_every_item_as_it_was(dynamodb):
+    dynamodb.put_item(TableName=TABLE, Item=item("p", "updated", "g", note="before"))
+    dynamodb.put_item(TableName=TABLE, Item=item("p", "deleted", "g"))
+    dynamodb.put_item(TableName=TABLE, Item=item("p", "checked", status="open"))
+    before = everything(dynamodb)
+    assert in_group(dynamodb, "g") == [("p", "deleted"), ("p", "updated")]  # the GSI map exists
+
+    with pytest.raises(ClientError) as cancelled:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": TABLE, "Item": item("p", "created", "g")}},
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": key("p", "updated"),
+                        "UpdateExpression": "SET note = :n, g1pk = :h",
+                        "ExpressionAttributeValues": {":n": {"S": "after"}, ":h": {"S": "h"}},
+                    }
+                },
+                {"Delete": {"TableName": TABLE, "Key": key("p", "deleted")}},
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE,
+                        "Key": key("p", "checked"),
+                        "ConditionExpression": "#s = :closed",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": {":closed": {"S": "closed"}},
+                    }
+                },
+            ]
+        )
+
+    error = cancelled.value.response
+    assert error["Error"]["Code"] == "TransactionCanceledException"
+    assert [reason["Code"] for reason in error["CancellationReasons"]] == [
+        "None",
+        "None",
+        "None",
+        "ConditionalCheckFailed",
+    ]
+    assert everything(dynamodb) == before
+    assert in_group(dynamodb, "g") == [("p", "deleted"), ("p", "updated")]
+    assert in_group(dynamodb, "h") == []
+
+
+def test_a_transaction_naming_one_item_twice_writes_nothing(dynamodb):
+    dynamodb.put_item(TableName=TABLE, Item=item("p", "kept", note="before"))
+    before = everything(dynamodb)
+    assert in_group(dynamodb, "g") == []
+
+    with pytest.raises(ClientError) as refused:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": TABLE, "Item": item("p", "new", "g")}},
+                {"Put": {"TableName": TABLE, "Item": item("p", "kept", note="first")}},
+                {"Delete": {"TableName": TABLE, "Key": key("p", "kept")}},
+            ]
+        )
+
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert everything(dynamodb) == before
+    assert in_group(dynamodb, "g") == []
+
+
+def test_a_committed_transaction_writes_every_item(dynamodb):
+    dynamodb.put_item(TableName=TABLE, Item=item("p", "updated", note="before"))
+    dynamodb.put_item(TableName=TABLE, Item=item("p", "deleted", "g"))
+
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {
+                "Put": {
+                    "TableName": TABLE,
+                    "Item": item("p", "created", "g"),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": key("p", "updated"),
+                    "UpdateExpression": "SET note = :n",
+                    "ExpressionAttributeValues": {":n": {"S": "after"}},
+                }
+            },
+            {"Delete": {"TableName": TABLE, "Key": key("p", "deleted")}},
+        ]
+    )
+
+    stored = everything(dynamodb)
+    assert set(stored) == {("p", "created"), ("p", "updated")}
+    assert stored["p", "updated"]["note"] == {"S": "after"}
+    assert in_group(dynamodb, "g") == [("p", "created")]
+
+
+def counting_deep_copies(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    counts = {"items": 0}
+    original = Item.__deepcopy__
+
+    def deepcopy(self: Item, memo: dict[int, Any]) -> Item:
+        counts["items"] += 1
+        return original(self, memo)
+
+    def no_table_copies(self: Table, memo: dict[int, Any]) -> Table:
+        raise AssertionError("a transaction deep-copied a whole table")
+
+    monkeypatch.setattr(Item, "__deepcopy__", deepcopy)
+    monkeypatch.setattr(Table, "__deepcopy__", no_table_copies, raising=False)
+    return counts
+
+
+def test_a_transaction_copies_only_the_items_it_names(dynamodb, monkeypatch):
+    for number in range(300):
+        dynamodb.put_item(TableName=TABLE, Item=item("bulk", f"{number:04d}", "bulk"))
+    dynamodb.put_item(TableName=TABLE, Item=item("p", "checked", status="open"))
+    counts = counting_deep_copies(monkeypatch)
+
+    dynamodb.transact_write_items(
+        TransactItems=[{"Put": {"TableName": TABLE, "Item": item("p", "one")}}]
+    )
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": TABLE, "Item": item("p", "two")}},
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE,
+                        "Key": key("p", "checked"),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+
+    assert counts["items"] <= 2  # the one existing item named, never the 300 others
+    assert len(everything(dynamodb)) == 302
+
+
+# --- queries per partition -------------------------------------------------------------------
+
+
+def test_gsi_queries_follow_every_kind_of_write(dynamodb):
+    put = dynamodb.put_item
+    for number in range(6):
+        put(TableName=TABLE, Item=item("p", f"{number}", "a" if number % 2 else "b"))
+    assert in_group(dynamodb, "a") == scanned_group(dynamodb, "a")  # first query builds the map
+
+    put(TableName=TABLE, Item=item("p", "1", "b"))  # a replace moves it
+    dynamodb.update_item(
+        TableName=TABLE,
+        Key=key("p", "3"),
+        UpdateExpression="SET g1pk = :b",
+        ExpressionAttributeValues={":b": {"S": "b"}},
+    )
+    dynamodb.update_item(TableName=TABLE, Key=key("p", "5"), UpdateExpression="REMOVE g1pk")
+    dynamodb.update_item(  # an update that creates the item
+        TableName=TABLE,
+        Key=key("q", "9"),
+        UpdateExpression="SET g1pk = :a, g1sk = :s",
+        ExpressionAttributeValues={":a": {"S": "a"}, ":s": {"S": "9"}},
+    )
+    dynamodb.delete_item(TableName=TABLE, Key=key("p", "0"))
+    dynamodb.batch_write_item(
+        RequestItems={
+            TABLE: [
+                {"PutRequest": {"Item": item("r", "7", "a")}},
+                {"DeleteRequest": {"Key": key("p", "2")}},
+            ]
+        }
+    )
+    dynamodb.execute_statement(Statement=f"UPDATE \"{TABLE}\" SET g1pk='a' WHERE pk='p' AND sk='4'")
+
+    for group in ("a", "b"):
+        assert in_group(dynamodb, group) == scanned_group(dynamodb, group)
+    assert in_group(dynamodb, "a") == [("p", "4"), ("r", "7"), ("q", "9")]
+    assert in_group(dynamodb, "b") == [("p", "1"), ("p", "3")]
+
+
+def test_queries_page_and_order_as_before(dynamodb):
+    for number in range(25):
+        dynamodb.put_item(TableName=TABLE, Item=item("p", f"{number:02d}", "g"))
+        dynamodb.put_item(TableName=TABLE, Item=item("other", f"{number:02d}", "h"))
+    expected = [("p", f"{number:02d}") for number in range(25)]
+
+    assert in_group(dynamodb, "g", Limit=4) == expected
+    assert in_group(dynamodb, "g", Limit=7, ScanIndexForward=False) == expected[::-1]
+    table_query = {
+        "KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b",
+        "ExpressionAttributeValues": {":p": {"S": "p"}, ":a": {"S": "05"}, ":b": {"S": "14"}},
+    }
+    assert query_keys(dynamodb, Limit=3, **table_query) == expected[5:15]
+    assert query_keys(dynamodb, ScanIndexForward=False, **table_query) == expected[5:15][::-1]
+    assert (
+        query_keys(
+            dynamodb,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "nobody"}},
+        )
+        == []
+    )
+
+
+def test_a_query_reads_its_partition_not_the_table(dynamodb, monkeypatch):
+    for number in range(300):
+        dynamodb.put_item(TableName=TABLE, Item=item("bulk", f"{number:04d}", "bulk"))
+    for number in range(3):
+        dynamodb.put_item(TableName=TABLE, Item=item("p", f"{number}", "g"))
+    read: list[int] = []
+    patched = Table.all_items
+
+    def all_items(self: Table) -> list[Item]:
+        items = patched(self)
+        read.append(len(items))
+        return items
+
+    monkeypatch.setattr(Table, "all_items", all_items)
+
+    assert len(in_group(dynamodb, "g")) == 3
+    assert (
+        len(
+            query_keys(
+                dynamodb,
+                KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": {"S": "p"}},
+            )
+        )
+        == 3
+    )
+    assert read == [3, 3]  # moto alone reads all 303 items for each
+
+
+# --- one request at a time, across the threads of moto's server -----------------------------
+
+
+@pytest.fixture
+def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """moto's threaded server, as `make run` runs it, with the semantics installed.
+
+    Every item read returns 2 ms late, so that a request's check and its write lie far enough apart
+    for another thread to write between them, unless the request holds the lock throughout.
+    """
+    localaws.DynamoSemantics().install(monkeypatch.setattr)
+    read = Table.get_item
+
+    def slow_get_item(self: Table, *args: Any, **kwargs: Any) -> Item | None:
+        found = read(self, *args, **kwargs)
+        time.sleep(0.002)  # before the caller acts on what it read
+        return found
+
+    monkeypatch.setattr(Table, "get_item", slow_get_item)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        client = boto3.client("dynamodb", endpoint_url=endpoint)
+        create_table(client)
+        yield client
+    finally:
+        requests.post(f"{endpoint}/moto-api/reset", timeout=10)
+        server.stop()
+
+
+def race(count: int, action: Callable[[int], Any]) -> list[Any]:
+    """Run `action(n)` for n in range(count), all released at once; exceptions are results."""
+    start = threading.Barrier(count)
+
+    def run(number: int) -> Any:
+        start.wait()
+        try:
+            return action(number)
+        except ClientError as error:
+            return error.response["Error"]["Code"]
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def test_racing_conditional_writes_let_exactly_one_win(moto_server):
+    outcomes = race(
+        8,
+        lambda n: moto_server.put_item(
+            TableName=TABLE,
+            Item=item("claim", "job-1", writer=str(n)),
+            ConditionExpression="attribute_not_exists(pk)",
+        ),
+    )
+
+    codes = [o for o in outcomes if isinstance(o, str)]
+    assert codes == ["ConditionalCheckFailedException"] * 7
+
+
+def test_racing_transactions_commit_or_roll_back_whole(moto_server):
+    moto_server.put_item(TableName=TABLE, Item={**key("counter", "c"), "version": {"N": "0"}})
+
+    def claim(number: int) -> str:
+        for _ in range(40):  # optimistic locking: read the version, write under it, retry
+            version = moto_server.get_item(TableName=TABLE, Key=key("counter", "c"))["Item"]
+            try:
+                moto_server.transact_write_items(
+                    TransactItems=[
+                        {"Put": {"TableName": TABLE, "Item": item("job", f"{number}", "g")}},
+                        {
+                            "Update": {
+                                "TableName": TABLE,
+                                "Key": key("counter", "c"),
+                                "UpdateExpression": "SET version = version + :one",
+                                "ConditionExpression": "version = :seen",
+                                "ExpressionAttributeValues": {
+                                    ":one": {"N": "1"},
+                                    ":seen": version["version"],
+                                },
+                            }
+                        },
+                    ]
+                )
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    return error.response["Error"]["Code"]
+                continue
+            return "committed"
+        return "gave up"
+
+    outcomes = race(8, claim)
+
+    stored = everything(moto_server)
+    jobs = [k for k in stored if k[0] == "job"]
+    assert int(stored["counter", "c"]["version"]["N"]) == outcomes.count("committed") == len(jobs)
+    assert in_group(moto_server, "g") == sorted(jobs)

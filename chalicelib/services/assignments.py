@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -22,26 +20,22 @@ from chalicelib.domain.assignments import (
 )
 from chalicelib.domain.assignments.classes import classes_joining
 from chalicelib.domain.change import Change, ObjectRef, Stamp
-from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, WriteConflict
+from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.parties import Page, Requirements
 from chalicelib.domain.policies import ClassSource, Policy
 from chalicelib.domain.reference import ReferenceData
 from chalicelib.domain.underwriting import Rulebook
 from chalicelib.domain.waivers import CustomerWaivers, WaiverKey, waiver_changes, waiver_keys
 from chalicelib.ports import AssignmentRepository, Clock, IdGenerator, UnitOfWork
+from chalicelib.services.commit import Retry, commit_with_retries, concurrent_update
 from chalicelib.services.lookup import fetch
 
 if TYPE_CHECKING:
     from chalicelib.services.certificates import CertificateServices
 
-BIND_ATTEMPTS = 8
-# Between attempts, the doubled step with equal jitter: 12-25, 25-50, 50-100, 100-200, then
-# 160-320 ms (capped). A conflicting transaction still in flight is invisible to the re-read;
-# retrying at once would only meet it again (WriteConflict) until the attempts ran out. A
-# customer's waiver account is one item every job under it writes: jobs dispatched at once for the
-# same tech and customer take their turns on it, hence the attempts.
-BIND_BACKOFF_SECONDS = 0.025
-BIND_BACKOFF_CAP_SECONDS = 0.32
+# A customer's waiver account is one item every job under it writes: jobs dispatched at once for
+# the same tech and customer take their turns on it, hence the attempts (pauses: services/commit).
+BIND_RETRY = Retry(attempts=8)
 
 
 @dataclass(frozen=True)
@@ -67,6 +61,7 @@ class AssignmentServices:
     # Issues, revises and voids the assignment's certificate with each change (None: no
     # certificates, as in service tests that do not look at them).
     certificates: CertificateServices | None = None
+    retry: Retry = BIND_RETRY
 
     @property
     def coverage(self) -> CoverageEvaluator:
@@ -107,30 +102,28 @@ class AssignmentServices:
     def _commit(self, platform_id: str, decide: Callable[[], Change[Assignment]]) -> Assignment:
         """Load-decide-commit, once per attempt: a conflicting concurrent write (a bind that took
         the waiver, a PATCH in flight) is re-read and decided again, backing off."""
-        for attempt in range(BIND_ATTEMPTS):
-            uow = self.uow()
-            if attempt == 0 and (earlier := uow.committed_before()) is not None:
-                return self.get(earlier.platform, earlier.id)
+
+        def attempt(uow: UnitOfWork) -> tuple[Change[Assignment], ObjectRef]:
             change = self._certified(decide())
             uow.record(change)
-            try:
-                earlier = uow.commit(ObjectRef("assignment", platform_id, change.state.id))
-            except WriteConflict as conflict:
-                if attempt == BIND_ATTEMPTS - 1:
-                    raise Conflict(
-                        "Concurrent changes to this assignment kept colliding; retry the request "
-                        "(with the same Idempotency-Key).",
-                        code="concurrent_update",
-                    ) from conflict
-                time.sleep(_backoff(attempt))
-                continue
-            if earlier is not None:
-                if self.certificates is not None:
-                    self.certificates.issue_quietly_for(earlier.platform, earlier.id)
-                return self.get(earlier.platform, earlier.id)
-            self.after_commit(change)
-            return change.state
-        raise AssertionError("unreachable")
+            return change, ObjectRef("assignment", platform_id, change.state.id)
+
+        done = commit_with_retries(
+            self.uow,
+            attempt,
+            self.retry,
+            concurrent_update(
+                "Concurrent changes to this assignment kept colliding; retry the request "
+                "(with the same Idempotency-Key)."
+            ),
+        )
+        if done.change is None:
+            assert done.earlier is not None
+            if self.certificates is not None:
+                self.certificates.issue_quietly_for(done.earlier.platform, done.earlier.id)
+            return self.get(done.earlier.platform, done.earlier.id)
+        self.after_commit(done.change)
+        return done.change.state
 
     def _certified(
         self, change: Change[Assignment], context: BindContext | None = None
@@ -382,9 +375,3 @@ def _changes_from(request: AssignmentInput) -> AssignmentChanges:
         description=request.description,
         bind=True,
     )
-
-
-def _backoff(attempt: int) -> float:
-    """Half the doubled step, plus up to the other half at random (jitter, not security)."""
-    step = min(BIND_BACKOFF_SECONDS * 2.0**attempt, BIND_BACKOFF_CAP_SECONDS)
-    return step / 2 + random.uniform(0, step / 2)  # noqa: S311

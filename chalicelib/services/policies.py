@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.change import Change, ObjectRef, Stamp
 from chalicelib.domain.clock import utc_today
-from chalicelib.domain.errors import Conflict, WriteConflict
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.parties import Page
 from chalicelib.domain.policies import Payment, Policy, PolicyClass, policy_number
 from chalicelib.domain.policy_terms import lines_joining, policy_lines, term_figures
 from chalicelib.domain.quotes import Quote
 from chalicelib.domain.reference import ReferenceData
 from chalicelib.ports import Clock, IdGenerator, UnitOfWork
+from chalicelib.services.commit import Retry, commit_with_retries, concurrent_update
 from chalicelib.services.lookup import fetch
 from chalicelib.services.quotes import QuoteServices
 
 if TYPE_CHECKING:
     from chalicelib.services.certificates import CertificateServices
 
-PAY_ATTEMPTS = 3
+PAY_RETRY = Retry(attempts=3, base_seconds=0.02)
 
 
 class PolicyRepository(Protocol):
@@ -49,6 +49,7 @@ class PolicyServices:
     clock: Clock
     # The policy's standing certificate follows its changes (None: not issued, as in tests).
     certificates: CertificateServices | None = None
+    retry: Retry = PAY_RETRY
 
     def _stamp(self) -> Stamp:
         return Stamp(self.clock.now(), self.ids.new)
@@ -155,30 +156,28 @@ class PolicyServices:
         """A payment reduces the balance; paying the down payment activates a pending policy.
 
         A concurrent payment is re-read and the balance checked again (never paid twice)."""
-        for attempt in range(PAY_ATTEMPTS):
-            uow = self.uow()
-            if attempt == 0 and (earlier := uow.committed_before()) is not None:
-                return self._payment(earlier)
-            change = self._certified(
-                self.get_policy(platform_id, policy_id).pay(amount_cents, reference, self._stamp())
-            )
-            payment = change.related[0].state
+
+        def attempt(uow: UnitOfWork) -> tuple[Change[Policy], ObjectRef]:
+            policy = self.get_policy(platform_id, policy_id)
+            change = self._certified(policy.pay(amount_cents, reference, self._stamp()))
             uow.record(change)
-            try:
-                earlier = uow.commit(ObjectRef("payment", platform_id, payment.id))
-            except WriteConflict as conflict:
-                if attempt == PAY_ATTEMPTS - 1:
-                    raise Conflict(
-                        f"Policy {policy_id} kept changing; retry the payment with the same "
-                        "Idempotency-Key.",
-                        code="concurrent_update",
-                    ) from conflict
-                time.sleep(0.02 * (attempt + 1))
-                continue
-            if earlier is None:
-                self.after_commit(change)
-            return self._payment(earlier) if earlier is not None else payment
-        raise AssertionError("unreachable")
+            return change, ObjectRef("payment", platform_id, change.related[0].state.id)
+
+        done = commit_with_retries(
+            self.uow,
+            attempt,
+            self.retry,
+            concurrent_update(
+                f"Policy {policy_id} kept changing; retry the payment with the same "
+                "Idempotency-Key."
+            ),
+        )
+        if done.change is None:
+            assert done.earlier is not None
+            return self._payment(done.earlier)
+        self.after_commit(done.change)
+        payment: Payment = done.change.related[0].state
+        return payment
 
     def _payment(self, ref: ObjectRef) -> Payment:
         return fetch(

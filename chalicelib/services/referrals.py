@@ -7,7 +7,6 @@ The decision and its effect are one transaction: neither is ever recorded withou
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.assignments import Decision
 from chalicelib.domain.change import Change, ObjectRef, Stamp
-from chalicelib.domain.errors import Conflict, ValidationFailed, WriteConflict
+from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.parties import Principal
 from chalicelib.domain.quotes import Referral, priced_at_approved_factor
 from chalicelib.ports import Clock, IdGenerator, UnitOfWork
 from chalicelib.services.assignments import AssignmentServices
+from chalicelib.services.commit import Retry, commit_with_retries, concurrent_update
 from chalicelib.services.lookup import fetch
 from chalicelib.services.policies import PolicyServices
 from chalicelib.services.quotes import QuoteServices
@@ -27,7 +27,7 @@ from chalicelib.services.quotes import QuoteServices
 if TYPE_CHECKING:
     from chalicelib.services.renewals import RenewalServices
 
-DECIDE_ATTEMPTS = 5
+DECIDE_RETRY = Retry(attempts=5)
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class ReferralServices:
     clock: Clock
     # A renewal's referral: the decision renews or non-renews the policy waiting on it.
     renewals: RenewalServices | None = None
+    retry: Retry = DECIDE_RETRY
 
     def get(self, referral_id: str) -> Referral:
         return fetch(
@@ -59,10 +60,10 @@ class ReferralServices:
         A concurrent change to the subject (a PATCH, a cancel, a payment) is re-read and the
         decision applied to what is there now: an approval is never lost."""
         status: Decision = "approved" if decision == "approve" else "declined"
-        for attempt in range(DECIDE_ATTEMPTS):
-            uow = self.uow()
-            if attempt == 0 and (earlier := uow.committed_before()) is not None:
-                return self.get(earlier.id)
+        effects: list[Change[Any]] = []  # the dispatch or policy change this attempt decided
+
+        def attempt(uow: UnitOfWork) -> tuple[Change[Referral], ObjectRef]:
+            effects.clear()
             referral = self.get(referral_id)
             stamp = Stamp(self.clock.now(), self.ids.new)
             factor = str(el_limits_factor) if el_limits_factor is not None else None
@@ -73,11 +74,11 @@ class ReferralServices:
                     details=[{"loc": ["body", "el_limits_factor"], "msg": "not for a dispatch"}],
                 )
             uow.record(decided)
-            effect: Change[Any] | None = None
             if referral.assignment is not None:
                 current = self.assignments.get(referral.platform, referral.assignment)
                 effect = self.assignments.decide_referral(current, status, stamp)
                 uow.record(effect)
+                effects.append(effect)
             elif referral.quote is not None:
                 quote = self.quotes.get_quote(referral.platform, referral.quote)
                 repriced = priced_at_approved_factor(
@@ -89,23 +90,25 @@ class ReferralServices:
                     adoption = self.policies.adoption(settled.state, stamp)
                     if adoption is not None:
                         uow.record(adoption)
-                        effect = adoption
+                        effects.append(adoption)
                 if self.renewals is not None:
                     renewal = self.renewals.decided(settled.state, status == "approved", stamp)
                     if renewal is not None:
                         uow.record(renewal)
-            try:
-                earlier = uow.commit(ObjectRef("referral", referral.platform, referral.id))
-            except WriteConflict as conflict:
-                if attempt == DECIDE_ATTEMPTS - 1:
-                    raise Conflict(
-                        f"Referral {referral_id}'s subject kept changing; retry the decision "
-                        "(with the same Idempotency-Key).",
-                        code="concurrent_update",
-                    ) from conflict
-                time.sleep(0.025 * 2**attempt)
-                continue
-            if earlier is None and effect is not None:
-                self.assignments.after_commit(effect)  # the certificate the decision issued
-            return self.get(earlier.id) if earlier is not None else decided.state
-        raise AssertionError("unreachable")
+            return decided, ObjectRef("referral", referral.platform, referral.id)
+
+        done = commit_with_retries(
+            self.uow,
+            attempt,
+            self.retry,
+            concurrent_update(
+                f"Referral {referral_id}'s subject kept changing; retry the decision "
+                "(with the same Idempotency-Key)."
+            ),
+        )
+        if done.change is None:
+            assert done.earlier is not None
+            return self.get(done.earlier.id)
+        for effect in effects:
+            self.assignments.after_commit(effect)  # the certificate the decision issued
+        return done.change.state

@@ -10,7 +10,6 @@ or the `expirations` job, finishes what a crash left).
 from __future__ import annotations
 
 import hashlib
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from chalicelib.domain.assignments import Assignment
 from chalicelib.domain.calendar import add_business_days
 from chalicelib.domain.change import Change, ObjectRef, Stamp
 from chalicelib.domain.clock import utc_today
-from chalicelib.domain.errors import Conflict, ValidationFailed, WriteConflict
+from chalicelib.domain.errors import ValidationFailed, WriteConflict
 from chalicelib.domain.parties import Principal, Role
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.rating import rate_wc
@@ -32,9 +31,10 @@ from chalicelib.domain.term.cancellation import CancellationRequest, plan_cancel
 from chalicelib.domain.term.reinstatement import check_reinstatement
 from chalicelib.ports import Clock, IdGenerator, UnitOfWork
 from chalicelib.request_scope import WriteScope, current_scope, write_scope
+from chalicelib.services.commit import Retry, commit_with_retries, concurrent_update
 from chalicelib.services.lookup import fetch
 
-ATTEMPTS = 4
+TERM_RETRY = Retry(attempts=4, base_seconds=0.02)
 # DynamoDB takes at most 100 items in one TransactWriteItems; the unit of work adds its marker.
 TRANSACTION_ITEMS = 100
 MARKER_ITEMS = 1
@@ -93,6 +93,7 @@ class TermServices:
     # An upcoming job's cancellation with its policy, with the waiver accounts it moves
     # (AssignmentServices.cancel_for_policy).
     cancellations: Callable[[Assignment, str, str, Stamp], Change[Assignment]]
+    retry: Retry = TERM_RETRY
 
     def _stamp(self) -> Stamp:
         return Stamp(self.clock.now(), self.ids.new)
@@ -124,33 +125,30 @@ class TermServices:
 
         `after` runs once the policy's commit stands (also when a retried request finds its
         earlier commit): the follow-up work that did not fit the transaction."""
-        for attempt in range(ATTEMPTS):
-            uow = self.uow()
-            if attempt == 0 and (earlier := uow.committed_before()) is not None:
-                policy = self._reload(earlier)
-                if after is not None:
-                    after(policy)
-                return self._reload(earlier)
+
+        def attempt(uow: UnitOfWork) -> tuple[Change[Policy], ObjectRef]:
             current = self.policy_for(principal, policy_id)
-            stamp = self._stamp()
-            change = decide(current, stamp, uow)
+            change = decide(current, self._stamp(), uow)
             uow.record(change)
-            try:
-                earlier = uow.commit(ObjectRef("policy", current.platform, current.id))
-            except WriteConflict as conflict:
-                if attempt == ATTEMPTS - 1:
-                    raise Conflict(
-                        f"Policy {policy_id} kept changing; retry (with the same Idempotency-Key).",
-                        code="concurrent_update",
-                    ) from conflict
-                time.sleep(0.02 * 2**attempt)
-                continue
-            policy = self._reload(earlier) if earlier is not None else change.state
-            if after is not None:
-                after(policy)
-                policy = self._reload(ObjectRef("policy", policy.platform, policy.id))
-            return policy
-        raise AssertionError("unreachable")
+            return change, ObjectRef("policy", current.platform, current.id)
+
+        done = commit_with_retries(
+            self.uow,
+            attempt,
+            self.retry,
+            concurrent_update(
+                f"Policy {policy_id} kept changing; retry (with the same Idempotency-Key)."
+            ),
+        )
+        if done.change is None:
+            assert done.earlier is not None
+            policy = self._reload(done.earlier)
+        else:
+            policy = done.change.state
+        if after is not None:
+            after(policy)
+            policy = self._reload(ObjectRef("policy", policy.platform, policy.id))
+        return policy
 
     # -- cancel ---------------------------------------------------------------------------------
     def cancel(

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from chalicelib.domain.assignments import term as _term
 from chalicelib.domain.assignments.booking import Books, booked_cents
 from chalicelib.domain.assignments.coverage import AssignmentInput
 from chalicelib.domain.assignments.lines import (
@@ -32,7 +33,6 @@ from chalicelib.domain.assignments.rules import (
     rerate,
 )
 from chalicelib.domain.change import Change, Stamp
-from chalicelib.domain.errors import Conflict
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import Address, Requirements
@@ -307,77 +307,19 @@ class Assignment(BaseModel):
         )
         return self._replacing(updated, entries, [updated.event("assignment.cancelled")])
 
+    # -- the policy term (term.py) ------------------------------------------------------------
     def cancel_for_policy(self, policy_id: str, reason: str, stamp: Stamp) -> Change[Assignment]:
-        """Its policy is cancelled from before the job starts: the lines that policy covers are
-        cancelled and refunded (every line: the assignment is `cancelled`; some: it stays with
-        the lines other policies cover, `assignment.updated`). The service moves the waiver
-        accounts."""
-        require_not_started(self, "cancelled")
-        covered = {
-            line
-            for line, c in self.coverage.items()
-            if c.policy == policy_id and c.status == "bound"
-        }
-        if not covered:
-            raise Conflict(
-                f"Assignment {self.id} has no line bound under policy {policy_id}.",
-                code="invalid_transition",
-            )
-        memo = f"policy {policy_id} cancelled before the job starts ({reason})"
-        books = self.books(stamp)
-        entries = [
-            books.entry(
-                line, self.coverage[line], "refund", -self.coverage[line].premium_cents, memo
-            )
-            for line in sorted(covered)
-            if self.coverage[line].premium_cents
-        ]
-        coverage = {
-            line: c.model_copy(update={"premium_cents": 0, "status": "cancelled"})
-            if line in covered
-            else c
-            for line, c in self.coverage.items()
-        }
-        refunded = sum(entry.amount_cents for entry in entries)
-        if not any(c.status == "bound" for c in coverage.values()):
-            updated = self._next(
-                stamp,
-                status="cancelled",
-                cancelled_at=stamp.now,
-                cancel_reason=f"policy_cancelled:{reason}",
-                coverage=coverage,
-                premium_cents=self.premium_cents + refunded,
-            )
-            return self._replacing(updated, entries, [updated.event("assignment.cancelled")])
-        updated = self._next(
-            stamp,
-            coverage=coverage,
-            status=assignment_status([c.status for c in coverage.values()], self.bind),
-            premium_cents=self.premium_cents + refunded,
-        )
-        return self._replacing(updated, entries, [updated.event("assignment.updated")])
+        """Its policy is cancelled from before the job starts: the lines under that policy are
+        cancelled and refunded (`assignment.cancelled`, or `.updated` when others remain)."""
+        return _term.cancel_for_policy(self, policy_id, reason, stamp)
 
     def mark_unreported(self, stamp: Stamp) -> Change[Assignment]:
-        """The window ended while bound or active without `complete`: `unreported` (`complete`
-        with actuals is still accepted)."""
-        if self.status not in {"bound", "partial", "active"} or self.window.end > stamp.now:
-            raise Conflict(
-                f"Assignment {self.id} is {self.status}, window ending {self.window.end}: not "
-                "an open window that ended.",
-                code="invalid_transition",
-            )
-        updated = self._next(stamp, status="unreported", unreported_at=stamp.now)
-        return self._replacing(updated, [], [updated.event("assignment.unreported")])
+        """The window ended while bound or active without `complete`: `unreported`."""
+        return _term.mark_unreported(self, stamp)
 
     def request_audit(self, stamp: Stamp) -> Change[Assignment]:
-        """An unreported job's actual pay is asked for (`audit.requested`, carrying it)."""
-        if self.status != "unreported" or self.audit_requested_at is not None:
-            raise Conflict(
-                f"Assignment {self.id} is {self.status}: no audit request to make.",
-                code="invalid_transition",
-            )
-        updated = self._next(stamp, audit_requested_at=stamp.now)
-        return self._replacing(updated, [], [updated.event("audit.requested")])
+        """An unreported job's actual pay is asked for (`audit.requested`)."""
+        return _term.request_audit(self, stamp)
 
     def decide_referral(
         self, decision: Decision, programs: ProgramLookup, stamp: Stamp

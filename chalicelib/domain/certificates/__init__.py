@@ -23,12 +23,10 @@ from chalicelib.domain.certificates.content import (
     Party,
     Period,
     assignment_content,
-    bound_lines,
-    certified_programs,
     policy_content,
-    zone_label,
 )
 from chalicelib.domain.certificates.terms import CertificateTerms, ProgramCertificateTerms
+from chalicelib.domain.certificates.wording import bound_lines, certified_programs, zone_label
 
 __all__ = [
     "AssignmentFacts",

@@ -13,14 +13,26 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.assignments import Assignment, LineCoverage
 from chalicelib.domain.certificates.terms import CertificateTerms, Contact, ProgramCertificateTerms
-from chalicelib.domain.parties import Address, Contractor, Customer
+from chalicelib.domain.certificates.wording import (
+    address_lines,
+    bound_lines,
+    endorsed,
+    endorsement_statements,
+    job_line,
+    one_line,
+    us_date,
+    waiver_job_details,
+    when,
+    zone_label,
+)
+from chalicelib.domain.parties import Contractor, Customer
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.rating import WAIVER_CODES, parse_el_limits
 
@@ -28,7 +40,6 @@ from chalicelib.domain.rating import WAIVER_CODES, parse_el_limits
 LINE_ORDER = ("gl", "wc")
 INSURER_LETTERS = "ABCDEF"
 # The description box holds about this much of a job's own description.
-DESCRIPTION_CHARS = 300
 PeriodKind = Literal["dispatch_window", "policy_term"]
 
 
@@ -116,48 +127,6 @@ class AssignmentFacts:
 # -- formatting ---------------------------------------------------------------------------------
 
 
-def zone_label(instant: datetime) -> str:
-    """`UTC` or `UTC-05:00`: the offset the instant was given in."""
-    offset = instant.utcoffset() or timedelta(0)
-    if not offset:
-        return "UTC"
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours:02d}:{rest:02d}"
-
-
-def us_date(day: date) -> str:
-    return day.strftime("%m/%d/%Y")
-
-
-def when(instant: datetime) -> str:
-    """`12/01/2026 08:00` in the instant's own offset."""
-    return instant.strftime("%m/%d/%Y %H:%M")
-
-
-def address_lines(address: Address) -> list[str]:
-    return [address.line1, f"{address.city}, {address.state} {address.postal_code}"]
-
-
-def one_line(address: Address) -> str:
-    return ", ".join(address_lines(address))
-
-
-def money(cents: int) -> str:
-    return f"${cents / 100:,.2f}"
-
-
-def _duration(period: Period) -> str:
-    hours = (period.end - period.start).total_seconds() / 3600
-    if hours < 48:
-        return f"{hours:g} hours"
-    return f"{hours / 24:g} days"
-
-
-# -- building -----------------------------------------------------------------------------------
-
-
 def window_period(assignment: Assignment) -> Period:
     start = assignment.window.start
     tz = start.tzinfo or UTC
@@ -233,30 +202,6 @@ def _row(
     )
 
 
-def bound_lines(assignment: Assignment) -> list[tuple[str, LineCoverage]]:
-    """The lines a certificate shows: bound ones, GL first; none once the job is cancelled."""
-    if assignment.status == "cancelled":
-        return []
-    return [
-        (line, assignment.coverage[line])
-        for line in LINE_ORDER
-        if line in assignment.coverage
-        and assignment.coverage[line].status == "bound"
-        and assignment.coverage[line].policy is not None
-        and assignment.coverage[line].program is not None
-    ]
-
-
-def certified_programs(assignment: Assignment) -> list[str]:
-    return [str(covered.program) for _, covered in bound_lines(assignment)]
-
-
-def _endorsed(covered: LineCoverage, codes: frozenset[str]) -> list[str]:
-    return [
-        str(e.get("form") or e.get("code")) for e in covered.endorsements if e.get("code") in codes
-    ]
-
-
 def assignment_content(
     facts: AssignmentFacts,
     terms: CertificateTerms,
@@ -273,7 +218,7 @@ def assignment_content(
     holder_name = holder.name if holder else "the certificate holder"
     rows: list[CoverageRow] = []
     waived: list[tuple[str, LineCoverage, ProgramCertificateTerms]] = []
-    operations = [_job_line(assignment), f"Work address: {one_line(assignment.work_address)}."]
+    operations = [job_line(assignment), f"Work address: {one_line(assignment.work_address)}."]
     operations.append(
         terms.wording.per_dispatch_period.format(
             start=when(window.start), end=when(window.end), zone=window.time_zone
@@ -283,7 +228,7 @@ def assignment_content(
         policy = facts.policies[str(covered.policy)]
         program_terms = terms.program(str(covered.program))
         period = window if covered.per_dispatch else term_period(policy)
-        waiver = bool(_endorsed(covered, WAIVER_CODES))
+        waiver = bool(endorsed(covered, WAIVER_CODES))
         rows.append(
             _row(
                 line,
@@ -306,9 +251,9 @@ def assignment_content(
             )
         if waiver:
             waived.append((line, covered, program_terms))
-    operations += _endorsement_statements(assignment, holder_name, terms)
+    operations += endorsement_statements(assignment, holder_name, terms)
     if holder is not None:
-        operations += _waiver_job_details(assignment, holder, window, waived, terms)
+        operations += waiver_job_details(assignment, holder, window, waived, terms)
     operations += _review_statement(rows, insurers, terms)
     return CertificateContent(
         form=terms.form,
@@ -326,83 +271,6 @@ def assignment_content(
         holder=Party(name=holder.name, address=address_lines(holder.address)) if holder else None,
         period=window,
     )
-
-
-def _job_line(assignment: Assignment) -> str:
-    trade = assignment.trade.replace("_", " ")
-    text = f"Job {assignment.external_id} ({assignment.id}): {trade}"
-    if assignment.description:
-        description = assignment.description.strip()
-        if len(description) > DESCRIPTION_CHARS:
-            description = description[: DESCRIPTION_CHARS - 1].rstrip() + "…"
-        text += f": {description}"
-    return text + ("" if text.endswith((".", "…")) else ".")
-
-
-def _endorsement_statements(
-    assignment: Assignment, holder_name: str, terms: CertificateTerms
-) -> list[str]:
-    statements: list[str] = []
-    gl = assignment.coverage.get("gl")
-    if gl is not None and gl.status == "bound" and gl.additional_insureds:
-        forms = sorted({form for ai in gl.additional_insureds for form in ai.forms})
-        statements.append(
-            terms.wording.additional_insured.format(holder=holder_name, forms=", ".join(forms))
-        )
-        pnc = _endorsed(gl, frozenset({"primary_noncontributory"}))
-        if pnc or any(ai.primary_noncontributory for ai in gl.additional_insureds):
-            statements.append(
-                terms.wording.primary_noncontributory.format(
-                    holder=holder_name, forms=", ".join(pnc) or "CG 20 01"
-                )
-            )
-    waived = [
-        (line, _endorsed(covered, WAIVER_CODES))
-        for line, covered in bound_lines(assignment)
-        if _endorsed(covered, WAIVER_CODES)
-    ]
-    if waived:
-        names = {"gl": "general liability", "wc": "workers compensation"}
-        statements.append(
-            terms.wording.waiver.format(
-                holder=holder_name,
-                lines=" and ".join(names[line] for line, _ in waived),
-                forms=", ".join(sorted({form for _, forms in waived for form in forms})),
-            )
-        )
-    return statements
-
-
-def _waiver_job_details(
-    assignment: Assignment,
-    holder: Customer,
-    window: Period,
-    waived: list[tuple[str, LineCoverage, ProgramCertificateTerms]],
-    terms: CertificateTerms,
-) -> list[str]:
-    """The California guidelines' list for a waiver certificate: job length, work described, job
-    reference and location, the requesting party's name and address, class codes and payroll."""
-    wanted = [(line, covered) for line, covered, t in waived if t.waiver_job_details]
-    if not wanted:
-        return []
-    pay = money(assignment.pay.job_pay_cents())
-    details = [
-        terms.wording.waiver_job_details_heading,
-        f"Length of job: {_duration(window)}, {when(window.start)} to {when(window.end)} "
-        f"{window.time_zone}.",
-        f"Work performed: {assignment.description or assignment.trade.replace('_', ' ')}"[
-            : DESCRIPTION_CHARS + 16
-        ],
-        f"Job reference: {assignment.external_id} ({assignment.id}); location: "
-        f"{one_line(assignment.work_address)}.",
-        f"Requesting party: {holder.name}, {one_line(holder.address)}.",
-    ]
-    for line, covered in wanted:
-        details.append(
-            f"{line.upper()} class {covered.class_code} {covered.class_description or ''}".rstrip()
-            + f"; payroll for this job {pay}."
-        )
-    return details
 
 
 def _review_statement(

@@ -1,0 +1,96 @@
+"""The one commit loop (chalicelib/services/commit.py): conflicts are decided again after a
+growing, jittered pause; a retried request answers its earlier commit; the attempts end in 409."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.change import Change, ObjectRef
+from chalicelib.domain.errors import Conflict, WriteConflict
+from chalicelib.services.commit import Retry, commit_with_retries, concurrent_update
+
+REF = ObjectRef("customer", "plt_1", "cus_1")
+
+
+class ScriptedUnit:
+    """A unit of work whose commits fail `conflicts` times, then succeed."""
+
+    def __init__(self, log: dict[str, Any], earlier: ObjectRef | None = None) -> None:
+        self.log, self.earlier = log, earlier
+
+    def committed_before(self) -> ObjectRef | None:
+        return self.earlier
+
+    def record(self, change: Change[Any]) -> None:
+        self.log["recorded"] += 1
+
+    def commit(self, result: ObjectRef) -> ObjectRef | None:
+        self.log["commits"] += 1
+        if self.log["conflicts"] > 0:
+            self.log["conflicts"] -= 1
+            raise WriteConflict("moved")
+        return None
+
+
+@dataclass(frozen=True)
+class Thing:
+    id: str = "cus_1"
+
+
+def change() -> Change[Thing]:
+    return Change(Thing(), expected_version=None)
+
+
+def run(conflicts: int, attempts: int, earlier: ObjectRef | None = None) -> tuple[Any, ...]:
+    log: dict[str, Any] = {"recorded": 0, "commits": 0, "conflicts": conflicts, "decided": 0}
+    pauses: list[float] = []
+
+    def decide(unit: Any) -> tuple[Change[Thing], ObjectRef]:
+        log["decided"] += 1
+        made = change()
+        unit.record(made)
+        return made, REF
+
+    done = commit_with_retries(
+        lambda: ScriptedUnit(log, earlier),
+        decide,
+        Retry(attempts=attempts, base_seconds=0.1, cap_seconds=0.4, sleep=pauses.append),
+        concurrent_update("kept changing"),
+    )
+    return done, log, pauses
+
+
+def test_conflicts_are_decided_again_after_growing_jittered_pauses():
+    done, log, pauses = run(conflicts=3, attempts=5)
+    assert done.change is not None and done.earlier is None
+    assert (log["decided"], log["commits"]) == (4, 4)
+    # equal jitter: [step/2, step] with step 0.1, 0.2, 0.4 (capped at 0.4)
+    for pause, step in zip(pauses, (0.1, 0.2, 0.4), strict=True):
+        assert step / 2 <= pause <= step
+
+
+def test_the_last_conflict_is_a_409_concurrent_update_without_a_pause_after_it():
+    pauses: list[float] = []
+    log = {"recorded": 0, "commits": 0, "conflicts": 9}
+
+    def decide(unit: Any) -> tuple[Change[Thing], ObjectRef]:
+        return change(), REF
+
+    with pytest.raises(Conflict) as raised:
+        commit_with_retries(
+            lambda: ScriptedUnit(log),
+            decide,
+            Retry(attempts=3, sleep=pauses.append),
+            concurrent_update("kept changing"),
+        )
+    assert raised.value.code == "concurrent_update"
+    assert (log["commits"], len(pauses)) == (3, 2)
+
+
+def test_a_retried_request_answers_its_earlier_commit_and_decides_nothing():
+    done, log, pauses = run(conflicts=0, attempts=3, earlier=REF)
+    assert (done.change, done.earlier) == (None, REF)
+    assert (log["decided"], log["commits"], pauses) == (0, 0, [])

@@ -234,6 +234,14 @@ def set_up(send: Callable[[str, str, str, Any], Answer], admin_key: str) -> Setu
             "lines": ["wc", "gl"],
             "effective_date": datetime.now(UTC).date().isoformat(),
             "estimated_annual_pay_cents": 4_000_000,
+            # The application's answers (a WC line is never eligible on silence).
+            "operations": {
+                "max_height_feet": 12,
+                "max_depth_feet": 0,
+                "subcontracted_pay_pct": 0,
+                "cash_labor_pct": 0,
+                "hazards": [],
+            },
         },
     )
     assert quote.status == 201, quote

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.acceptance.test_dispatch_http import new_platform, tech, window
+from tests.answers import CLEAN_ANSWERS
 
 pytestmark = pytest.mark.acceptance
 
@@ -28,6 +29,7 @@ def test_cancel_reinstate_and_the_term_jobs_over_http(stack):
             "effective_date": today.isoformat(),
             "end_date": (today + timedelta(days=60)).isoformat(),
             "estimated_annual_pay_cents": 3_000_000,
+            "operations": CLEAN_ANSWERS,
         },
     ).json()
     policy = stack.call(

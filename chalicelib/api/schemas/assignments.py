@@ -24,6 +24,9 @@ from chalicelib.api.schemas.common import (
     ResponseModel,
 )
 from chalicelib.api.schemas.parties import Requirements, RequirementsPatch
+from chalicelib.domain.assignments.lines import AssignmentStatus, LineStatus
+from chalicelib.domain.rating import PremiumBreakdown
+from chalicelib.domain.reasons import Reason
 
 if TYPE_CHECKING:
     from chalicelib.domain.assignments import Assignment, LineCoverage
@@ -58,7 +61,7 @@ class PayIn(RequestModel):
 
 class PayOut(ResponseModel):
     amount_cents: int
-    basis: str
+    basis: Literal["flat", "hourly"]
     estimated_hours: JsonNumber | None = None
 
 
@@ -112,8 +115,44 @@ class CancelIn(RequestModel):
     reason: Literal["client_request", "contractor_request"]
 
 
+class EndorsementOut(ResponseModel):
+    """An endorsement on a line, with the charge it adds."""
+
+    code: str
+    """The endorsement, such as `waiver_of_subrogation_specific` or `waiver_of_subrogation_blanket`."""
+    form: str
+    """The endorsement form's number as printed on the policy."""
+    charge_cents: int
+    """What it adds to this line's premium, in cents (the program's percentage of the premium it
+    covers; a minimum is booked once per customer and term as `waiver_charge`)."""
+
+
+class AdditionalInsuredOut(ResponseModel):
+    """A customer-of-record named as additional insured on a GL line."""
+
+    customer: str
+    """The customer's ID (`cus_...`)."""
+    name: str
+    """The customer's name as printed on the certificate."""
+    address: AddressIn
+    """The customer's address as printed on the certificate."""
+    forms: list[str]
+    """The additional-insured endorsement forms (ongoing and completed operations)."""
+    primary_noncontributory: bool
+    """Whether the coverage is primary and non-contributory for this customer."""
+
+
+class WindowOut(ResponseModel):
+    """When the job is scheduled."""
+
+    start: datetime
+    """When the window opens (RFC 3339)."""
+    end: datetime
+    """When the window closes (RFC 3339); coverage never runs past it."""
+
+
 class CoverageOut(ResponseModel):
-    status: str
+    status: LineStatus
     policy: str | None
     program: str | None
     state: str
@@ -121,12 +160,12 @@ class CoverageOut(ResponseModel):
     class_description: str | None
     rate_per_100: Decimal | None
     premium_cents: int
-    premium: dict[str, Any] | None
-    endorsements: list[dict[str, Any]]
-    additional_insureds: list[dict[str, Any]] = Field(
+    premium: PremiumBreakdown | None
+    endorsements: list[EndorsementOut]
+    additional_insureds: list[AdditionalInsuredOut] = Field(
         description="GL: the customer-of-record when required; WC never carries one."
     )
-    reasons: list[dict[str, Any]]
+    reasons: list[Reason]
 
     @classmethod
     def of(cls, coverage: LineCoverage) -> CoverageOut:
@@ -139,13 +178,13 @@ class AssignmentOut(ResponseModel):
     id: str
     object: Literal["assignment"] = "assignment"
     external_id: str
-    status: str
+    status: AssignmentStatus
     contractor: str
     customer: str | None
     trade: str
     description: str | None
     work_address: AddressIn
-    window: dict[str, datetime]
+    window: WindowOut
     pay: PayOut
     requirements: Requirements
     coverage: dict[str, CoverageOut]
@@ -174,7 +213,7 @@ class AssignmentOut(ResponseModel):
             trade=assignment.trade,
             description=assignment.description,
             work_address=AddressIn.model_validate(assignment.work_address.model_dump()),
-            window={"start": assignment.window.start, "end": assignment.window.end},
+            window=WindowOut(start=assignment.window.start, end=assignment.window.end),
             pay=PayOut.model_validate(assignment.pay.model_dump()),
             requirements=Requirements.model_validate(assignment.requirements.model_dump()),
             coverage={line: CoverageOut.of(c) for line, c in assignment.coverage.items()},
@@ -231,7 +270,7 @@ class LedgerEntryOut(ResponseModel):
     assignment: str | None
     policy: str | None
     contractor: str
-    line: str | None
+    line: Literal["wc", "gl"] | None
     at: datetime
     memo: str
 

@@ -56,7 +56,7 @@ class ApiKeyCreate(RequestModel):
 
 class ApiKeyCreated(ResponseModel):
     id: str
-    role: str
+    role: Literal["admin", "platform", "underwriter"]
     platform: str | None = None
     api_key: ShownOnce
 
@@ -175,8 +175,8 @@ class ContractorOut(ResponseModel):
     object: Literal["contractor"] = "contractor"
     external_id: str | None
     legal_name: str
-    entity_type: str
-    tin_type: str
+    entity_type: Literal["sole_proprietor", "llc", "corporation", "partnership"]
+    tin_type: Literal["ssn", "fein"]
     tin_last4: str
     has_employees: bool
     employee_count: int | None

@@ -17,8 +17,9 @@ from chalicelib.api.schemas.common import (
     RequestModel,
     ResponseModel,
 )
-from chalicelib.domain.policies import Payment, Policy, PolicyLine
+from chalicelib.domain.policies import Payment, Policy, PolicyLine, PolicyStatus
 from chalicelib.domain.term import Notice, RenewalDecision
+from chalicelib.domain.term.records import Cancellation, FinalAudit
 
 
 class PolicyCreate(RequestModel):
@@ -41,7 +42,7 @@ class PolicyOut(ResponseModel):
     quote: str
     trade: str
     lines: dict[str, PolicyLine]
-    status: str
+    status: PolicyStatus
     effective_date: date
     expiration_date: date
     auto_renew: bool
@@ -49,8 +50,8 @@ class PolicyOut(ResponseModel):
     balance_due_cents: int
     down_payment_due_cents: int | None
     down_payment_due_by: date | None
-    final_audit: dict[str, Any] | None
-    cancellation: dict[str, Any] | None
+    final_audit: FinalAudit | None
+    cancellation: Cancellation | None
     notices: list[Notice] = []
     renewal_of: str | None
     renewed_by: str | None = None

@@ -22,6 +22,7 @@ from chalicelib.api.schemas.common import (
     StateCode,
     check_state,
 )
+from chalicelib.domain.quotes import QuoteStatus, ReferralStatus
 from chalicelib.domain.reasons import Reason
 
 if TYPE_CHECKING:
@@ -133,10 +134,19 @@ class QuoteCreate(RequestModel):
         return lines
 
 
+class ReferralRef(ResponseModel):
+    """Where an object points at its referral: `{"id", "status"}`."""
+
+    id: str
+    """The referral's ID (`ref_...`)."""
+    status: ReferralStatus
+    """`open` until an underwriter approves or declines it."""
+
+
 class QuoteOut(ResponseModel):
     id: str
     object: Literal["quote"] = "quote"
-    status: str
+    status: QuoteStatus
     contractor: str
     customer: str | None
     trade: str
@@ -146,14 +156,14 @@ class QuoteOut(ResponseModel):
     estimated_annual_pay_cents: int
     lines: dict[str, LineQuote]
     reasons: list[Reason]
-    referral: dict[str, str] | None
+    referral: ReferralRef | None
     created_at: datetime
     expires_at: datetime
 
     @classmethod
     def of(cls, quote: Quote) -> QuoteOut:
         referral = (
-            {"id": quote.referral, "status": quote.referral_status or "open"}
+            ReferralRef(id=quote.referral, status=quote.referral_status or "open")
             if quote.referral
             else None
         )
@@ -178,7 +188,7 @@ class QuoteOut(ResponseModel):
 class ReferralOut(ResponseModel):
     id: str
     object: Literal["referral"] = "referral"
-    status: str
+    status: ReferralStatus
     quote: str | None = Field(description="The referred quote, or null for a dispatch's referral.")
     assignment: str | None = Field(
         default=None, description="The referred assignment (a backdated dispatch), if any."

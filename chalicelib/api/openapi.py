@@ -21,6 +21,7 @@ import json
 import re
 import textwrap
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,10 @@ ERROR_SCHEMA: dict[str, Any] = {
     "description": "Every error answer: one shape, with a stable machine `code`.",
     "required": ["error"],
     "properties": {
-        "error": {"$ref": "#/components/schemas/ErrorBody"},
+        "error": {
+            "$ref": "#/components/schemas/ErrorBody",
+            "description": "The code, message, details and request id of the error.",
+        },
     },
 }
 ERROR_BODY_SCHEMA: dict[str, Any] = {
@@ -175,7 +179,7 @@ def _attribute_docstrings(cls: type) -> dict[str, str]:
         return {}
     docs: dict[str, str] = {}
     body = tree.body[0].body
-    for statement, following in zip(body, body[1:], strict=False):
+    for statement, following in pairwise(body):
         if (
             isinstance(statement, ast.AnnAssign)
             and isinstance(statement.target, ast.Name)
@@ -192,8 +196,11 @@ def field_docstrings(model: type[BaseModel]) -> dict[str, str]:
     docs: dict[str, str] = {}
     for cls in reversed(model.__mro__):
         if isinstance(cls, type) and issubclass(cls, BaseModel) and cls is not BaseModel:
-            docs.update(_attribute_docstrings(getattr(cls, "__pydantic_generic_metadata__", {})
-                                              .get("origin") or cls))
+            docs.update(
+                _attribute_docstrings(
+                    getattr(cls, "__pydantic_generic_metadata__", {}).get("origin") or cls
+                )
+            )
     return docs
 
 
@@ -315,7 +322,7 @@ def _schemas() -> tuple[dict[type[BaseModel], dict[str, Any]], dict[str, Any]]:
         schemas[name] = schema  # a model used both ways: as a request sends it
     renames = {name: _public_name(name) for name in schemas if _public_name(name) != name}
     schemas = {renames.get(name, name): _rename_refs(s, renames) for name, s in schemas.items()}
-    for old, new in renames.items():
+    for new in renames.values():
         schemas[new]["title"] = new
     schemas.update(Error=ERROR_SCHEMA, ErrorBody=ERROR_BODY_SCHEMA, ErrorDetail=ERROR_DETAIL_SCHEMA)
     for name, schema in schemas.items():
@@ -567,7 +574,7 @@ def _operation_description(op: Operation, codes: list[str]) -> str:
     else:
         roles = ", ".join(f"`{role.value}`" for role in sorted(op.roles, key=lambda r: r.value))
         parts.append(f"Authorization: `Bearer <api key>` of role {roles}.")
-    if op.listed or op.query is not None and "starting_after" in op.query.model_fields:
+    if op.listed or (op.query is not None and "starting_after" in op.query.model_fields):
         parts.append(
             "Paginated: `?limit=` (1-100, default 20) and `?starting_after=<id of the last item>`"
             "; answers `{data, has_more}`, newest first."

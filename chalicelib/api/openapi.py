@@ -20,6 +20,7 @@ import inspect
 import json
 import re
 import textwrap
+from collections.abc import Callable
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -269,7 +270,11 @@ def _one_mode(
     refs, defs = models_json_schema(
         [(model, mode) for model in models], ref_template=REF, schema_generator=_Generator
     )
-    return {model: ref for (model, _), ref in refs.items()}, dict(defs.get("$defs", {}))
+    by_model: dict[type[BaseModel], dict[str, Any]] = {}
+    for (model, _), ref in refs.items():
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            by_model[model] = dict(ref)
+    return by_model, dict(defs.get("$defs", {}))
 
 
 def _describe(name: str, schema: dict[str, Any]) -> None:
@@ -338,47 +343,146 @@ def _without_required(schema: dict[str, Any]) -> dict[str, Any]:
 # --- examples --------------------------------------------------------------------------------
 
 _STRING_FORMATS = {
-    "date-time": "2026-12-01T08:00:00Z",
+    "date-time": "2026-12-01T08:00:00-05:00",
     "date": "2026-12-01",
-    "uri": "https://example.com/",
+    "uri": "https://hooks.example.com/jobcover",
     "email": "dana@example.com",
+}
+_ULID = "01jd8x3k5m7n9p2q4r6s8t0v1w"
+# Realistic values for the fields an integrator reads first (an example is built from these,
+# then from the schema's own examples, defaults and types).
+FIELD_EXAMPLES: dict[str, Any] = {
+    "contractor": f"ctr_{_ULID}",
+    "customer": f"cus_{_ULID}",
+    "quote": f"qte_{_ULID}",
+    "policy": f"pol_{_ULID}",
+    "assignment": f"asg_{_ULID}",
+    "platform": f"plt_{_ULID}",
+    "referral": f"ref_{_ULID}",
+    "endpoint": f"whe_{_ULID}",
+    "event": f"evt_{_ULID}",
+    "renewal_of": None,
+    "renewed_by": None,
+    "external_id": "job-1042",
+    "legal_name": "Dana Reyes",
+    "name": "Harbor Property Management",
+    "line1": "1 Main St",
+    "city": "Newark",
+    "state": "NJ",
+    "work_state": "NJ",
+    "quoted_state": "NJ",
+    "postal_code": "07102",
+    "email": "dana@example.com",
+    "tin": "123-45-6789",
+    "tin_last4": "6789",
+    "trade": "hvac",
+    "program": "multistate-wc",
+    "class_code": "5537",
+    "quoted_class_code": "5537",
+    "bureau": "NCCI",
+    "naic": "10000",
+    "source": "chalicelib/data/programs.json",
+    "rate_per_100": "4.27",
+    "quoted_rate_per_100": "4.27",
+    "experience_mod": "1.00",
+    "years_in_business": 6,
+    "amount_cents": 40000,
+    "actual_pay_cents": 45000,
+    "premium_cents": 1708,
+    "total_cents": 1708,
+    "estimated_annual_pay_cents": 4000000,
+    "employers_liability_limits": "100/500/100",
+    "audited_pay_cents": {"5537": 4000000},
+    "reference": "ach_1",
+    "memo": "premium at bind, wc",
+    "message": "A sentence for a person.",
+    "number": "JC-7Q4M-2XK9",
+    "url": "https://hooks.example.com/jobcover",
+    "description": "Replace a rooftop condenser",
+    "note": "Reviewed the application.",
+    "guideline": "reference/pie-wc-underwriting-guidelines.txt § New Ventures",
+    "lines": ["wc", "gl"],
 }
 
 
-def example_of(schema: dict[str, Any], schemas: dict[str, Any], depth: int = 0) -> Any:
-    """A value that fits the schema, from its own examples, defaults and types."""
+def example_of(
+    schema: dict[str, Any], schemas: dict[str, Any], depth: int = 0, name: str = ""
+) -> Any:
+    """A value that fits the schema: a known field's value, else from the schema itself."""
     if "$ref" in schema:
-        return example_of(schemas[schema["$ref"].rsplit("/", 1)[-1]], schemas, depth)
+        target = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+        return example_of(target, schemas, depth, name)
     for key in ("examples", "x-extensible-enum", "enum"):
         if schema.get(key):
             return schema[key][0]
     if "const" in schema:
         return schema["const"]
+    if name in FIELD_EXAMPLES and _fits(FIELD_EXAMPLES[name], schema, schemas):
+        return FIELD_EXAMPLES[name]
     if "default" in schema and schema["default"] is not None:
         return schema["default"]
     for key in ("anyOf", "oneOf"):
         if key in schema:
             choices = [s for s in schema[key] if s.get("type") != "null"] or schema[key]
-            return example_of(choices[0], schemas, depth)
+            return example_of(choices[0], schemas, depth, name)
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
-        if depth > 6:
-            return {}
-        return {
-            name: example_of(prop, schemas, depth + 1)
-            for name, prop in schema.get("properties", {}).items()
-        }
+        return _object_example(schema, schemas, depth)
     if kind == "array":
-        return [example_of(schema.get("items", {}), schemas, depth + 1)] if depth < 6 else []
+        return [example_of(schema.get("items", {}), schemas, depth + 1)] if depth < 10 else []
     if kind == "integer":
-        return max(int(schema.get("minimum", 0)), 1 if schema.get("exclusiveMinimum") else 0)
+        low = schema.get("minimum", schema.get("exclusiveMinimum", -1) + 1)
+        return max(int(low), 0)
     if kind == "number":
         return schema.get("minimum", 1)
     if kind == "boolean":
         return False
     if kind == "string":
-        return _STRING_FORMATS.get(schema.get("format", ""), "string")
+        return _STRING_FORMATS.get(schema.get("format", ""), "text")
     return None
+
+
+def _object_example(schema: dict[str, Any], schemas: dict[str, Any], depth: int) -> Any:
+    props = schema.get("properties", {})
+    if not props:
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict) and extra and depth < 10:
+            return {"wc": example_of(extra, schemas, depth + 1)}
+        return {}
+    if depth > 10:
+        return {}
+    kind = props.get("object", {}).get("const")
+    example = {prop: example_of(value, schemas, depth + 1, prop) for prop, value in props.items()}
+    if kind in ID_PREFIXES and "id" in example:
+        example["id"] = f"{ID_PREFIXES[kind]}_{_ULID}"
+    return example
+
+
+def _fits(value: Any, schema: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    """Whether a known field's value suits this property (type, enum, length, pattern)."""
+    if "$ref" in schema:
+        return _fits(value, schemas[schema["$ref"].rsplit("/", 1)[-1]], schemas)
+    if "anyOf" in schema:
+        return any(_fits(value, choice, schemas) for choice in schema["anyOf"])
+    if "enum" in schema:
+        return value in schema["enum"]
+    checks: dict[str, Callable[[Any], bool]] = {
+        "string": lambda v: (
+            isinstance(v, str)
+            and schema.get("minLength", 0) <= len(v) <= schema.get("maxLength", len(v))
+            and re.search(schema.get("pattern", ""), v) is not None
+        ),
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        "boolean": lambda v: isinstance(v, bool),
+        "object": lambda v: isinstance(v, dict),
+        "array": lambda v: (
+            isinstance(v, list) and all(_fits(item, schema.get("items", {}), schemas) for item in v)
+        ),
+        "null": lambda v: v is None,
+    }
+    check = checks.get(schema.get("type", ""))
+    return check(value) if check else False
 
 
 @cache

@@ -192,3 +192,39 @@ def test_every_error_and_reason_code_in_the_source_is_catalogued():
     assert reasons - set(known["reason_code"]) == set()
     rule_codes = {reason.code for reason in catalogue.reason_codes() if reason.guidelines}
     assert "backdated" in rule_codes  # the rule files' codes come with their guideline
+
+
+# --- /docs: a reference a person reads -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def page(spec) -> str:
+    from chalicelib.api.docs_page import render_docs
+    from chalicelib.api.openapi import openapi_document
+
+    return render_docs(openapi_document())
+
+
+def test_the_reference_page_covers_auth_idempotency_pagination_and_examples(page):
+    for words in ("Bearer", "Idempotency-Key", "starting_after", "has_more", "Retry-After"):
+        assert words in page, words
+    assert "curl -X POST" in page and "Example response" in page
+    assert 'id="search"' in page
+
+
+def test_every_error_and_reason_code_and_event_type_is_on_the_page(page):
+    from chalicelib.api import catalogue
+
+    known = catalogue.open_sets()
+    missing = [
+        code
+        for name in ("error_code", "reason_code", "event_type", "ledger_type")
+        for code in known[name]
+        if f"<code>{code}</code>" not in page
+    ]
+    assert missing == []
+
+
+def test_the_page_loads_nothing_from_elsewhere(page):
+    assert "<script src" not in page and "<link" not in page
+    assert "cdn" not in page.lower()

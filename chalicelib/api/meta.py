@@ -17,6 +17,7 @@ bp = Blueprint(__name__)
 
 class Health(ResponseModel):
     status: Literal["ok"] = "ok"
+    """Always `ok` while the service answers."""
 
 
 @operation(bp, "/v1/health", summary="Liveness check", roles=None, response=Health, tag="Meta")

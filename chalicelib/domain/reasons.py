@@ -11,8 +11,12 @@ class Reason(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     code: str = Field(max_length=80)
+    """A stable machine code, such as `no_active_policy` or `backdated`."""
     message: str
+    """A sentence for a person."""
     guideline: str | None = None
+    """The guideline the reason comes from, `<document> § <section>`; present on every
+    underwriting reason."""
 
 
 def guideline_citation(document: str, section: str) -> str:

@@ -25,8 +25,11 @@ class Considered(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     program: str
+    """A program tried before the one that took the line."""
     status: LineStatus
+    """How it decided."""
     reasons: list[Reason]
+    """Why it did not take the line."""
 
 
 class LineQuote(BaseModel):
@@ -35,16 +38,27 @@ class LineQuote(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     status: LineStatus
+    """`eligible`, `referred` or `declined`."""
     program: str | None = None
+    """The program that takes the line; null when every one declined."""
     carrier: Carrier | None = None
+    """The program's carrier."""
     state: str
+    """The state rated."""
     class_code: str | None = None
+    """The class code in that state."""
     class_description: str | None = None
+    """What the class covers."""
     bureau: str | None = None
+    """The rating bureau of the class code."""
     rate_per_100: Decimal | None = None
+    """Premium dollars per $100 of pay, as a decimal string."""
     premium: PremiumBreakdown | None = None
+    """The rating worksheet; its steps add up to the premium."""
     reasons: list[Reason]
+    """Why the line is referred or declined (each with its guideline), or notes."""
     considered: list[Considered]
+    """Programs before the one that took the line, and why they did not."""
 
 
 class LineRequest(BaseModel):

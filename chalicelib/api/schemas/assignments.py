@@ -24,6 +24,9 @@ from chalicelib.api.schemas.common import (
     ResponseModel,
 )
 from chalicelib.api.schemas.parties import Requirements, RequirementsPatch
+from chalicelib.domain.assignments.lines import AssignmentStatus, LineStatus
+from chalicelib.domain.rating import PremiumBreakdown
+from chalicelib.domain.reasons import Reason
 
 if TYPE_CHECKING:
     from chalicelib.domain.assignments import Assignment, LineCoverage
@@ -35,7 +38,9 @@ Hours = Annotated[Decimal, DecimalRange("0.25", "744", places=2)]
 
 class WindowIn(RequestModel):
     start: Instant
+    """When the window opens: RFC 3339 with an offset (`2026-12-01T08:00:00-05:00`)."""
     end: Instant
+    """When the window closes; after `start`, and not in the past."""
 
     @model_validator(mode="after")
     def _ordered(self) -> WindowIn:
@@ -46,8 +51,12 @@ class WindowIn(RequestModel):
 
 class PayIn(RequestModel):
     amount_cents: Cents
+    """The tech's labour pay for the job, materials excluded, in cents: the whole job's pay
+    (`flat`) or the hourly rate (`hourly`)."""
     basis: Literal["flat", "hourly"]
+    """`flat`: `amount_cents` is the job's pay; `hourly`: it is the hourly rate."""
     estimated_hours: Hours | None = None
+    """Estimated hours (0.25 to 744); required when `basis` is `hourly`."""
 
     @model_validator(mode="after")
     def _hours_for_hourly(self) -> PayIn:
@@ -58,22 +67,39 @@ class PayIn(RequestModel):
 
 class PayOut(ResponseModel):
     amount_cents: int
-    basis: str
+    """The tech's labour pay for the job (flat) or per hour (hourly), in cents."""
+    basis: Literal["flat", "hourly"]
+    """`flat` or `hourly`."""
     estimated_hours: JsonNumber | None = None
+    """Estimated hours for hourly pay; null for flat pay without hours."""
 
 
 class AssignmentCreate(RequestModel):
     external_id: ExternalId
+    """Your ID for the dispatch (job); unique per platform: a second create with it is 409
+    `duplicate_external_id`."""
     contractor: ObjectId
+    """The tech doing the job (`ctr_...`): the named insured."""
     customer: ObjectId | None = None
+    """The customer-of-record (`cus_...`) whose requirements apply and who is named on the
+    certificate."""
     trade: Annotated[str, Field(min_length=1, max_length=80)]
+    """The trade of the job, such as `hvac` (see `GET /v1/trades`). A trade the policy was not
+    underwritten for is underwritten on the dispatch."""
     description: Description | None = None
+    """What the job is; screened like the application (a named hazard refers the line)."""
     work_address: AddressIn
+    """Where the work is done: its state picks the class code and rate."""
     window: WindowIn
+    """When the job is scheduled; coverage is for this window."""
     pay: PayIn
+    """The tech's labour pay for the job: the exposure the premium is rated on."""
     lines: list[Literal["wc", "gl"]] = Field(min_length=1, max_length=2)
+    """Lines to cover: `wc` (workers' compensation), `gl` (general liability), each at most once."""
     requirements: RequirementsPatch | None = None
+    """Requirements for this job, overriding the customer's flag by flag."""
     bind: bool = True
+    """`true` (default): bind each eligible line; `false`: rate only (`quoted`, nothing booked)."""
 
     @model_validator(mode="after")
     def _distinct_lines(self) -> AssignmentCreate:
@@ -84,9 +110,13 @@ class AssignmentCreate(RequestModel):
 
 class AssignmentPatch(RequestModel):
     window: WindowIn | None = None
+    """A new window. Omitted: unchanged."""
     pay: PayIn | None = None
+    """New pay; the job is re-rated and the difference booked. Omitted: unchanged."""
     customer: ObjectId | None = None
+    """A new customer-of-record (it cannot be removed). Omitted: unchanged."""
     description: Description | None = None
+    """A new description. Omitted: unchanged."""
 
     @model_validator(mode="after")
     def _customer_not_removed(self) -> AssignmentPatch:
@@ -100,30 +130,83 @@ class AssignmentPatch(RequestModel):
 
 class StartIn(RequestModel):
     at: Instant | None = None
+    """When the tech arrived on site (default: now); may be before the window opens, not after it
+    closes."""
 
 
 class CompleteIn(RequestModel):
     actual_pay_cents: Cents
+    """What the job actually paid the tech, in cents: the premium is recomputed on it."""
     actual_hours: Hours | None = None
+    """Hours actually worked (0.25 to 744), for hourly pay."""
     completed_at: Instant | None = None
+    """When the job was completed (default: now)."""
 
 
 class CancelIn(RequestModel):
     reason: Literal["client_request", "contractor_request"]
+    """Who asked: `client_request` or `contractor_request`."""
+
+
+class EndorsementOut(ResponseModel):
+    """An endorsement on a line, with the charge it adds."""
+
+    code: str
+    """The endorsement, such as `waiver_of_subrogation_specific` or
+    `waiver_of_subrogation_blanket`."""
+    form: str
+    """The endorsement form's number as printed on the policy."""
+    charge_cents: int
+    """What it adds to this line's premium, in cents (the program's percentage of the premium it
+    covers; a minimum is booked once per customer and term as `waiver_charge`)."""
+
+
+class AdditionalInsuredOut(ResponseModel):
+    """A customer-of-record named as additional insured on a GL line."""
+
+    customer: str
+    """The customer's ID (`cus_...`)."""
+    name: str
+    """The customer's name as printed on the certificate."""
+    address: AddressIn
+    """The customer's address as printed on the certificate."""
+    forms: list[str]
+    """The additional-insured endorsement forms (ongoing and completed operations)."""
+    primary_noncontributory: bool
+    """Whether the coverage is primary and non-contributory for this customer."""
+
+
+class WindowOut(ResponseModel):
+    """When the job is scheduled."""
+
+    start: datetime
+    """When the window opens (RFC 3339)."""
+    end: datetime
+    """When the window closes (RFC 3339); coverage never runs past it."""
 
 
 class CoverageOut(ResponseModel):
-    status: str
+    status: LineStatus
+    """The line's status: `bound`, `quoted`, `referred`, `uncovered` or `cancelled`."""
     policy: str | None
+    """The policy the line binds under (`pol_...`); null when there is none."""
     program: str | None
+    """The carrier program that writes the line, such as `multistate-wc`."""
     state: str
+    """The work state the line is rated in."""
     class_code: str | None
+    """The class code of the trade in the work state."""
     class_description: str | None
+    """What the class code covers."""
     rate_per_100: Decimal | None
+    """Premium dollars per $100 of pay, as a decimal string (`"4.27"`)."""
     premium_cents: int
-    premium: dict[str, Any] | None
-    endorsements: list[dict[str, Any]]
-    additional_insureds: list[dict[str, Any]] = Field(
+    """The premium this line books for the job, in cents (0 until bound)."""
+    premium: PremiumBreakdown | None
+    """The rating worksheet: every step from pay to premium."""
+    endorsements: list[EndorsementOut]
+    """Endorsements on the line with their charges."""
+    additional_insureds: list[AdditionalInsuredOut] = Field(
         description="GL: the customer-of-record when required; WC never carries one."
     )
     waiver: dict[str, Any] | None = Field(
@@ -137,7 +220,8 @@ class CoverageOut(ResponseModel):
         description="The trade was not on the policy for this line: underwritten on this "
         "dispatch; it joins the policy's classes when the line binds.",
     )
-    reasons: list[dict[str, Any]]
+    reasons: list[Reason]
+    """Why the line is not bound, or notes on how it was (each with its guideline)."""
 
     @classmethod
     def of(cls, coverage: LineCoverage) -> CoverageOut:
@@ -148,28 +232,48 @@ class AssignmentOut(ResponseModel):
     id: str
     object: Literal["assignment"] = "assignment"
     external_id: str
-    status: str
+    """Your ID for the dispatch."""
+    status: AssignmentStatus
+    """`quoted`, `bound` (every line), `partial` (some), `uncovered` (none), `referred`, `active`
+    (started), `completed`, `cancelled` or `unreported` (the window ended without `complete`)."""
     contractor: str
+    """The tech (`ctr_...`)."""
     customer: str | None
+    """The customer-of-record (`cus_...`), if any."""
     trade: str
+    """The trade of the job."""
     description: str | None
+    """What the job is."""
     work_address: AddressIn
-    window: dict[str, datetime]
+    """Where the work is done."""
+    window: WindowOut
+    """When the job is scheduled."""
     pay: PayOut
+    """The tech's labour pay for the job."""
     requirements: Requirements
+    """The requirements in force for this job (the customer's, overridden by the job's)."""
     coverage: dict[str, CoverageOut]
+    """Each requested line (`wc`, `gl`): bound or why not, with its rating."""
     premium_cents: int
+    """The job's premium across lines, in cents: the sum of its ledger entries."""
     referral: str | None
+    """The referral waiting for an underwriter (`ref_...`), if any."""
     certificate: CertificateRef | None = Field(
         default=None,
         description="The certificate issued when it bound (null until then); `url` links the "
         "PDF for at most 15 minutes.",
     )
     started_at: datetime | None
+    """When the tech arrived on site; null before start."""
     completed_at: datetime | None
+    """When the job was completed."""
     cancelled_at: datetime | None
+    """When the job was cancelled."""
     cancel_reason: str | None
+    """Why it was cancelled: `client_request`, `contractor_request`, or
+    `policy_cancelled:<reason>`."""
     actual_pay_cents: int | None
+    """The actual pay reported at completion, in cents."""
     created_at: datetime
 
     @classmethod
@@ -183,7 +287,7 @@ class AssignmentOut(ResponseModel):
             trade=assignment.trade,
             description=assignment.description,
             work_address=AddressIn.model_validate(assignment.work_address.model_dump()),
-            window={"start": assignment.window.start, "end": assignment.window.end},
+            window=WindowOut(start=assignment.window.start, end=assignment.window.end),
             pay=PayOut.model_validate(assignment.pay.model_dump()),
             requirements=Requirements.model_validate(assignment.requirements.model_dump()),
             coverage={line: CoverageOut.of(c) for line, c in assignment.coverage.items()},
@@ -201,6 +305,7 @@ class AssignmentOut(ResponseModel):
 
 class AssignmentQuery(QueryModel):
     contractor: ObjectId | None = None
+    """Only this contractor's assignments (`ctr_...`)."""
     status: (
         Literal[
             "quoted",
@@ -214,14 +319,18 @@ class AssignmentQuery(QueryModel):
         ]
         | None
     ) = None
+    """Only assignments with this status."""
     limit: int = Field(default=20, ge=1, le=100)
     starting_after: Cursor | None = None
 
 
 class LedgerQuery(QueryModel):
     assignment: ObjectId | None = None
+    """Only this assignment's entries (`asg_...`)."""
     policy: ObjectId | None = None
+    """Only this policy's entries (`pol_...`)."""
     contractor: ObjectId | None = None
+    """Only this contractor's entries (`ctr_...`). At most one of the three filters."""
     limit: int = Field(default=20, ge=1, le=100)
     starting_after: Cursor | None = None
 
@@ -236,13 +345,21 @@ class LedgerEntryOut(ResponseModel):
     id: str
     object: Literal["ledger_entry"] = "ledger_entry"
     type: str
+    """What the entry books."""
     amount_cents: int
+    """The amount in cents: positive charged, negative returned."""
     assignment: str | None
+    """The assignment it belongs to (`asg_...`), if any."""
     policy: str | None
+    """The policy it belongs to (`pol_...`), if any."""
     contractor: str
-    line: str | None
+    """The contractor it belongs to (`ctr_...`)."""
+    line: Literal["wc", "gl"] | None
+    """The line (`wc` or `gl`), when the entry is one line's."""
     at: datetime
+    """When it was booked (RFC 3339)."""
     memo: str
+    """What the entry is for, in words."""
 
     @classmethod
     def of(cls, entry: LedgerEntry) -> LedgerEntryOut:
@@ -253,3 +370,4 @@ class LedgerPage(ResponseModel):
     data: list[LedgerEntryOut]
     has_more: bool
     total_cents: int
+    """The sum of every entry matching the filter, not only this page's."""

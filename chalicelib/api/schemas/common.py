@@ -189,9 +189,13 @@ def check_state(value: str) -> str:
 
 class AddressIn(RequestModel):
     line1: Name
+    """Street address."""
     city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    """City."""
     state: StateCode
+    """Two-letter US state or DC code, such as `NJ`."""
     postal_code: Annotated[str, StringConstraints(pattern=r"^\d{5}(-\d{4})?$")]
+    """ZIP code: `07102` or `07102-1234`."""
 
     _state = field_validator("state")(check_state)
 

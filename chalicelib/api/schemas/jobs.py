@@ -36,28 +36,44 @@ class JobRunOut(ResponseModel):
     model_config = ConfigDict(frozen=True, defer_build=True, extra="allow")
 
     job: str
+    """The job that ran."""
     as_of: CalendarDate
+    """The business date it ran for."""
     processed: int
+    """How many items it processed."""
 
 
 class JobRunStarted(ResponseModel):
     """A run fanned out to workers (202): follow it at `GET /v1/admin/jobs/runs/{run}`."""
 
     run: str
+    """The run's ID: follow it at `GET /v1/admin/jobs/runs/{run_id}`."""
     job: str
+    """The job started."""
     as_of: CalendarDate
+    """The business date it runs for."""
 
 
 class JobRunProgress(ResponseModel):
     id: str
     object: Literal["job_run"] = "job_run"
     job: str
+    """The job."""
     as_of: CalendarDate
+    """The business date."""
     platform: str | None
+    """The platform the run is limited to, if any."""
     status: Literal["running", "completed"]
+    """`running` until every shard is done."""
     shards: int
+    """How many shards the run fanned out to."""
     shards_done: int
+    """How many have finished."""
     processed: int
+    """Items processed so far."""
     skipped: int
+    """Items skipped (nothing to do)."""
     failed: int
+    """Items that failed (retried by the next run)."""
     started_at: Instant
+    """When the run started."""

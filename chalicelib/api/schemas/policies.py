@@ -17,13 +17,17 @@ from chalicelib.api.schemas.common import (
     RequestModel,
     ResponseModel,
 )
-from chalicelib.domain.policies import Payment, Policy, PolicyClass, PolicyLine
+from chalicelib.domain.policies import Payment, Policy, PolicyClass, PolicyLine, PolicyStatus
 from chalicelib.domain.term import Notice, RenewalDecision
+from chalicelib.domain.term.records import Cancellation, FinalAudit
 
 
 class PolicyCreate(RequestModel):
     quote: ObjectId
+    """The quote to bind (`qte_...`): its eligible and approved lines."""
     accept_terms: bool
+    """Must be `true`: the platform's attestation that the contractor accepted the terms and gave
+    the application's answers."""
 
     @field_validator("accept_terms")
     @classmethod
@@ -37,24 +41,45 @@ class PolicyOut(ResponseModel):
     id: str
     object: Literal["policy"] = "policy"
     number: str
+    """The policy number; a renewal keeps it."""
     contractor: str
+    """The named insured (`ctr_...`)."""
     quote: str
+    """The quote it was bound from (`qte_...`)."""
     trade: str
+    """The trade it was underwritten for."""
     lines: dict[str, PolicyLine]
-    status: str
+    """Each line on the policy (`wc`, `gl`): program, carrier, states, what was quoted."""
+    status: PolicyStatus
+    """`pending_payment`, `active`, `cancellation_pending`, `cancelled`, `rescinded`, `expired`,
+    `renewal_pending_review` or `non_renewed`."""
     effective_date: date
+    """First day of the term (UTC)."""
     expiration_date: date
+    """The day the term ends (exclusive, 00:00 UTC)."""
     auto_renew: bool
+    """Whether the renewals job renews it."""
     estimated_annual_premium_cents: int | None
+    """Annual programs: the estimated premium for the term, in cents; null for per-dispatch
+    programs."""
     balance_due_cents: int
+    """What is owed now, in cents; payments reduce it."""
     down_payment_due_cents: int | None
+    """The down payment, for programs that require one."""
     down_payment_due_by: date | None
-    final_audit: dict[str, Any] | None
-    cancellation: dict[str, Any] | None
+    """When the down payment is due; unpaid after it the bind is rescinded."""
+    final_audit: FinalAudit | None
+    """The final audit of an expired or cancelled annual term."""
+    cancellation: Cancellation | None
+    """The cancellation, scheduled or in effect."""
     notices: list[Notice] = []
+    """Notices sent to the insured (cancellation, rescinding bind, non-renewal)."""
     renewal_of: str | None
+    """The policy this one renews (`pol_...`)."""
     renewed_by: str | None = None
+    """The policy that renews this one."""
     renewal: RenewalDecision | None = None
+    """How the renewals job decided."""
     classes: list[PolicyClass] = Field(
         default_factory=list,
         description="The trades the policy was underwritten for, per line, each with when and "
@@ -100,7 +125,11 @@ class PolicyCancel(RequestModel):
     or admin; pro rata; default and earliest: today + the program's notice days)."""
 
     reason: CancelReasonText
+    """`insured_request` (any role; short rate) or a company reason (underwriter or admin; pro
+    rata)."""
     effective_date: CalendarDate | None = None
+    """When it takes effect (default: today, or today plus the program's notice days for a
+    company reason)."""
 
 
 class PolicyReinstate(RequestModel):
@@ -112,26 +141,34 @@ ClassCode = Annotated[str, StringConstraints(pattern=r"^\d{3,5}$")]
 
 class PolicyAudit(RequestModel):
     audited_pay_cents: dict[ClassCode, Cents] = Field(min_length=1, max_length=50)
+    """Audited pay per class code, in cents."""
     completed_at: Instant
+    """When the audit was completed."""
 
 
 class PolicyQuery(QueryModel):
     contractor: ObjectId | None = None
+    """Only this contractor's policies (`ctr_...`)."""
     limit: int = Field(default=20, ge=1, le=100)
     starting_after: Cursor | None = None
 
 
 class PaymentCreate(RequestModel):
     amount_cents: Cents = Field(gt=0)
+    """The amount paid, in cents (more than 0)."""
     reference: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    """Your reference for the payment (a charge or transfer ID)."""
 
 
 class PaymentOut(ResponseModel):
     id: str
     object: Literal["payment"] = "payment"
     policy: str
+    """The policy paid (`pol_...`)."""
     amount_cents: int
+    """The amount paid, in cents."""
     reference: str
+    """Your reference for the payment."""
     created_at: datetime
 
     @classmethod

@@ -68,14 +68,18 @@ class WebhookEndpointCreate(RequestModel):
         "http://127.0.0.1:<port>."
     )
     events: Events
+    """The event types to deliver; unknown names are 422."""
 
     _events = field_validator("events")(_distinct)
 
 
 class WebhookEndpointPatch(RequestModel):
     url: Url | None = None
+    """A new URL. Omitted: unchanged."""
     events: Events | None = None
+    """A new set of event types. Omitted: unchanged."""
     disabled: bool | None = Field(default=None, strict=True)
+    """`true` pauses deliveries, `false` resumes them. Omitted: unchanged."""
 
     _events = field_validator("events")(_distinct)
 
@@ -90,8 +94,11 @@ class WebhookEndpointOut(ResponseModel):
     id: str
     object: Literal["webhook_endpoint"] = "webhook_endpoint"
     url: str
+    """Where events are POSTed."""
     events: list[str]
+    """The event types delivered."""
     disabled: bool
+    """Whether deliveries are paused."""
     disabled_reason: Literal["requested", "failing"] | None = Field(
         description="`failing`: no delivery succeeded for 5 days."
     )
@@ -143,24 +150,33 @@ class WebhookEndpointDeleted(ResponseModel):
     id: str
     object: Literal["webhook_endpoint"] = "webhook_endpoint"
     deleted: Literal[True] = True
+    """Always `true`."""
 
 
 class DeliveryAttemptOut(ResponseModel):
     id: str
     object: Literal["webhook_delivery_attempt"] = "webhook_delivery_attempt"
     endpoint: str
+    """The endpoint (`whe_...`)."""
     event: str
+    """The event delivered (`evt_...`)."""
     type: str
+    """The event's type."""
     attempt: int = Field(description="1 for the first try; 8 at most.")
     status: Literal["succeeded", "failed"]
+    """This attempt's outcome."""
     delivery_status: Literal["succeeded", "retrying", "failed"]
+    """The delivery's status after this attempt: `retrying` until it succeeds or the 8 attempts
+    are spent."""
     response_code: int | None = Field(description="null when no answer came (see `error`).")
     error: str | None = Field(
         description="timeout, connection_refused, connection_error, tls_error, "
         "invalid_response, address_not_allowed, dns_error... (an open set)."
     )
     latency_ms: int
+    """How long the receiver took to answer, in milliseconds."""
     next_retry_at: datetime | None
+    """When the next attempt is due; null when none is."""
     created_at: datetime
 
     @classmethod
@@ -185,9 +201,13 @@ class EventOut(ResponseModel):
     """An event as delivered: the object as the API returns it, at the time of the change."""
 
     id: str
+    """The event's ID (`evt_...`): stable across retries, for deduplication."""
     type: str
+    """What changed, such as `assignment.bound`."""
     created_at: datetime
+    """When the change happened."""
     data: dict[str, Any]
+    """The object as the API returns it, at the time of the change (certificates without `url`)."""
 
     @classmethod
     def of(cls, event: RecordedEvent) -> EventOut:
@@ -196,6 +216,7 @@ class EventOut(ResponseModel):
 
 class EventQuery(QueryModel):
     type: EventName | None = None
+    """Only events of this type."""
     since: Instant | None = Field(default=None, description="Events created at or after.")
     limit: int = Field(default=20, ge=1, le=100)
     starting_after: Cursor | None = None
@@ -210,6 +231,7 @@ class RedeliverIn(RequestModel):
 
 class RedeliveryOut(ResponseModel):
     event: str
+    """The event queued again (`evt_...`)."""
     object: Literal["event_redelivery"] = "event_redelivery"
     endpoints: list[str] = Field(description="The endpoints it is queued for.")
 

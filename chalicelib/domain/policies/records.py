@@ -39,22 +39,36 @@ class PolicyLine(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     program: str
+    """The program that writes the line."""
     carrier: dict[str, Any]
+    """The carrier: `name`, `naic`."""
     states: list[str]
+    """The states the line writes."""
     trades: list[str]
+    """The trades the line covers."""
     per_dispatch: bool
+    """Whether premium is earned per assignment."""
     el_limits: str | None = None
+    """WC: the employers' liability limits."""
     quoted_state: str
+    """The state quoted."""
     quoted_class_code: str | None = None
+    """The class code quoted."""
     quoted_rate_per_100: str | None = None
+    """The rate quoted, as a decimal string."""
     estimated_annual_premium_cents: int | None = None
+    """Annual programs: the line's estimated premium."""
     policy_charges_cents: int = 0
+    """Annual programs: the line's term charges."""
     referred_and_approved: bool = False
+    """Whether the line was referred and approved by an underwriter."""
     # EL limits above the program's table: the factor the underwriter approved (a decimal text).
     el_limits_factor: str | None = None
+    """EL limits above the program's table: the factor the underwriter approved."""
     # A line added to an active policy (by an approval) that brought a down payment: it binds
     # nothing until that is paid, while the policy's other lines go on binding.
     awaiting_down_payment: bool = False
+    """A line added by an approval that binds nothing until its down payment is paid."""
 
     def approved_el_factor(self) -> Decimal | None:
         """The EL factor an underwriter approved for limits above the table, if any."""
@@ -72,14 +86,23 @@ class PolicyClass(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     trade: str
+    """The trade underwritten."""
     line: str
+    """The line it was underwritten on (`wc`, `gl`)."""
     added_at: datetime
+    """When it joined the policy."""
     added_by: ClassSource
+    """How: `quote`, `dispatch` (underwritten eligible on a dispatch) or `referral` (an underwriter
+    approved it)."""
     quote: str | None = None
+    """The quote it came with, if any."""
     assignment: str | None = None
+    """The dispatch that underwrote it, if any."""
     referral: str | None = None
+    """The referral whose approval added it, if any."""
     # Annual programs: the class's estimated annual premium added to the term's (exposure so far).
     estimated_annual_premium_cents: int | None = None
+    """Annual programs: the estimated annual premium it added to the term."""
 
 
 @dataclass(frozen=True)

@@ -18,20 +18,31 @@ class Step(Frozen):
     """One line of the worksheet an underwriter reads: what was computed, how, and the result."""
 
     name: str
+    """The step: `manual_premium`, `el_increased_limits_charge`, `modified_premium`, an
+    endorsement's code, or `total`."""
     formula: str
+    """The formula with the figures used."""
     amount_cents: int
+    """The step's result, in cents (rounded half-up)."""
 
 
 class Endorsement(Frozen):
     """A per-job endorsement charge: charge_cents = max(base premium x pct, minimum)."""
 
     code: str
+    """The endorsement's code."""
     form: str
+    """The endorsement form."""
     basis: str
+    """The premium the percentage applies to."""
     pct: Decimal
+    """The program's percentage, as a decimal string (`"0.05"`)."""
     minimum_cents: int = 0
+    """The program's minimum charge for the endorsement, in cents (0: none)."""
     premium_base: str = "modified"
+    """The premium the percentage applies to (`manual` or `modified`)."""
     charge_cents: int
+    """The charge, in cents."""
 
 
 class Charge(Frozen):
@@ -40,27 +51,44 @@ class Charge(Frozen):
     charge of an annual program."""
 
     code: str
+    """The charge's code (`expense_constant`, `minimum_premium`, a waiver's minimum...)."""
     basis: str
+    """What it is booked per (`per_customer_per_term`, `per_policy`...)."""
     amount_cents: int
+    """The amount, in cents."""
 
 
 class PremiumBreakdown(Frozen):
     """The rating worksheet of one line; JSON: cents as integers, rates and factors as strings."""
 
     line: Line
+    """`wc` or `gl`."""
     basis_cents: int
+    """The pay rated, in cents."""
     rate_per_100: Decimal
+    """Premium dollars per $100 of pay."""
     manual_premium_cents: int
+    """pay / 100 x rate."""
     el_limits: str | None
+    """WC: the employers' liability limits asked for."""
     el_limits_rated_as: str | None
+    """WC: the limits the factor was taken for."""
     el_limits_factor: Decimal | None
+    """WC: the EL increased-limits factor."""
     el_increased_limits_charge_cents: int
+    """WC: manual premium x (factor - 1)."""
     experience_mod: Decimal | None
+    """WC: the experience modification factor; null for GL."""
     modified_premium_cents: int
+    """(manual premium + EL charge) x experience mod (GL: the manual premium)."""
     endorsements: tuple[Endorsement, ...]
+    """Endorsement charges added to the line."""
     total_cents: int
+    """The line's premium: modified premium plus endorsement charges."""
     term_charges: tuple[Charge, ...]
+    """Charges booked once per customer and term (a waiver's minimum), not in `total_cents`."""
     policy_charges: tuple[Charge, ...]
+    """Charges booked once per policy term (annual programs), not in `total_cents`."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property

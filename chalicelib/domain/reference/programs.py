@@ -14,10 +14,15 @@ from chalicelib.domain.reference.data_file import DataFile, Frozen, Line, StateC
 
 class Carrier(Frozen):
     name: str
+    """The insurance company."""
     naic: Annotated[str, Field(pattern=r"^\d{5}$")] | None = None
+    """Its NAIC company code, when known."""
     naic_verified: bool
+    """Whether the NAIC code was checked (false: sample data)."""
     sample: bool = False
+    """Whether the carrier is sample data."""
     source: str
+    """Where the carrier's data comes from."""
 
 
 EndorsementScope = Literal["per_job", "per_customer_per_term", "per_term"]

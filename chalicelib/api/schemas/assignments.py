@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from chalicelib.api.schemas.certificates import CertificateRef
 from chalicelib.api.schemas.common import (
@@ -19,11 +19,13 @@ from chalicelib.api.schemas.common import (
     Instant,
     JsonNumber,
     ObjectId,
-    QueryModel,
     RequestModel,
     ResponseModel,
+    StateCode,
+    check_state,
 )
 from chalicelib.api.schemas.parties import Requirements, RequirementsPatch
+from chalicelib.api.schemas.reads import DateRangeQuery
 
 if TYPE_CHECKING:
     from chalicelib.domain.assignments import Assignment, LineCoverage
@@ -190,8 +192,17 @@ class AssignmentOut(ResponseModel):
         )
 
 
-class AssignmentQuery(QueryModel):
+class AssignmentQuery(DateRangeQuery):
+    """`from`/`to` and `state` read by window start (newest first): the day the job starts."""
+
     contractor: ObjectId | None = None
+    state: StateCode | None = Field(default=None, description="The work address's state.")
+
+    @field_validator("state")
+    @classmethod
+    def _known_state(cls, value: str | None) -> str | None:
+        return check_state(value) if value is not None else None
+
     status: (
         Literal[
             "quoted",
@@ -209,7 +220,9 @@ class AssignmentQuery(QueryModel):
     starting_after: Cursor | None = None
 
 
-class LedgerQuery(QueryModel):
+class LedgerQuery(DateRangeQuery):
+    """`from`/`to`: entries booked on those UTC dates; `total_cents` sums the same range."""
+
     assignment: ObjectId | None = None
     policy: ObjectId | None = None
     contractor: ObjectId | None = None

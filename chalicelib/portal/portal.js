@@ -388,8 +388,19 @@
   }
   function subjectFacts(s) {
     var keys = Object.keys(s || {}).filter(function (k) { return typeof s[k] !== "object" || s[k] === null; });
-    var pairs = keys.map(function (k) { return [k.replace(/_/g, " "), String(s[k])]; });
-    return pairs.length ? facts(pairs) : empty("No subject details.");
+    var pairs = keys.map(function (k) {
+      var cents = /_cents$/.test(k) && typeof s[k] === "number";
+      return [(cents ? k.slice(0, -6) : k).replace(/_/g, " "), cents ? money(s[k]) : String(s[k])];
+    });
+    var out = [pairs.length ? facts(pairs) : empty("No subject details.")];
+    var lines = s && s.lines && typeof s.lines === "object" ? s.lines : null;
+    if (lines && Object.keys(lines).length) out.push(table("Each line's rating", ["Line", "Status", "Program", "Class code", "Rate per $100", "Premium"],
+      Object.keys(lines).map(function (line) {
+        var l = lines[line] || {};
+        return [line.toUpperCase(), l.status ? tag(l.status) : "—", l.program || "—", l.class_code || "—",
+          l.rate_per_100 || "—", money(l.premium_total_cents)];
+      }), [5]));
+    return out;
   }
   function referralView(id, underwriter) {
     page("Referral", function () {
@@ -441,8 +452,9 @@
           say("Referral " + fresh.status + ".");
           main.querySelector("h1").nextSibling.textContent = "";
           add(main.querySelector("h1").nextSibling, referralDetail(fresh, true));
-          var done = h("p", { "class": "card", role: "status" }, "Referral ", tag(fresh.status), ". ", outcomeText(fresh) || "");
+          var done = h("p", { "class": "card", role: "status", tabindex: "-1" }, "Referral ", tag(fresh.status), ". ", outcomeText(fresh) || "");
           main.querySelector("h1").nextSibling.prepend(done);
+          done.focus();
         })
         .catch(function (e) { result.appendChild(failure(e)); approve.disabled = decline.disabled = false; });
     });

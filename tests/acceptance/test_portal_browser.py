@@ -321,3 +321,15 @@ def test_underwriter_approves_the_referral_and_the_dispatch_binds(stack, browser
         shoot(page, "assignments-after-approval")
     finally:
         check.close()
+
+
+def test_the_accessibility_check_can_fail(page):
+    """The checker is live: a field without a label and grey-on-grey text are violations."""
+    page.set_content(
+        '<!doctype html><html lang="en"><head><title>bad</title></head><body><main>'
+        '<h1>Bad page</h1><input type="text"><p style="color:#bbb;background:#ccc">faint</p>'
+        "</main></body></html>"
+    )
+    with pytest.raises(AssertionError) as caught:
+        axe_check(page, "negative-control")
+    assert "label" in str(caught.value) and "color-contrast" in str(caught.value)

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test unit functional faults acceptance lint format package bench clean poppler
+.PHONY: run test unit functional faults acceptance lint format package bench clean poppler chromium
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	PORT=$(PORT) $(PY) -m devserver.run
 
-test: $(STAMP) lint poppler
+test: $(STAMP) lint poppler chromium
 	$(PY) -m pytest tests
 
 unit: $(STAMP) poppler
@@ -28,7 +28,7 @@ functional: $(STAMP)
 faults: $(STAMP)
 	$(PY) -m pytest tests/faults
 
-acceptance: $(STAMP)
+acceptance: $(STAMP) chromium
 	$(PY) -m pytest tests/acceptance
 
 lint: $(STAMP)
@@ -57,6 +57,13 @@ poppler:
 		echo "installing poppler-utils (pdftoppm)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
+
+# Debian's Chromium, driven headless by Playwright (tests/acceptance/test_portal_browser.py).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 clean:
 	rm -rf $(VENV) build .chalice/deployments .pytest_cache .mypy_cache .ruff_cache

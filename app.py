@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from chalice.app import Chalice
 
-from chalicelib.api import assignments, certificates, jobs, meta, parties, policies, quotes
+from chalicelib.api import (
+    assignments,
+    certificates,
+    jobs,
+    meta,
+    parties,
+    policies,
+    portal,
+    quotes,
+    reads,
+)
 from chalicelib.api import webhooks as webhook_routes
 from chalicelib.api.observability import http_middleware
 from chalicelib.jobs import schedules, workers
@@ -21,5 +31,7 @@ app.register_blueprint(assignments.bp)
 app.register_blueprint(certificates.bp)
 app.register_blueprint(jobs.bp)
 app.register_blueprint(webhook_routes.bp)
+app.register_blueprint(reads.bp)
+app.register_blueprint(portal.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(workers.bp)

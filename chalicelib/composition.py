@@ -17,6 +17,7 @@ from botocore.config import Config
 from chalicelib.adapters.dynamodb.assignments import DynamoAssignments
 from chalicelib.adapters.dynamodb.due import DynamoDueIndex, DynamoRecords
 from chalicelib.adapters.dynamodb.ledger import DynamoLedger
+from chalicelib.adapters.dynamodb.listings import DynamoListings
 from chalicelib.adapters.dynamodb.outbox import DynamoOutbox
 from chalicelib.adapters.dynamodb.parties import DynamoApiKeys, DynamoParties, DynamoPlatforms
 from chalicelib.adapters.dynamodb.policies import DynamoPolicies
@@ -260,6 +261,11 @@ class Container:
     @cached_property
     def ledger(self) -> DynamoLedger:
         return DynamoLedger(self.table)
+
+    @cached_property
+    def listings(self) -> DynamoListings:
+        """Reads by date and place (the portal's filters)."""
+        return DynamoListings(self.table)
 
     @cached_property
     def idempotency(self) -> IdempotentExecutor:

@@ -79,9 +79,22 @@ def create_assignment(ctx: RequestContext, body: AssignmentCreate) -> Assignment
     tag="Assignments",
 )
 def list_assignments(ctx: RequestContext, query: AssignmentQuery) -> ListOf[AssignmentOut]:
-    page = ctx.app.assignments.list(
-        ctx.platform, query.contractor, query.status, query.limit, query.starting_after
-    )
+    days = query.date_range()
+    if query.state is not None or days is not None:
+        # By work state and/or window start: the listing indexes (docs/data-model.md).
+        page = ctx.app.listings.assignments(
+            ctx.platform,
+            contractor=query.contractor,
+            status=query.status,
+            state=query.state,
+            days=days,
+            limit=query.limit,
+            starting_after=query.starting_after,
+        )
+    else:
+        page = ctx.app.assignments.list(
+            ctx.platform, query.contractor, query.status, query.limit, query.starting_after
+        )
     refs = ctx.app.certificates.refs_of(ctx.platform, [a.id for a in page.items])
     return ListOf[AssignmentOut](
         data=[AssignmentOut.of(a, refs.get(a.id)) for a in page.items], has_more=page.has_more
@@ -196,6 +209,18 @@ def list_ledger(ctx: RequestContext, query: LedgerQuery) -> LedgerPage:
         ),
         (None, None),
     )
+    days = query.date_range()
+    if days is not None:
+        listings = ctx.app.listings
+        dated = listings.ledger_page(
+            ctx.platform, field, value, days, limit=query.limit, starting_after=query.starting_after
+        )
+        amounts = listings.ledger_amounts(ctx.platform, field, value, days)
+        return LedgerPage(
+            data=[LedgerEntryOut.of(entry) for entry in dated.items],
+            has_more=dated.has_more,
+            total_cents=sum(int(item["amount_cents"]) for item in amounts),
+        )
     ledger = ctx.app.ledger
     page = ledger.page(
         ctx.platform, field, value, limit=query.limit, starting_after=query.starting_after

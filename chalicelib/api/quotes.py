@@ -195,14 +195,27 @@ def get_quote(ctx: RequestContext, quote_id: str) -> QuoteOut:
 @operation(
     bp,
     "/v1/referrals",
-    summary="Referrals for underwriters, newest first",
-    roles={Role.UNDERWRITER},
+    summary="Referrals, newest first: an underwriter's across platforms, a platform's its own "
+    "(read-only)",
+    roles={Role.UNDERWRITER, Role.PLATFORM},
     query=ReferralQuery,
     response=ReferralOut,
     listed=True,
     tag="Referrals",
 )
 def list_referrals(ctx: RequestContext, query: ReferralQuery) -> ListOf[ReferralOut]:
+    if ctx.principal is not None and ctx.principal.role is Role.PLATFORM:
+        own = ctx.app.listings.referrals_of_platform(
+            ctx.platform,
+            status=query.status,
+            quote=query.quote,
+            assignment=query.assignment,
+            limit=query.limit,
+            starting_after=query.starting_after,
+        )
+        return ListOf[ReferralOut](
+            data=[ReferralOut.of(r) for r in own.items], has_more=own.has_more
+        )
     page = ctx.app.quotes.list_referrals(
         query.status, query.quote, query.limit, query.starting_after, query.assignment
     )

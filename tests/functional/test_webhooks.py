@@ -428,6 +428,9 @@ def prod_api(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Api, 
     from tests.conftest import PROJECT_DIR
 
     env = stage_environment("prod")
+    # As a deployer sets it (docs/deploy.md): the stack's bucket, named with the account id.
+    bucket = "jobcover-certificates-prod-123456789012"
+    env["JOBCOVER_BUCKET_NAME"] = bucket
     session = boto3.session.Session()
     create_resources(session, stage="prod", names=stage_names(env))
     session.client("ssm").put_parameter(
@@ -436,6 +439,11 @@ def prod_api(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Api, 
     for name in ("JOBCOVER_ADMIN_KEY", "JOBCOVER_WEBHOOK_EGRESS"):  # the test stage's
         monkeypatch.delenv(name, raising=False)
     with Client(app, stage_name="prod", project_dir=PROJECT_DIR) as client:
+        # The stage's environment as deployed: chalice's test client re-applies the config file's
+        # variables on every request, so the deployer's setting goes in as a user parameter.
+        client._chalice_config._user_provided_params["environment_variables"] = {
+            "JOBCOVER_BUCKET_NAME": bucket
+        }
         api = Api(client)
         status, body = api.json("POST", "/v1/platforms", "jca_prod_admin", {"name": "Prod"})
         assert status == 201, body

@@ -10,6 +10,7 @@ from typing import Any
 from chalicelib.adapters.dynamodb.due import assignment_due_attributes
 from chalicelib.adapters.dynamodb.entities import TenantEntities, item_record, record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key
+from chalicelib.adapters.dynamodb.listing_keys import assignment_listing_keys
 from chalicelib.adapters.dynamodb.outbox import instant_key
 from chalicelib.adapters.dynamodb.table import DynamoTable
 from chalicelib.domain.assignments import NOT_STARTED, Assignment, BindContext
@@ -42,6 +43,7 @@ def assignment_item(assignment: Assignment) -> dict[str, Any]:
         "gsi2pk": f"{assignment.platform}#ASG#STATUS#{assignment.status}",
         "gsi2sk": assignment.id,
         **assignment_due_attributes(assignment),
+        **assignment_listing_keys(assignment),
     }
     if assignment.status in NOT_STARTED:
         # Sparse: a contractor's jobs yet to start, by window start (a policy cancellation reads

@@ -14,6 +14,7 @@ from chalicelib.domain.parties import Page
 M = TypeVar("M", bound=BaseModel)
 _KEY_ATTRIBUTES = frozenset(
     {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "duepk", "duesk"}
+    | {"gsi4pk", "gsi4sk", "gsi5pk", "gsi5sk"}
 )
 
 

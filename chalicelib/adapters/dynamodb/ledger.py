@@ -6,6 +6,7 @@ from typing import Any
 
 from chalicelib.adapters.dynamodb.entities import item_record, record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key, tenant_partition
+from chalicelib.adapters.dynamodb.listing_keys import ledger_listing_keys
 from chalicelib.adapters.dynamodb.table import DynamoTable
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import Page
@@ -18,6 +19,7 @@ def ledger_item(entry: LedgerEntry) -> dict[str, Any]:
     extra: dict[str, Any] = {
         "gsi3pk": f"{entry.platform}#CTR#{entry.contractor}#LED",
         "gsi3sk": entry.id,
+        **ledger_listing_keys(entry),
     }
     if entry.assignment:
         extra.update(gsi1pk=f"{entry.platform}#ASG#{entry.assignment}#LED", gsi1sk=entry.id)

@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.adapters.dynamodb.entities import TenantEntities, item_record, record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key
+from chalicelib.adapters.dynamodb.listing_keys import referral_listing_keys
 from chalicelib.adapters.dynamodb.table import DynamoTable
 from chalicelib.domain.parties import Page
 from chalicelib.domain.quotes import Quote, Referral
@@ -19,7 +20,11 @@ def referral_key(referral_id: str) -> tuple[str, str]:
 
 
 def referral_item(referral: Referral) -> dict[str, Any]:
-    extra = {"gsi2pk": f"REF#STATUS#{referral.status}", "gsi2sk": referral.id}
+    extra = {
+        "gsi2pk": f"REF#STATUS#{referral.status}",
+        "gsi2sk": referral.id,
+        **referral_listing_keys(referral),
+    }
     if referral.quote:
         extra.update(gsi1pk=f"QTE#{referral.quote}#REF", gsi1sk=referral.id)
     elif referral.assignment:

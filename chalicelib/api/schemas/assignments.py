@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from chalicelib.api.schemas.certificates import CertificateRef
 from chalicelib.api.schemas.common import (
@@ -19,11 +19,13 @@ from chalicelib.api.schemas.common import (
     Instant,
     JsonNumber,
     ObjectId,
-    QueryModel,
     RequestModel,
     ResponseModel,
+    StateCode,
+    check_state,
 )
 from chalicelib.api.schemas.parties import Requirements, RequirementsPatch
+from chalicelib.api.schemas.reads import DateRangeQuery
 from chalicelib.domain.assignments.lines import AssignmentStatus, LineStatus
 from chalicelib.domain.rating import PremiumBreakdown
 from chalicelib.domain.reasons import Reason
@@ -303,9 +305,20 @@ class AssignmentOut(ResponseModel):
         )
 
 
-class AssignmentQuery(QueryModel):
+class AssignmentQuery(DateRangeQuery):
+    """`from`/`to` and `state` read by window start (newest first): the day the job starts."""
+
     contractor: ObjectId | None = None
     """Only this contractor's assignments (`ctr_...`)."""
+    state: StateCode | None = Field(
+        default=None, description="Only assignments whose work address is in this state."
+    )
+
+    @field_validator("state")
+    @classmethod
+    def _known_state(cls, value: str | None) -> str | None:
+        return check_state(value) if value is not None else None
+
     status: (
         Literal[
             "quoted",
@@ -324,7 +337,9 @@ class AssignmentQuery(QueryModel):
     starting_after: Cursor | None = None
 
 
-class LedgerQuery(QueryModel):
+class LedgerQuery(DateRangeQuery):
+    """`from`/`to`: entries booked on those UTC dates; `total_cents` sums the same range."""
+
     assignment: ObjectId | None = None
     """Only this assignment's entries (`asg_...`)."""
     policy: ObjectId | None = None

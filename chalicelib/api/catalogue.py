@@ -301,6 +301,11 @@ SERVICE_REASONS: tuple[ReasonCode, ...] = (
         "the dispatch (and joins the policy's classes when the line binds).",
     ),
     ReasonCode(
+        "class_not_renewed",
+        "A class added during the term was not eligible when re-underwritten for the renewal: "
+        "it is not carried into the new term (a dispatch of it is underwritten again).",
+    ),
+    ReasonCode(
         "el_limits_factor_approved",
         "Employer's liability limits above the program's table, priced at the factor an "
         "underwriter approved.",

@@ -11,9 +11,10 @@ program's rules and today's rates). Then:
   quote's referral; the underwriter's approval renews, a decline non-renews;
 - some line declined: `non_renewed` with the reasons and a non-renewal notice.
 
-The policy's trade is re-underwritten with its lines; classes added to a policy on dispatch
-(`policy.classes`, the underwriting-changes work) are to be re-quoted here the same way, one
-renewal quote per added trade, when they land.
+The policy's trade is re-underwritten with its lines, and so is every class added during the term
+(`policy.classes`): one renewal quote per added trade, on its lines. An eligible class is carried
+into the new term; one that is not is left out, its reasons on the renewal decision
+(`class_not_renewed`), and a dispatch of that trade next term is underwritten on the dispatch.
 
 Running twice renews once: a decided policy has left the due index, a concurrent run loses the
 version check, and the renewal quote is made under a write scope derived from the policy's
@@ -29,7 +30,7 @@ from typing import Any, Protocol
 
 from chalicelib.domain.change import Change, Stamp
 from chalicelib.domain.clock import utc_today
-from chalicelib.domain.policies import Policy, PolicyStatus
+from chalicelib.domain.policies import Policy, PolicyClass, PolicyStatus
 from chalicelib.domain.policy_terms import policy_lines, term_figures
 from chalicelib.domain.quotes import Quote
 from chalicelib.domain.reasons import Reason
@@ -44,19 +45,22 @@ class RenewalPolicies(Protocol):
     def policies_of(self, platform_id: str, contractor_id: str) -> list[Policy]: ...
 
 
-def renewal_input(policy: Policy, original: Quote) -> QuoteInput:
+def renewal_input(
+    policy: Policy, original: Quote, trade: str | None = None, lines: tuple[str, ...] = ()
+) -> QuoteInput:
     """The original quote's request for the next term: effective on the old expiration date,
     a full term, the same lines, exposure and answers (the application the policy was
-    underwritten on, else the quote's)."""
+    underwritten on, else the quote's). `trade`/`lines`: a class added to the policy, quoted
+    on its own lines."""
     raw: dict[str, Any] = dict(original.request)
     raw.update(effective_date=policy.expiration_date.isoformat(), end_date=None)
     application = policy.application or original.application
     operations = application.answers if application else raw.get("operations") or {}
     return QuoteInput(
         contractor=policy.contractor,
-        trade=original.trade,
+        trade=trade or original.trade,
         work_state=original.work_state,
-        lines=tuple(policy.lines),
+        lines=lines or tuple(policy.lines),
         effective_date=policy.expiration_date,
         end_date=None,
         estimated_annual_pay_cents=original.estimated_annual_pay_cents,
@@ -111,8 +115,50 @@ class RenewalServices:
         ]
         return Step(self.non_renewal(record, reasons, run.as_of, run.stamp), "non_renewed")
 
+    def added_classes(self, policy: Policy, stamp: Stamp) -> tuple[list[PolicyClass], list[Reason]]:
+        """Every class added to the policy after its quote, re-underwritten for the next term:
+        one renewal quote per trade on its lines (today's rules, rates and the policy's answers).
+        An eligible class is carried into the new term; one that is not is left out (a dispatch
+        of that trade next term is underwritten on the dispatch again), with its reasons."""
+        original = self.quotes.get_quote(policy.platform, policy.quote)
+        trades: dict[str, set[str]] = {}
+        for added in policy.classes:
+            if added.trade != policy.trade:
+                trades.setdefault(added.trade, set()).add(added.line)
+        carried: list[PolicyClass] = []
+        dropped: list[Reason] = []
+        for trade, lines in sorted(trades.items()):
+            request = renewal_input(policy, original, trade, tuple(sorted(lines)))
+            label = f"renewal-class|{policy.platform}|{policy.id}|{policy.version}|{trade}"
+            with write_scope(keyed_scope(label)):
+                quote = self.quotes.create_quote(policy.platform, request)
+            for line, quoted in sorted(quote.lines.items()):
+                if quoted.status == "eligible":
+                    carried.append(
+                        PolicyClass(
+                            trade=trade,
+                            line=line,
+                            added_at=stamp.now,
+                            added_by="quote",
+                            quote=quote.id,
+                        )
+                    )
+                    continue
+                dropped.append(
+                    Reason(
+                        code="class_not_renewed",
+                        message=f"{trade} on {line.upper()} was {quoted.status} when "
+                        f"re-underwritten for the renewal (quote {quote.id}); it is not carried "
+                        "into the new term: a dispatch of it is underwritten on the dispatch.",
+                        guideline=next((r.guideline for r in quoted.reasons if r.guideline), None),
+                    )
+                )
+        return carried, dropped
+
     def renewal(self, policy: Policy, quote: Quote, stamp: Stamp) -> Change[Policy]:
-        """The next term bound from `quote` (its bindable lines), with the same number."""
+        """The next term bound from `quote` (its bindable lines), with the same number, and the
+        classes added during the term that re-underwrite eligible."""
+        carried, dropped = self.added_classes(policy, stamp) if policy.classes else ([], [])
         reference = self.reference()
         lines = policy_lines(quote, reference)
         figures = term_figures(lines, reference, utc_today(stamp.now))
@@ -138,7 +184,19 @@ class RenewalServices:
             created_at=stamp.now,
             updated_at=stamp.now,
         )
-        return policy.renew_as(renewal, stamp)
+        if policy.classes:  # the new term's classes: its own trade's, and those carried
+            own = [
+                PolicyClass(
+                    trade=quote.trade,
+                    line=line,
+                    added_at=stamp.now,
+                    added_by="quote",
+                    quote=quote.id,
+                )
+                for line in lines
+            ]
+            renewal = renewal.model_copy(update={"classes": [*own, *carried]})
+        return policy.renew_as(renewal, stamp, dropped)
 
     def non_renewal(
         self, policy: Policy, reasons: list[Reason], today: date, stamp: Stamp

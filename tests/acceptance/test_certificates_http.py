@@ -12,6 +12,7 @@ import requests
 from pypdf import PdfReader
 
 from tests.acceptance.test_dispatch_http import new_platform, tech, window
+from tests.answers import CLEAN_ANSWERS
 
 pytestmark = pytest.mark.acceptance
 
@@ -30,6 +31,7 @@ def test_a_bound_dispatch_has_a_certificate_the_host_can_download_and_verify(sta
             "lines": ["wc", "gl"],
             "effective_date": datetime.now(UTC).date().isoformat(),
             "estimated_annual_pay_cents": 3_000_000,
+            "operations": CLEAN_ANSWERS,
         },
     ).json()
     policy = stack.call(

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.answers import CLEAN_ANSWERS
 from tests.conftest import PROJECT_DIR
 
 pytestmark = pytest.mark.acceptance
@@ -61,6 +62,7 @@ def _opt_in(stack, key, contractor: str, effective: str, underwriter: str | None
                 "lines": ["wc", "gl"],
                 "effective_date": effective,
                 "estimated_annual_pay_cents": 4_000_000,
+                "operations": CLEAN_ANSWERS,
             },
         )
     )

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.acceptance.conftest import Stack, start_stack, stop_stack
+from tests.answers import CLEAN_ANSWERS
 from tests.receiver import Receiver, running_receiver
 
 pytestmark = pytest.mark.acceptance
@@ -52,6 +53,7 @@ def bind_policy(stack: Stack, key: str) -> str:
             "lines": ["wc", "gl"],
             "effective_date": datetime.now(UTC).date().isoformat(),
             "estimated_annual_pay_cents": 4_000_000,
+            "operations": CLEAN_ANSWERS,
         },
     ).json()["id"]
     policy = stack.call("POST", "/v1/policies", key, json={"quote": quote, "accept_terms": True})

@@ -193,3 +193,61 @@ def test_california_refers_a_new_trade_and_its_approval_raises_the_term(app: Fak
     charges = [e for e in app.store.ledger if e.policy == before.id and e.type == "policy_charge"]
     assert sum(e.amount_cents for e in charges) == after.written_premium_cents
     assert app.store.events(before.id)[-1] == "policy.class_added"
+
+
+# --- renewal re-underwrites every class --------------------------------------------------------
+
+
+def renew(app: FakeApp, policy: Any) -> Any:
+    from datetime import timedelta
+
+    from tests.unit.test_term_jobs_on_fakes import at
+
+    at(app, policy.expiration_date - timedelta(days=30), hour=6)
+    assert app.run("renewals")["renewed"] == 1
+    old = app.policies.get_policy(PLATFORM, policy.id)
+    return old, app.policies.get_policy(PLATFORM, old.renewed_by)
+
+
+def test_a_renewal_re_underwrites_an_added_class_and_carries_it_when_eligible(app: FakeApp):
+    contractor_id = opted_in(app)
+    dispatch(app, contractor_id, "e1", trade="electrical")
+    old, renewal = renew(app, policy_of_term(app))
+    assert {(c.trade, c.line) for c in renewal.classes} == {
+        ("hvac", "wc"),
+        ("hvac", "gl"),
+        ("electrical", "wc"),
+        ("electrical", "gl"),
+    }
+    [electrical] = {c.quote for c in renewal.classes if c.trade == "electrical"}
+    requoted = app.quotes.get_quote(PLATFORM, electrical)
+    assert (requoted.trade, requoted.effective_date) == ("electrical", old.expiration_date)
+    assert old.renewal.reasons == []
+
+
+def test_a_class_that_no_longer_qualifies_is_left_out_of_the_new_term(app: FakeApp, monkeypatch):
+    contractor_id = opted_in(app)
+    dispatch(app, contractor_id, "e1", trade="electrical")
+    create = type(app.renewals.quotes).create_quote
+
+    def electrical_now_referred(self: Any, platform_id: str, request: Any) -> Any:
+        made = create(self, platform_id, request)
+        if request.trade != "electrical":
+            return made
+        lines = {
+            name: line.model_copy(update={"status": "referred"})
+            for name, line in made.lines.items()
+        }
+        return made.model_copy(update={"lines": lines})
+
+    monkeypatch.setattr(type(app.renewals.quotes), "create_quote", electrical_now_referred)
+    old, renewal = renew(app, policy_of_term(app))
+    assert {c.trade for c in renewal.classes} == {"hvac"}
+    assert [r.code for r in old.renewal.reasons] == ["class_not_renewed", "class_not_renewed"]
+    # Next term, an electrical dispatch is underwritten on the dispatch again.
+    assert not renewal.underwritten_for("electrical", "wc")
+
+
+def policy_of_term(app: FakeApp) -> Any:
+    [policy] = [p for p in app.store.of_kind("policy") if p.renewal_of is None]
+    return policy

@@ -354,9 +354,11 @@ class Policy(BaseModel):
             self, audited_pay_cents, audited_premium_by_line, completed_at, stamp
         )
 
-    def renew_as(self, renewal: Policy, stamp: Stamp) -> Change[Policy]:
+    def renew_as(
+        self, renewal: Policy, stamp: Stamp, dropped: list[Reason] | None = None
+    ) -> Change[Policy]:
         """The next term, bound with the same number (`policy.renewed`)."""
-        return _term.renew_as(self, renewal, stamp)
+        return _term.renew_as(self, renewal, stamp, dropped)
 
     def refer_renewal(self, referral: str, reasons: list[Reason], stamp: Stamp) -> Change[Policy]:
         """Re-underwriting referred: `renewal_pending_review` until an underwriter decides."""

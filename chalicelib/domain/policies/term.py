@@ -245,12 +245,17 @@ def complete_final_audit(
 
 
 # -- renewal --------------------------------------------------------------------------
-def renew_as(policy: Policy, renewal: Policy, stamp: Stamp) -> Change[Policy]:
+def renew_as(
+    policy: Policy, renewal: Policy, stamp: Stamp, dropped: list[Reason] | None = None
+) -> Change[Policy]:
     """The next term, bound from its renewal quote (`renewal_of` this policy, the same
-    number), committed with this policy's `renewed_by` (`policy.renewed`)."""
+    number), committed with this policy's `renewed_by` (`policy.renewed`). `dropped`: why a
+    class added during the term was not carried into the new one."""
     if policy.renewed_by is not None:
         raise Conflict(f"Policy {policy.number} was already renewed by {policy.renewed_by}.")
-    decision = RenewalDecision(status="renewed", decided_at=stamp.now, policy=renewal.id)
+    decision = RenewalDecision(
+        status="renewed", decided_at=stamp.now, policy=renewal.id, reasons=dropped or []
+    )
     status = "active" if policy.status == "renewal_pending_review" else policy.status
     updated = policy._next(stamp, renewed_by=renewal.id, renewal=decision, status=status)
     bound = renewal.bound(stamp)

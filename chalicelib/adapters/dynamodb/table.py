@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,6 +20,8 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 # BatchGetItem hands back what it could not read (throttled keys): so many rounds, then a 503.
 _BATCH_ROUNDS = 4
+# The Queries of a scatter read (one per shard of a write-sharded collection) run concurrently.
+_SCATTER = ThreadPoolExecutor(max_workers=8, thread_name_prefix="scatter-read")
 
 Item = dict[str, Any]
 
@@ -194,6 +198,48 @@ class DynamoTable:
             request["ExclusiveStartKey"] = last
         has_more = len(items) > limit or (len(items) == limit and last is not None)
         return QueryPage(items=items[:limit], has_more=has_more)
+
+    def query_page_scatter(
+        self,
+        *,
+        partitions: Sequence[tuple[str, str]],
+        sort_key: str,
+        index: str | None = None,
+        limit: int,
+        before: str | None = None,
+    ) -> QueryPage:
+        """One newest-first page of a write-sharded collection: a Query per shard (concurrently,
+        each `sort key < before` with Limit limit+1), merged by sort key. The page is exact: no
+        item newer than the last one returned is missing, since every shard handed over its
+        limit+1 newest; `has_more` is whether more than `limit` matched in all."""
+        pk_name = partitions[0][0]
+
+        def shard(value: str) -> list[Item]:
+            names = {"#p": pk_name}
+            values: dict[str, Any] = {":p": value}
+            condition = "#p = :p"
+            if before is not None:
+                condition += " AND #sk < :before"
+                names["#sk"] = sort_key
+                values[":before"] = before
+            request: dict[str, Any] = {
+                "TableName": self.name,
+                "KeyConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_attributes(values),
+                "ScanIndexForward": False,
+                "Limit": limit + 1,
+            }
+            if index:
+                request["IndexName"] = index
+            return self._query(request)[0]
+
+        values = [value for _, value in partitions]
+        found = [shard(values[0])] if len(values) == 1 else list(_SCATTER.map(shard, values))
+        merged = heapq.nlargest(
+            limit + 1, (item for items in found for item in items), key=lambda i: str(i[sort_key])
+        )
+        return QueryPage(items=merged[:limit], has_more=len(merged) > limit)
 
     def query_all(
         self,

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from chalicelib.domain.assignments import Assignment, BindContext
 from chalicelib.domain.change import Change, ObjectRef
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.parties import (
@@ -18,6 +17,9 @@ from chalicelib.domain.parties import (
     Platform,
     ProtectedTin,
 )
+
+if TYPE_CHECKING:  # the assignment domain is costly to import; annotations only need its names
+    from chalicelib.domain.assignments import Assignment, BindContext
 
 
 class UnitOfWork(Protocol):

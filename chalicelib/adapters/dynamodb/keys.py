@@ -55,7 +55,7 @@ def sharded_key(platform_id: str, kind: str, entity_id: str, shards: int) -> tup
 
 # A platform's assignments, their status lists (gsi2) and external-id claims are write-sharded
 # this many ways (docs/data-model.md, capacity); a list reads one Query per shard, merged.
-ASSIGNMENT_SHARDS = 8
+ASSIGNMENT_SHARDS = 16
 
 
 def assignment_key(platform_id: str, assignment_id: str) -> tuple[str, str]:

@@ -24,7 +24,7 @@ from chalicelib.domain.parties import Page
 INDEX_BY_FILTER = {"assignment": "gsi1", "policy": "gsi2", "contractor": "gsi3"}
 KIND_BY_FILTER = {"assignment": "ASG", "policy": "POL", "contractor": "CTR"}
 LEDGER_SHARDS = 8
-PLATFORM_TOTAL_SHARDS = 32
+PLATFORM_TOTAL_SHARDS = 64
 TOTALS_SK = "TOTAL"
 
 

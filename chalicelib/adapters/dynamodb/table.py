@@ -6,7 +6,7 @@ import heapq
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -65,6 +65,15 @@ def map_client_error(exc: ClientError | BotoCoreError, *, conflict_message: str)
 class QueryPage:
     items: list[Item]
     has_more: bool
+
+
+@dataclass
+class _ShardCursor:
+    """One shard of a scatter read: what it handed over so far, and where it stopped."""
+
+    partition: str
+    items: list[Item] = field(default_factory=list)
+    last_key: Any = None
 
 
 class DynamoTable:
@@ -208,15 +217,20 @@ class DynamoTable:
         limit: int,
         before: str | None = None,
     ) -> QueryPage:
-        """One newest-first page of a write-sharded collection: a Query per shard (concurrently,
-        each `sort key < before` with Limit limit+1), merged by sort key. The page is exact: no
-        item newer than the last one returned is missing, since every shard handed over its
-        limit+1 newest; `has_more` is whether more than `limit` matched in all."""
-        pk_name = partitions[0][0]
+        """One newest-first page of a write-sharded collection, merged from a Query per shard.
 
-        def shard(value: str) -> list[Item]:
+        Shards are filled uniformly (crc32 of time-sortable ids), so each first reads about twice
+        its share of the page (all shards concurrently, `sort key < before`); a shard that may
+        still hold an item newer than the page's cut (it has more, and its oldest read item is
+        newer than the merged page's last) reads on. The page is exact; `has_more` says whether
+        more than `limit` items matched.
+        """
+        pk_name = partitions[0][0]
+        share = min(limit + 1, 2 * -(-(limit + 1) // len(partitions)) + 1)
+
+        def read(shard: _ShardCursor) -> _ShardCursor:
             names = {"#p": pk_name}
-            values: dict[str, Any] = {":p": value}
+            values: dict[str, Any] = {":p": shard.partition}
             condition = "#p = :p"
             if before is not None:
                 condition += " AND #sk < :before"
@@ -228,17 +242,35 @@ class DynamoTable:
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": to_attributes(values),
                 "ScanIndexForward": False,
-                "Limit": limit + 1,
+                "Limit": share if not shard.items else limit + 1,
             }
             if index:
                 request["IndexName"] = index
-            return self._query(request)[0]
+            if shard.last_key:
+                request["ExclusiveStartKey"] = shard.last_key
+            found, shard.last_key = self._query(request)
+            shard.items.extend(found)
+            return shard
 
-        values = [value for _, value in partitions]
-        found = [shard(values[0])] if len(values) == 1 else list(_SCATTER.map(shard, values))
-        merged = heapq.nlargest(
-            limit + 1, (item for items in found for item in items), key=lambda i: str(i[sort_key])
-        )
+        pending = [_ShardCursor(value) for _, value in partitions]
+        shards = list(pending)
+        while pending:
+            if len(pending) == 1:
+                read(pending[0])
+            else:
+                list(_SCATTER.map(read, pending))
+            merged = heapq.nlargest(
+                limit + 1,
+                (item for shard in shards for item in shard.items),
+                key=lambda item: str(item[sort_key]),
+            )
+            cut = str(merged[-1][sort_key]) if len(merged) > limit else None
+            pending = [
+                shard
+                for shard in shards
+                if shard.last_key
+                and (cut is None or not shard.items or str(shard.items[-1][sort_key]) > cut)
+            ]
         return QueryPage(items=merged[:limit], has_more=len(merged) > limit)
 
     def query_all(

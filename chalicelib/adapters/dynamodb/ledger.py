@@ -3,10 +3,14 @@ they account for (the unit of work puts each entry once and ADDs it to its total
 
 Keys (docs/data-model.md): an entry is `pk = <platform>#LED#<crc32(id) % LEDGER_SHARDS>`,
 `sk = led_…`, with gsi1/gsi2/gsi3 by assignment, policy and contractor. A totals item holds
-`total_cents` and `entry_count` of one `GET /v1/ledger` filter: `<platform>#<ASG|POL|CTR>#<id>
-#LEDTOTAL` / `TOTAL`, and, for no filter, the platform's total split over
-`PLATFORM_TOTAL_SHARDS` items `<platform>#LEDTOTAL#<nn>` / `TOTAL` (one per transaction, so
-concurrent transactions of a busy platform rarely touch the same item), read in one BatchGetItem.
+`total_cents` and `entry_count` for one `GET /v1/ledger` filter, `sk = TOTAL`: an assignment's is
+one item, `<platform>#ASG#<id>#LEDTOTAL` (its transactions are serialised by its version
+anyway); a contractor's or policy's is split over `FILTER_TOTAL_SHARDS` items
+`<platform>#<CTR|POL>#<id>#LEDTOTAL#<nn>` and the platform's over `PLATFORM_TOTAL_SHARDS` items
+`<platform>#LEDTOTAL#<nn>`. A transaction adds to one shard of each (its first entry's id picks
+it), so concurrent transactions of a busy platform or contractor rarely touch the same item (a
+transaction meeting an item in another's flight is cancelled: TransactionConflict); a total is
+one BatchGetItem of its shards.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ INDEX_BY_FILTER = {"assignment": "gsi1", "policy": "gsi2", "contractor": "gsi3"}
 KIND_BY_FILTER = {"assignment": "ASG", "policy": "POL", "contractor": "CTR"}
 LEDGER_SHARDS = 8
 PLATFORM_TOTAL_SHARDS = 64
+FILTER_TOTAL_SHARDS = 16  # divides PLATFORM_TOTAL_SHARDS: a transaction's shard picks both
 TOTALS_SK = "TOTAL"
 
 
@@ -46,15 +51,25 @@ def ledger_item(entry: LedgerEntry) -> dict[str, Any]:
 
 
 def totals_key(scope: TotalScope, shard: int = 0) -> tuple[str, str]:
-    """The totals item of a filter; for the whole platform, one of its shards."""
+    """The totals item of a filter that a transaction of shard `shard` adds to."""
     platform_id, field, value = scope
     if field is None:
-        return f"{platform_id}#LEDTOTAL#{shard:02d}", TOTALS_SK
-    return f"{platform_id}#{KIND_BY_FILTER[field]}#{value}#LEDTOTAL", TOTALS_SK
+        return f"{platform_id}#LEDTOTAL#{shard % PLATFORM_TOTAL_SHARDS:02d}", TOTALS_SK
+    partition = f"{platform_id}#{KIND_BY_FILTER[field]}#{value}#LEDTOTAL"
+    if field == "assignment":
+        return partition, TOTALS_SK
+    return f"{partition}#{shard % FILTER_TOTAL_SHARDS:02d}", TOTALS_SK
+
+
+def totals_keys(scope: TotalScope) -> list[tuple[str, str]]:
+    """Every item a filter's running total is split over."""
+    _, field, _ = scope
+    shards = {None: PLATFORM_TOTAL_SHARDS, "assignment": 1}.get(field, FILTER_TOTAL_SHARDS)
+    return [totals_key(scope, shard) for shard in range(shards)]
 
 
 def platform_total_shard(entries: Iterable[LedgerEntry]) -> int:
-    """Which platform-total shard a transaction adds to (its first entry's id decides)."""
+    """Which totals shard a transaction adds to (its first entry's id decides)."""
     first = next(iter(entries), None)
     return zlib.crc32(first.id.encode()) % PLATFORM_TOTAL_SHARDS if first else 0
 
@@ -137,14 +152,17 @@ class DynamoLedger:
         return _records(self._table.query_all(partition=(pk_name, partition), index=index))
 
     def total_cents(self, platform_id: str, field: str | None, value: str | None) -> int:
-        """The sum of every matching entry, read from its running total (one GetItem; for the
-        whole platform one BatchGetItem of its total's shards), not from the entries."""
-        if field is not None and value is not None:
-            item = self._table.get(*totals_key((platform_id, field, value)))
-            return int(item["total_cents"]) if item else 0
-        whole: TotalScope = (platform_id, None, None)
-        keys = [totals_key(whole, shard) for shard in range(PLATFORM_TOTAL_SHARDS)]
-        return sum(int(item["total_cents"]) for item in self._table.batch_get(keys).values())
+        """The sum of every matching entry, read from its running total (one BatchGetItem of
+        the total's shards), not from the entries."""
+        scope: TotalScope = (platform_id, field, value) if value else (platform_id, None, None)
+        found = self._table.batch_get(totals_keys(scope))
+        return sum(int(item["total_cents"]) for item in found.values())
+
+    def entry_count(self, scope: TotalScope) -> int:
+        """How many entries a running total has counted."""
+        return sum(
+            int(item["entry_count"]) for item in self._table.batch_get(totals_keys(scope)).values()
+        )
 
     def summed_cents(self, platform_id: str, field: str | None, value: str | None) -> int:
         """The same sum the slow way, over the entries themselves (audits and tests compare the

@@ -48,6 +48,8 @@ bench: $(STAMP)
 	$(PY) bench/cold_start.py
 	$(PY) bench/dispatch.py
 	$(PY) bench/jobs.py
+	$(PY) bench/ledger.py
+	$(PY) bench/partitions.py
 	$(PY) bench/soak.py
 
 clean:

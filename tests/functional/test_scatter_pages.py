@@ -3,29 +3,23 @@ pagination that loses and repeats nothing (chalicelib/adapters/dynamodb/table.py
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from moto import mock_aws
 
 from chalicelib.adapters.dynamodb.keys import shard_of, sharded_partitions
 from chalicelib.adapters.dynamodb.table import DynamoTable, to_attributes
-from devserver.resources import create_resources, stage_environment, stage_names
 
 PLATFORM = "plt_01scatter000000000000000"
 
 
-@pytest.fixture(scope="module")
-def table() -> Iterator[DynamoTable]:
-    env = stage_environment("test")
-    with mock_aws():
-        session = boto3.session.Session(region_name="us-east-1")
-        create_resources(session, stage="test", names=stage_names(env))
-        client = session.client("dynamodb", region_name="us-east-1")
-        yield DynamoTable(client, stage_names(env)["JobcoverTable"])
+@pytest.fixture
+def table(aws: None) -> DynamoTable:
+    """The stage's table on moto (the `aws` fixture sets the test stage's environment, so the
+    least-privilege recorder attributes these calls to the right stage)."""
+    from chalicelib.bootstrap import container
+
+    return container().table
 
 
 def _fill(table: DynamoTable, kind: str, ids: list[str], shards: int) -> None:

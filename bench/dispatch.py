@@ -232,7 +232,9 @@ def bind_budget(measured: Measured) -> bool:
 def fresh_ids(captured: list[Call], external_id: str) -> Callable[[int], list[Call]]:
     """The captured bind's requests, with its IDs and external id renamed for run `n`."""
     text = json.dumps([(c.operation, c.params) for c in captured])
-    names = sorted(set(re.findall(r"(?:asg|led)_[0-9a-z]{26}", text)) | {external_id})
+    names = set(re.findall(r"(?:asg|led|evt)_[0-9a-z]{26}", text)) | {external_id}
+    names |= set(re.findall(r"REQ#([0-9a-z]{16,})", text))  # the request's exactly-once marker
+    names = sorted(names)
 
     def replay(run: int) -> list[Call]:
         renamed = text

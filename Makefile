@@ -49,6 +49,8 @@ bench: $(STAMP)
 	$(PY) bench/dispatch.py
 	$(PY) bench/certificates.py
 	$(PY) bench/jobs.py
+	$(PY) bench/ledger.py
+	$(PY) bench/partitions.py
 	$(PY) bench/soak.py
 
 # pdftoppm (Debian's poppler-utils) turns a certificate PDF into the PNG a test keeps to look at.

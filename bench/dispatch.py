@@ -243,8 +243,9 @@ def fresh_ids(captured: list[Call], external_id: str) -> Callable[[int], list[Ca
     """The captured bind's requests, with its IDs and external id renamed for run `n`."""
     text = json.dumps([(c.operation, c.params) for c in captured])
     # New ids (assignment, ledger, outbox events, certificate) and the request's writer.
-    found = re.findall(r"(?:asg|led|evt|crt)_[0-9a-z]{26}|REQ#[0-9a-f]{32}", text)
-    names = sorted(set(found) | {external_id})
+    names = set(re.findall(r"(?:asg|led|evt|crt)_[0-9a-z]{26}", text)) | {external_id}
+    names |= set(re.findall(r"REQ#([0-9a-z]{16,})", text))  # the request's exactly-once marker
+    names = sorted(names)
 
     def replay(run: int) -> list[Call]:
         renamed = text

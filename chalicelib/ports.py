@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from chalicelib.domain.assignments import Assignment, BindContext
-from chalicelib.domain.certificates import Certificate, CertificateContent
 from chalicelib.domain.change import Change, ObjectRef
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.parties import (
@@ -19,8 +17,12 @@ from chalicelib.domain.parties import (
     Platform,
     ProtectedTin,
 )
-from chalicelib.domain.policies import Policy
-from chalicelib.domain.waivers import CustomerWaivers, WaiverKey
+
+if TYPE_CHECKING:  # the domains are costly to import; annotations only need their names
+    from chalicelib.domain.assignments import Assignment, BindContext
+    from chalicelib.domain.certificates import Certificate, CertificateContent
+    from chalicelib.domain.policies import Policy
+    from chalicelib.domain.waivers import CustomerWaivers, WaiverKey
 
 
 class UnitOfWork(Protocol):

@@ -3,6 +3,8 @@ a policy's standing certificate, and the public verify endpoint (no auth)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 
 from chalicelib.api import errors as http_errors
@@ -16,9 +18,11 @@ from chalicelib.api.schemas.certificates import (
     VerifyOut,
 )
 from chalicelib.api.schemas.common import ListOf
-from chalicelib.domain.certificates import Certificate
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.parties import Role
+
+if TYPE_CHECKING:
+    from chalicelib.domain.certificates import Certificate
 
 bp = Blueprint(__name__)
 READERS = {Role.PLATFORM, Role.UNDERWRITER}
@@ -42,7 +46,8 @@ def _out(ctx: RequestContext, certificate: Certificate) -> CertificateOut:
     summary="Certificates by review status (the underwriters' queue), newest first",
     roles=UNDERWRITER,
     query=CertificateQuery,
-    response=ListOf[CertificateOut],
+    response=CertificateOut,
+    listed=True,
     tag="Certificates",
 )
 def list_certificates(ctx: RequestContext, query: CertificateQuery) -> ListOf[CertificateOut]:
@@ -100,7 +105,8 @@ def certificate_pdf(ctx: RequestContext, certificate_id: str, query: RevisionQue
     "/v1/certificates/{certificate_id}/revisions",
     summary="Every revision of a certificate with its status and PDF link",
     roles=READERS,
-    response=ListOf[RevisionOut],
+    response=RevisionOut,
+    listed=True,
     tag="Certificates",
     errors=(404,),
 )

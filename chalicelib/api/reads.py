@@ -4,7 +4,7 @@ policy's payments, one referral with the guideline sentences behind its reasons.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
@@ -20,7 +20,9 @@ from chalicelib.api.schemas.reads import (
 )
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.parties import Role
-from chalicelib.domain.quotes import Referral
+
+if TYPE_CHECKING:
+    from chalicelib.domain.quotes import Referral
 
 bp = Blueprint(__name__)
 PLATFORM = {Role.PLATFORM}

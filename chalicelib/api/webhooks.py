@@ -50,7 +50,8 @@ def create_webhook_endpoint(
     summary="List webhook endpoints, newest first",
     roles=PLATFORM,
     query=ListQuery,
-    response=ListOf[WebhookEndpointOut],
+    response=WebhookEndpointOut,
+    listed=True,
     tag="Webhooks",
 )
 def list_webhook_endpoints(ctx: RequestContext, query: ListQuery) -> ListOf[WebhookEndpointOut]:
@@ -129,7 +130,8 @@ def rotate_webhook_secret(ctx: RequestContext, endpoint_id: str) -> WebhookEndpo
     summary="Delivery attempts to this endpoint, newest first (kept 30 days)",
     roles=PLATFORM,
     query=ListQuery,
-    response=ListOf[DeliveryAttemptOut],
+    response=DeliveryAttemptOut,
+    listed=True,
     tag="Webhooks",
     errors=(404,),
 )
@@ -148,7 +150,8 @@ def list_webhook_deliveries(
     summary="Events of the last 30 days, newest first",
     roles=PLATFORM,
     query=EventQuery,
-    response=ListOf[EventOut],
+    response=EventOut,
+    listed=True,
     tag="Events",
 )
 def list_events(ctx: RequestContext, query: EventQuery) -> ListOf[EventOut]:

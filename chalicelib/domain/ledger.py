@@ -46,3 +46,32 @@ def premium_by_line(entries: Iterable[LedgerEntry]) -> dict[str, int]:
         if entry.line is not None:
             totals[entry.line] = totals.get(entry.line, 0) + entry.amount_cents
     return totals
+
+
+# A running total `GET /v1/ledger` answers without reading entries: (platform, filter, value), the
+# filter "contractor", "policy" or "assignment", or None with None for the platform's whole ledger.
+TotalScope = tuple[str, str | None, str | None]
+
+
+def total_scopes(entry: LedgerEntry) -> list[TotalScope]:
+    """The running totals an entry counts toward: its platform's, its contractor's, and its
+    policy's and assignment's when it has them."""
+    scopes: list[TotalScope] = [
+        (entry.platform, None, None),
+        (entry.platform, "contractor", entry.contractor),
+    ]
+    if entry.policy is not None:
+        scopes.append((entry.platform, "policy", entry.policy))
+    if entry.assignment is not None:
+        scopes.append((entry.platform, "assignment", entry.assignment))
+    return scopes
+
+
+def running_totals(entries: Iterable[LedgerEntry]) -> dict[TotalScope, tuple[int, int]]:
+    """What entries add to each running total: (sum of amount_cents, number of entries)."""
+    totals: dict[TotalScope, tuple[int, int]] = {}
+    for entry in entries:
+        for scope in total_scopes(entry):
+            cents, count = totals.get(scope, (0, 0))
+            totals[scope] = (cents + entry.amount_cents, count + 1)
+    return totals

@@ -22,6 +22,7 @@ from chalicelib.domain.calendar import add_business_days
 from chalicelib.domain.change import Change, ObjectRef, Stamp
 from chalicelib.domain.clock import utc_today
 from chalicelib.domain.errors import ValidationFailed, WriteConflict
+from chalicelib.domain.ledger import running_totals
 from chalicelib.domain.parties import Principal, Role
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.rating import rate_wc
@@ -58,9 +59,11 @@ class QuoteLookup(Protocol):
 
 def change_items(change: Change[Any]) -> int:
     """How many items the unit of work writes for a change (state, entries, claims, events,
-    uniqueness claim of a new object, related changes)."""
+    uniqueness claim of a new object, related changes), counting the running totals its entries
+    add to as its own (an upper bound: changes of one transaction share some of them)."""
     created = 1 if change.expected_version is None else 0
     own = 1 + created + len(change.entries)
+    own += len(running_totals(change.entries))
     return own + len(change.events) + sum(change_items(related) for related in change.related)
 
 

@@ -352,6 +352,37 @@ def test_lists_filter_by_contractor_and_status(api, platform_key, opted_in):
     assert [a["id"] for a in bound["data"]] == [one["id"]]
 
 
+def walk(api, key, path, limit):
+    """Every page of a list, following `starting_after`: the ids in order, and the page sizes."""
+    ids, sizes, cursor = [], [], ""
+    while True:
+        sep = "&" if "?" in path else "?"
+        page = api.json("GET", f"{path}{sep}limit={limit}{cursor}", key)[1]
+        ids += [item["id"] for item in page["data"]]
+        sizes.append(len(page["data"]))
+        if not page["has_more"]:
+            return ids, sizes
+        cursor = f"&starting_after={page['data'][-1]['id']}"
+
+
+def test_platform_wide_lists_page_across_their_shards_newest_first(api, platform_key, opted_in):
+    """Assignments, their status lists and the ledger are write-sharded; the lists read every
+    shard and merge: newest first, each object once, the cursor exact."""
+    made = [dispatch(api, platform_key, opted_in["contractor"], f"s{n}")[1] for n in range(7)]
+    api.json("POST", f"/v1/assignments/{made[3]['id']}/start", platform_key, {})
+    newest = [a["id"] for a in reversed(made)]
+
+    assert walk(api, platform_key, "/v1/assignments", 2) == (newest, [2, 2, 2, 1])
+    bound = [i for i in newest if i != made[3]["id"]]
+    assert walk(api, platform_key, "/v1/assignments?status=bound", 4) == (bound, [4, 2])
+    entries, _ = walk(api, platform_key, "/v1/ledger", 3)
+    everything = ledger(api, platform_key, limit=100)
+    assert entries == [e["id"] for e in everything["data"]] == sorted(entries, reverse=True)
+    assert len(entries) == 14  # WC and GL premium per job
+    assert everything["total_cents"] == sum(a["premium_cents"] for a in made)
+    assert all(api.json("GET", f"/v1/assignments/{i}", platform_key)[0] == 200 for i in newest)
+
+
 def test_other_platform_cannot_see_or_cancel(api, platform_key, other_platform_key, opted_in):
     _, body = dispatch(api, platform_key, opted_in["contractor"])
     assert api.json("GET", f"/v1/assignments/{body['id']}", other_platform_key)[0] == 404

@@ -108,10 +108,11 @@ def new_platform(api: Api, name: str) -> str:
 
 
 def test_events_spread_over_the_shards_and_are_read_earliest_first(aws):
-    events = [make_event(n, due=NOW - timedelta(seconds=n)) for n in range(1, 41)]
-    record(*events)
+    events = [make_event(n, due=NOW - timedelta(seconds=n)) for n in range(1, 161)]
+    for start in range(0, len(events), 80):  # a transaction takes at most 100 items
+        record(*events[start : start + 80])
     assert len({outbox_shard(e.id) for e in events}) == OUTBOX_SHARDS
-    due = container().outbox.due(NOW, 100)
+    due = container().outbox.due(NOW, 200)
     assert [entry.event.id for entry in due] == [e.id for e in reversed(events)]
     assert due[0].event == events[-1]
     assert [entry.event.id for entry in container().outbox.due(NOW, 3)] == [

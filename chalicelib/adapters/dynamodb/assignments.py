@@ -8,8 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.dynamodb.due import assignment_due_attributes
-from chalicelib.adapters.dynamodb.entities import TenantEntities, item_record, record_item
-from chalicelib.adapters.dynamodb.keys import tenant_key
+from chalicelib.adapters.dynamodb.entities import item_record, record_item
+from chalicelib.adapters.dynamodb.keys import (
+    ASSIGNMENT_SHARDS,
+    assignment_key,
+    shard_of,
+    sharded_key,
+    sharded_partition,
+    sharded_partitions,
+    tenant_key,
+)
 from chalicelib.adapters.dynamodb.listing_keys import assignment_listing_keys
 from chalicelib.adapters.dynamodb.outbox import instant_key
 from chalicelib.adapters.dynamodb.table import DynamoTable
@@ -21,8 +29,13 @@ from chalicelib.domain.waivers import CustomerWaivers, WaiverKey
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bind-read")
 
 
+def status_partition(platform_id: str, status: str, shard: int) -> str:
+    """gsi2: one shard of a platform's assignments in one status."""
+    return sharded_partition(platform_id, f"ASG#STATUS#{status}", shard)
+
+
 def external_id_key(platform_id: str, external_id: str) -> tuple[str, str]:
-    return f"{platform_id}#ASGEXT", external_id
+    return sharded_key(platform_id, "ASGEXT", external_id, ASSIGNMENT_SHARDS)
 
 
 def waiver_key(platform_id: str, contractor: str, customer: str, line: str) -> tuple[str, str]:
@@ -40,7 +53,9 @@ def assignment_item(assignment: Assignment) -> dict[str, Any]:
     extra: dict[str, Any] = {
         "gsi1pk": f"{assignment.platform}#CTR#{assignment.contractor}#ASG",
         "gsi1sk": assignment.id,
-        "gsi2pk": f"{assignment.platform}#ASG#STATUS#{assignment.status}",
+        "gsi2pk": status_partition(
+            assignment.platform, assignment.status, shard_of(assignment.id, ASSIGNMENT_SHARDS)
+        ),
         "gsi2sk": assignment.id,
         **assignment_due_attributes(assignment),
         **assignment_listing_keys(assignment),
@@ -52,7 +67,7 @@ def assignment_item(assignment: Assignment) -> dict[str, Any]:
             gsi3pk=upcoming_partition(assignment.platform, assignment.contractor),
             gsi3sk=f"{instant_key(assignment.window.start)}#{assignment.id}",
         )
-    return record_item(assignment, *tenant_key(assignment.platform, "ASG", assignment.id), extra)
+    return record_item(assignment, *assignment_key(assignment.platform, assignment.id), extra)
 
 
 def upcoming_partition(platform_id: str, contractor_id: str) -> str:
@@ -62,7 +77,6 @@ def upcoming_partition(platform_id: str, contractor_id: str) -> str:
 class DynamoAssignments:
     def __init__(self, table: DynamoTable) -> None:
         self._table = table
-        self._assignments = TenantEntities(table, "ASG")
 
     def load_bind_context(
         self,
@@ -117,7 +131,8 @@ class DynamoAssignments:
         }
 
     def get(self, platform_id: str, assignment_id: str) -> Assignment | None:
-        return self._assignments.get(platform_id, assignment_id, Assignment)
+        item = self._table.get(*assignment_key(platform_id, assignment_id))
+        return item_record(item, Assignment) if item else None
 
     def upcoming(
         self, platform_id: str, contractor_id: str, starting: datetime
@@ -139,27 +154,38 @@ class DynamoAssignments:
         limit: int,
         starting_after: str | None,
     ) -> Page[Assignment]:
-        pk, sk = tenant_key(platform_id, "ASG", starting_after or "")
-        if contractor is not None:
-            partition = ("gsi1pk", f"{platform_id}#CTR#{contractor}#ASG")
-            index: str | None = "gsi1"
-        elif status is not None:
-            partition = ("gsi2pk", f"{platform_id}#ASG#STATUS#{status}")
-            index = "gsi2"
-        else:
-            return self._assignments.page(
-                platform_id, Assignment, limit=limit, starting_after=starting_after
+        if contractor is None:
+            # The platform's assignments (in one status, or all): one Query per shard, merged.
+            if status is None:
+                index: str | None = None
+                pk_name, sk_name = "pk", "sk"
+                partitions = sharded_partitions(platform_id, "ASG", ASSIGNMENT_SHARDS)
+            else:
+                index, pk_name, sk_name = "gsi2", "gsi2pk", "gsi2sk"
+                partitions = [
+                    status_partition(platform_id, status, shard)
+                    for shard in range(ASSIGNMENT_SHARDS)
+                ]
+            answer = self._table.query_page_scatter(
+                partitions=[(pk_name, partition) for partition in partitions],
+                sort_key=sk_name,
+                index=index,
+                limit=limit,
+                before=starting_after,
             )
-        start = None
-        if starting_after:
-            start = {"pk": pk, "sk": sk, partition[0]: partition[1], f"{index}sk": starting_after}
-        answer = self._table.query_page(
-            partition=partition,
-            index=index,
-            limit=limit,
-            start_key=start,
-            filter_status=status if contractor is not None else None,
-        )
+        else:
+            partition = ("gsi1pk", f"{platform_id}#CTR#{contractor}#ASG")
+            start = None
+            if starting_after:
+                pk, sk = assignment_key(platform_id, starting_after)
+                start = {"pk": pk, "sk": sk, partition[0]: partition[1], "gsi1sk": starting_after}
+            answer = self._table.query_page(
+                partition=partition,
+                index="gsi1",
+                limit=limit,
+                start_key=start,
+                filter_status=status,
+            )
         return Page[Assignment](
             items=[item_record(item, Assignment) for item in answer.items],
             has_more=answer.has_more,

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from chalicelib.adapters.dynamodb.entities import item_record
+from chalicelib.adapters.dynamodb.keys import assignment_key
 from chalicelib.adapters.dynamodb.table import (
     DynamoTable,
     Item,
@@ -133,5 +134,8 @@ class DynamoRecords:
         return self.load(kind, record.platform, record.id)
 
     def load(self, kind: str, platform: str, object_id: str) -> DueRecord | None:
-        item = self._table.get(f"{platform}#{kind}", object_id)
+        if kind == "ASG":
+            item = self._table.get(*assignment_key(platform, object_id))
+        else:
+            item = self._table.get(f"{platform}#{kind}", object_id)
         return due_record(item) if item else None

@@ -23,7 +23,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters.dynamodb.entities import item_record
-from chalicelib.adapters.dynamodb.keys import tenant_key, tenant_partition
+from chalicelib.adapters.dynamodb.keys import assignment_key, tenant_key, tenant_partition
+from chalicelib.adapters.dynamodb.ledger import ledger_key
 from chalicelib.adapters.dynamodb.listing_keys import month_partition, state_partition
 from chalicelib.adapters.dynamodb.outbox import instant_key
 from chalicelib.adapters.dynamodb.quotes import referral_key
@@ -168,7 +169,7 @@ class DynamoListings:
         first. By state: gsi5 (a date range is its key range); by date alone: gsi4's months."""
         cursor: Item | None = None
         if starting_after:
-            cursor = self._table.get(*tenant_key(platform_id, "ASG", starting_after))
+            cursor = self._table.get(*assignment_key(platform_id, starting_after))
             if cursor is None:
                 raise ValidationFailed(
                     "starting_after is not an assignment of this list.",
@@ -239,7 +240,7 @@ class DynamoListings:
         """Entries booked within the dates, newest first (with a filter: by entry id)."""
         cursor = None
         if starting_after:
-            cursor = self._table.get(*tenant_key(platform_id, "LED", starting_after))
+            cursor = self._table.get(*ledger_key(platform_id, starting_after))
             if cursor is None:
                 raise ValidationFailed(
                     "starting_after is not a ledger entry of this list.",

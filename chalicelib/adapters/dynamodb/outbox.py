@@ -24,7 +24,7 @@ from chalicelib.adapters.dynamodb.table import (
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.ports import OutboxEntry
 
-OUTBOX_SHARDS = 8
+OUTBOX_SHARDS = 32
 _INSTANT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 

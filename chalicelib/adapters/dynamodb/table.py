@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +20,8 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 # BatchGetItem hands back what it could not read (throttled keys): so many rounds, then a 503.
 _BATCH_ROUNDS = 4
+# The Queries of a scatter read (one per shard of a write-sharded collection) run concurrently.
+_SCATTER = ThreadPoolExecutor(max_workers=8, thread_name_prefix="scatter-read")
 
 Item = dict[str, Any]
 
@@ -61,6 +65,15 @@ def map_client_error(exc: ClientError | BotoCoreError, *, conflict_message: str)
 class QueryPage:
     items: list[Item]
     has_more: bool
+
+
+@dataclass
+class _ShardCursor:
+    """One shard of a scatter read: what it handed over so far, and where it stopped."""
+
+    partition: str
+    items: list[Item] = field(default_factory=list)
+    last_key: Any = None
 
 
 class DynamoTable:
@@ -194,6 +207,71 @@ class DynamoTable:
             request["ExclusiveStartKey"] = last
         has_more = len(items) > limit or (len(items) == limit and last is not None)
         return QueryPage(items=items[:limit], has_more=has_more)
+
+    def query_page_scatter(
+        self,
+        *,
+        partitions: Sequence[tuple[str, str]],
+        sort_key: str,
+        index: str | None = None,
+        limit: int,
+        before: str | None = None,
+    ) -> QueryPage:
+        """One newest-first page of a write-sharded collection, merged from a Query per shard.
+
+        Shards are filled uniformly (crc32 of time-sortable ids), so each first reads about twice
+        its share of the page (all shards concurrently, `sort key < before`); a shard that may
+        still hold an item newer than the page's cut (it has more, and its oldest read item is
+        newer than the merged page's last) reads on. The page is exact; `has_more` says whether
+        more than `limit` items matched.
+        """
+        pk_name = partitions[0][0]
+        share = min(limit + 1, 2 * -(-(limit + 1) // len(partitions)) + 1)
+
+        def read(shard: _ShardCursor) -> _ShardCursor:
+            names = {"#p": pk_name}
+            values: dict[str, Any] = {":p": shard.partition}
+            condition = "#p = :p"
+            if before is not None:
+                condition += " AND #sk < :before"
+                names["#sk"] = sort_key
+                values[":before"] = before
+            request: dict[str, Any] = {
+                "TableName": self.name,
+                "KeyConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_attributes(values),
+                "ScanIndexForward": False,
+                "Limit": share if not shard.items else limit + 1,
+            }
+            if index:
+                request["IndexName"] = index
+            if shard.last_key:
+                request["ExclusiveStartKey"] = shard.last_key
+            found, shard.last_key = self._query(request)
+            shard.items.extend(found)
+            return shard
+
+        pending = [_ShardCursor(value) for _, value in partitions]
+        shards = list(pending)
+        while pending:
+            if len(pending) == 1:
+                read(pending[0])
+            else:
+                list(_SCATTER.map(read, pending))
+            merged = heapq.nlargest(
+                limit + 1,
+                (item for shard in shards for item in shard.items),
+                key=lambda item: str(item[sort_key]),
+            )
+            cut = str(merged[-1][sort_key]) if len(merged) > limit else None
+            pending = [
+                shard
+                for shard in shards
+                if shard.last_key
+                and (cut is None or not shard.items or str(shard.items[-1][sort_key]) > cut)
+            ]
+        return QueryPage(items=merged[:limit], has_more=len(merged) > limit)
 
     def query_all(
         self,

@@ -1,11 +1,12 @@
 """The unit of work on DynamoDB: every change of a request in one TransactWriteItems.
 
 `record(change)` turns a transition's `Change` into writes: the state (created, or replacing the
-version read), its ledger entries, one outbox item per event.
-`commit(result)` writes them with the request's `ClientRequestToken` and an exactly-once marker
-(`REQ#<writer>`), and every item carries the writer as `request_id`. When the write is refused
-(a condition failed, or `IdempotentParameterMismatch`), the marker is read back: if this request
-wrote it, the earlier commit is the answer (API.md Conventions: exactly-once writes).
+version read), its ledger entries, one outbox item per event;
+the entries' running totals (platform, contractor, policy, assignment) take one `ADD` per totals
+item. `commit(result)` writes them with the request's `ClientRequestToken` and an exactly-once
+marker (`REQ#<writer>`), and every item carries the writer as `request_id`. When the write is
+refused (a condition failed, or `IdempotentParameterMismatch`), the marker is read back: if this
+request wrote it, the earlier commit is the answer (API.md Conventions: exactly-once writes).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from chalicelib.adapters.dynamodb.assignments import (
 from chalicelib.adapters.dynamodb.certificates import certificate_item
 from chalicelib.adapters.dynamodb.entities import record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key
-from chalicelib.adapters.dynamodb.ledger import ledger_item
+from chalicelib.adapters.dynamodb.ledger import ledger_item, totals_updates
 from chalicelib.adapters.dynamodb.outbox import outbox_item
 from chalicelib.adapters.dynamodb.policies import payment_item, policy_item, quote_claim_key
 from chalicelib.adapters.dynamodb.quotes import quote_item, referral_item
@@ -33,6 +34,7 @@ from chalicelib.domain.certificates import Certificate
 from chalicelib.domain.change import Change, ObjectRef
 from chalicelib.domain.errors import Conflict, WriteConflict
 from chalicelib.domain.events import OutboxEvent
+from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import Contractor, Customer
 from chalicelib.domain.policies import Payment, Policy
 from chalicelib.domain.quotes import Quote, Referral
@@ -88,6 +90,8 @@ class DynamoUnitOfWork:
         self._operations: list[dict[str, Any]] = []
         # Positions of uniqueness claims, and the error a failed one means.
         self._claims: dict[int, Callable[[], Conflict]] = {}
+        # The transaction's ledger entries: their running totals are added once per totals item.
+        self._entries: list[LedgerEntry] = []
 
     # -- reading back -----------------------------------------------------------------------
     def committed_before(self) -> ObjectRef | None:
@@ -113,6 +117,7 @@ class DynamoUnitOfWork:
             self._put(item, "version = :v", {":v": change.expected_version})
         for entry in change.entries:
             self._put(ledger_item(entry), "attribute_not_exists(pk)")
+        self._entries.extend(change.entries)
         now = self._clock.now()
         for event in change.events:
             recorded = OutboxEvent(
@@ -172,7 +177,7 @@ class DynamoUnitOfWork:
             "object": result.id,
             "ttl": int(time.time()) + MARKER_TTL_SECONDS,
         }
-        operations = [*self._operations]
+        operations = [*self._operations, *totals_updates(self._entries, self._scope.writer)]
         operations.append(
             {
                 "Put": {
@@ -198,6 +203,7 @@ class DynamoUnitOfWork:
         finally:
             self._operations = []
             self._claims = {}
+            self._entries = []
         return None
 
 

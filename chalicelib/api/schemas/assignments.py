@@ -16,6 +16,7 @@ from chalicelib.api.schemas.common import (
     DecimalRange,
     Description,
     ExternalId,
+    Imported,
     Instant,
     JsonNumber,
     ObjectId,
@@ -26,13 +27,19 @@ from chalicelib.api.schemas.common import (
 )
 from chalicelib.api.schemas.parties import Requirements, RequirementsPatch
 from chalicelib.api.schemas.reads import DateRangeQuery
-from chalicelib.domain.assignments.lines import AssignmentStatus, LineStatus
-from chalicelib.domain.rating import PremiumBreakdown
 from chalicelib.domain.reasons import Reason
 
 if TYPE_CHECKING:
     from chalicelib.domain.assignments import Assignment, LineCoverage
+    from chalicelib.domain.assignments.lines import AssignmentStatus, LineStatus
     from chalicelib.domain.ledger import LedgerEntry
+    from chalicelib.domain.rating import PremiumBreakdown
+else:  # imported when the models are first built: the assignment and rating domains are costly
+    AssignmentStatus = Annotated[
+        Any, Imported("chalicelib.domain.assignments.lines", "AssignmentStatus")
+    ]
+    LineStatus = Annotated[Any, Imported("chalicelib.domain.assignments.lines", "LineStatus")]
+    PremiumBreakdown = Annotated[Any, Imported("chalicelib.domain.rating", "PremiumBreakdown")]
 
 # API.md: `estimated_hours` 0.25-744 (a month of hours), and the same for actual hours.
 Hours = Annotated[Decimal, DecimalRange("0.25", "744", places=2)]

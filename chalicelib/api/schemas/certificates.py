@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
 from chalicelib.api.schemas.common import Cursor, QueryModel, RequestModel, ResponseModel
-from chalicelib.domain.certificates import Certificate, CoverageRow, Party, Period, Revision
+
+if TYPE_CHECKING:  # the certificate domain pulls in assignments, quotes and routing
+    from chalicelib.domain.certificates import Certificate, CoverageRow, Party, Period, Revision
 
 
 class PartyOut(ResponseModel):

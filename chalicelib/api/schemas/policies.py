@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
@@ -11,15 +11,26 @@ from chalicelib.api.schemas.common import (
     CalendarDate,
     Cents,
     Cursor,
+    Imported,
     Instant,
     ObjectId,
     QueryModel,
     RequestModel,
     ResponseModel,
 )
-from chalicelib.domain.policies import Payment, Policy, PolicyClass, PolicyLine, PolicyStatus
-from chalicelib.domain.term import Notice, RenewalDecision
-from chalicelib.domain.term.records import Cancellation, FinalAudit
+
+if TYPE_CHECKING:
+    from chalicelib.domain.policies import Payment, Policy, PolicyClass, PolicyLine, PolicyStatus
+    from chalicelib.domain.term import Notice, RenewalDecision
+    from chalicelib.domain.term.records import Cancellation, FinalAudit
+else:  # imported when PolicyOut is first built: the policy domain pulls in the term rules
+    PolicyLine = Annotated[Any, Imported("chalicelib.domain.policies", "PolicyLine")]
+    PolicyClass = Annotated[Any, Imported("chalicelib.domain.policies", "PolicyClass")]
+    PolicyStatus = Annotated[Any, Imported("chalicelib.domain.policies", "PolicyStatus")]
+    Notice = Annotated[Any, Imported("chalicelib.domain.term", "Notice")]
+    RenewalDecision = Annotated[Any, Imported("chalicelib.domain.term", "RenewalDecision")]
+    Cancellation = Annotated[Any, Imported("chalicelib.domain.term.records", "Cancellation")]
+    FinalAudit = Annotated[Any, Imported("chalicelib.domain.term.records", "FinalAudit")]
 
 
 class PolicyCreate(RequestModel):

@@ -22,14 +22,15 @@ from chalicelib.api.schemas.common import (
     StateCode,
     check_state,
 )
-from chalicelib.domain.quotes import QuoteStatus, ReferralStatus
 from chalicelib.domain.reasons import Reason
 
 if TYPE_CHECKING:
-    from chalicelib.domain.quotes import Quote, Referral
+    from chalicelib.domain.quotes import Quote, QuoteStatus, Referral, ReferralStatus
     from chalicelib.domain.routing import LineQuote
     from chalicelib.domain.underwriting import Application, RequestedCoverage, Rulebook
 else:  # imported when QuoteCreate / QuoteOut is first built: routing is most of a cold start
+    QuoteStatus = Annotated[Any, Imported("chalicelib.domain.quotes", "QuoteStatus")]
+    ReferralStatus = Annotated[Any, Imported("chalicelib.domain.quotes", "ReferralStatus")]
     LineQuote = Annotated[Any, Imported("chalicelib.domain.routing", "LineQuote")]
     RequestedCoverage = Annotated[
         Any, Imported("chalicelib.domain.underwriting", "RequestedCoverage")

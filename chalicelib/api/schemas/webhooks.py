@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from importlib import import_module
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools.logging import Logger
 from pydantic import (
@@ -30,13 +31,12 @@ from chalicelib.api.schemas.common import (
 )
 from chalicelib.api.schemas.policies import PaymentOut, PolicyOut
 from chalicelib.api.schemas.quotes import QuoteOut, ReferralOut
-from chalicelib.domain.assignments import Assignment
-from chalicelib.domain.certificates import Certificate
-from chalicelib.domain.events import EVENT_TYPES, OutboxEvent
-from chalicelib.domain.policies import Payment, Policy
-from chalicelib.domain.quotes import Quote, Referral
-from chalicelib.domain.webhooks import DeliveryAttempt, RecordedEvent, WebhookEndpoint
+from chalicelib.domain.events import EVENT_TYPES
 from chalicelib.domain.webhooks.urls import MAX_URL_LENGTH
+
+if TYPE_CHECKING:
+    from chalicelib.domain.events import OutboxEvent
+    from chalicelib.domain.webhooks import DeliveryAttempt, RecordedEvent, WebhookEndpoint
 
 logger = Logger(service="jobcover")
 
@@ -238,18 +238,26 @@ class RedeliveryOut(ResponseModel):
 
 # --- rendering an outbox event: the object as the API returns it ---------------------------
 
+
 # Object type -> its domain record (as stored in the outbox) as the API shows it. A kind of
 # object not named here is shown as recorded, less the fields no response carries.
+def _record(module: str, name: str, data: dict[str, Any]) -> Any:
+    """The domain record in an event's data (its module imported when an event first renders)."""
+    return getattr(import_module(module), name).model_validate(data)
+
+
 RENDERERS: dict[str, Callable[[dict[str, Any]], BaseModel]] = {
-    "quote": lambda data: QuoteOut.of(Quote.model_validate(data)),
-    "referral": lambda data: ReferralOut.of(Referral.model_validate(data)),
-    "policy": lambda data: PolicyOut.of(Policy.model_validate(data)),
-    "payment": lambda data: PaymentOut.of(Payment.model_validate(data)),
-    "assignment": lambda data: AssignmentOut.of(Assignment.model_validate(data)),
+    "quote": lambda data: QuoteOut.of(_record("chalicelib.domain.quotes", "Quote", data)),
+    "referral": lambda data: ReferralOut.of(_record("chalicelib.domain.quotes", "Referral", data)),
+    "policy": lambda data: PolicyOut.of(_record("chalicelib.domain.policies", "Policy", data)),
+    "payment": lambda data: PaymentOut.of(_record("chalicelib.domain.policies", "Payment", data)),
+    "assignment": lambda data: AssignmentOut.of(
+        _record("chalicelib.domain.assignments", "Assignment", data)
+    ),
     # As `GET /v1/certificates/{id}` answers it, without a download link: a presigned URL lives
     # 10 minutes and an event is kept 30 days (fetch the certificate for a fresh one).
     "certificate": lambda data: CertificateOut.of(
-        Certificate.model_validate(data), datetime.now(UTC), url=None
+        _record("chalicelib.domain.certificates", "Certificate", data), datetime.now(UTC), url=None
     ),
 }
 _INTERNAL_FIELDS = frozenset({"platform", "version", "request_id"})

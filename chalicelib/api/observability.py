@@ -67,6 +67,24 @@ def _reshape_chalice_error(response: Response, request: Request) -> Response:
     return response
 
 
+def with_request_id(response: Response, request_id: str) -> Response:
+    """Every error body carries the request's id (API.md "Conventions"), at the top level and in
+    `error`, whoever answered it (a handler, a replayed Idempotency-Key, chalice itself)."""
+    if response.status_code < 400:
+        return response
+    body = response.body
+    try:
+        parsed = json.loads(body) if isinstance(body, str | bytes) else body
+    except ValueError:
+        return response
+    if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
+        parsed["error"]["request_id"] = request_id
+        parsed["request_id"] = request_id
+        response.body = json.dumps(parsed)
+        response.headers["Content-Type"] = "application/json"
+    return response
+
+
 def _subsegment(name: str) -> AbstractContextManager[Any]:
     active = tracer()
     return active.provider.in_subsegment(name) if active is not None else nullcontext()
@@ -89,7 +107,9 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
         with _subsegment(f"## {event.method} {event.path}") as subsegment:
             if subsegment is not None:
                 subsegment.put_annotation(key="correlation_id", value=correlation_id)
-            response = _reshape_chalice_error(get_response(event), event)
+            response = with_request_id(
+                _reshape_chalice_error(get_response(event), event), correlation_id
+            )
             if subsegment is not None:
                 subsegment.put_annotation(key="status", value=str(response.status_code))
     finally:

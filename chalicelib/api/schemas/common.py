@@ -66,19 +66,32 @@ Cursor = Annotated[str, StringConstraints(pattern=r"^[a-z]{3}_[0-9a-hjkmnp-tv-z]
 
 
 # Calendar dates are strict `YYYY-MM-DD` within a sane horizon (date arithmetic never overflows).
+# JSON has no date type: a date or an instant is a string (never a number of seconds), parsed
+# from its text even though request models are otherwise strict (`Strict(False)`).
 def _calendar_date_text(value: Any) -> Any:
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise ValueError("must be a calendar date YYYY-MM-DD")
+    return value
+
+
+def _instant_text(value: Any) -> Any:
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an RFC 3339 instant with an offset, as a string")
     return value
 
 
 CalendarDate = Annotated[
     date,
+    Strict(False),
     BeforeValidator(_calendar_date_text),
     Field(ge=date(1900, 1, 1), le=date(2199, 12, 31)),
 ]
 Instant = Annotated[
     AwareDatetime,
+    Strict(False),
+    BeforeValidator(_instant_text),
     Field(ge=datetime(1970, 1, 1, tzinfo=UTC), le=datetime(2199, 12, 31, tzinfo=UTC)),
 ]
 # Money is integer cents: a JSON integer, never a string or a boolean.
@@ -172,9 +185,12 @@ JsonNumber = Annotated[
 
 
 class RequestModel(BaseModel):
-    """Requests reject unknown fields, so a misspelt field is a 422, not silently ignored."""
+    """Requests reject unknown fields, so a misspelt field is a 422, not silently ignored, and
+    take JSON types as they are (`strict`): a boolean is `true`/`false`, never `"yes"` or `1`; a
+    number is a JSON number, never `"5"` (decimal fields take plain decimal strings by design:
+    `DecimalRange`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, strict=True)
 
 
 class ResponseModel(BaseModel):
@@ -197,9 +213,10 @@ class AddressIn(RequestModel):
 
 
 class QueryModel(RequestModel):
-    """Query strings: unknown parameters ignored, and `?contractor=` (empty) means absent."""
+    """Query strings: text, so numbers are parsed from it (not strict); an unknown parameter is
+    a 422 (chalicelib/api/strict.py), and `?contractor=` (empty) means absent."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, strict=False)
 
     @model_validator(mode="before")
     @classmethod

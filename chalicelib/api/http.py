@@ -330,6 +330,10 @@ def operation(
                 principal = _authorise(app, request, role_set) if role_set is not None else None
                 ctx = RequestContext(app, principal, request, path_params)
                 kwargs: dict[str, Any] = dict(path_params)
+                given = _query_values(request, query)
+                strict.check_cursor(given, prefix)
+                if query is not None:
+                    kwargs["query"] = _parse_query(given, query)
                 raw = _raw_bytes(request).strip()
                 strict.check_content_type(request.headers.get("content-type"), raw)
                 payload: Any = None
@@ -343,10 +347,6 @@ def operation(
                     strict.check_not_empty(method, kwargs["body"])
                 else:
                     strict.check_no_body(payload)
-                given = _query_values(request, query)
-                strict.check_cursor(given, prefix)
-                if query is not None:
-                    kwargs["query"] = _parse_query(given, query)
                 key = request.headers.get("idempotency-key")
                 caller = (principal.platform or principal.key_id) if principal else None
                 scope = keyed_scope(

@@ -18,7 +18,9 @@ _ERROR_TEXT = {
     404: "Unknown ID (or another platform's)",
     409: "State conflict, or `idempotency_in_progress`",
     413: "Body over 256 KiB",
-    422: "Validation error, or `idempotency_key_reused`",
+    415: "A body labelled other than `application/json` (`unsupported_media_type`)",
+    422: "Validation error (`validation_error`: also an unknown query parameter or body field), "
+    "or `idempotency_key_reused`",
     429: "Rate limited (`rate_limited`): this caller's own limit; retry after `Retry-After`",
     503: "A dependency (DynamoDB, S3, KMS, SSM) failed or throttled (`service_unavailable`); "
     "retry after `Retry-After`, with the same Idempotency-Key. Never stored as a key's outcome",
@@ -31,11 +33,11 @@ RETRY_AFTER = {
 }
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["error"],
+    "required": ["error", "request_id"],
     "properties": {
         "error": {
             "type": "object",
-            "required": ["code", "message", "details"],
+            "required": ["code", "message", "details", "request_id"],
             "properties": {
                 "code": {"type": "string"},
                 "message": {"type": "string"},
@@ -46,8 +48,13 @@ ERROR_SCHEMA: dict[str, Any] = {
                         "properties": {"loc": {"type": "array"}, "msg": {"type": "string"}},
                     },
                 },
+                "request_id": {"type": "string"},
             },
-        }
+        },
+        "request_id": {
+            "type": "string",
+            "description": "The request's id (also the `X-Request-Id` response header).",
+        },
     },
 }
 
@@ -73,6 +80,9 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     if op.query is not None:
         schema = op.query.model_json_schema()
         for name, prop in schema.get("properties", {}).items():
+            if name == "starting_after" and op.cursor:
+                # The cursor is the id of a listed object: its type's prefix is part of it.
+                prop = {"type": "string", "pattern": rf"^{op.cursor}_[0-9a-hjkmnp-tv-z]{{26}}$"}
             params.append({"name": name, "in": "query", "required": False, "schema": prop})
     if op.method == "POST" and op.roles is not None:
         params.append(
@@ -94,15 +104,13 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
         schema = _ref(op.response_model, refs, "serialization")
         success["content"] = {op.content_type: {"schema": schema}}
     responses: dict[str, Any] = {str(op.status): success}
-    codes = set(op.errors)
+    # Every operation refuses an unknown query parameter (422); one with a body also a malformed
+    # or duplicated-key body (400), a body over the limit (413) and a non-JSON one (415).
+    codes = set(op.errors) | {422}
     if op.body is not None:
-        codes |= {400, 422}
-    if op.query is not None:
-        codes.add(422)
+        codes |= {400, 413, 415}
     if op.roles is not None:
         codes |= {401, 403, 429, 503}
-    if op.body is not None:
-        codes.add(413)
     error_ref = {"$ref": "#/components/schemas/Error"}
     for code in sorted(codes):
         responses[str(code)] = {

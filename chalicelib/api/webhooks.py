@@ -150,6 +150,7 @@ def list_webhook_deliveries(
     query=EventQuery,
     response=ListOf[EventOut],
     tag="Events",
+    cursor="evt",
 )
 def list_events(ctx: RequestContext, query: EventQuery) -> ListOf[EventOut]:
     page = ctx.app.events.list_events(

@@ -105,6 +105,10 @@ class PartyRepository(Protocol):
 
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor | None: ...
 
+    def contractor_by_external_id(
+        self, platform_id: str, external_id: str
+    ) -> Contractor | None: ...
+
     def contractor_and_customer(
         self, platform_id: str, contractor_id: str | None, customer_id: str | None
     ) -> tuple[Contractor | None, Customer | None]: ...

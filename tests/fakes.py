@@ -27,6 +27,8 @@ from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.ids import make_id
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import (
+    CONTRACTOR_EXTERNAL_ID,
+    UNIQUE_CONFLICTS,
     ApiKeyRecord,
     Contractor,
     Customer,
@@ -49,6 +51,7 @@ KINDS: Mapping[type, str] = {
     Policy: "policy",
     Payment: "payment",
     WebhookEndpoint: "webhook_endpoint",
+    ApiKeyRecord: "api_key",
 }
 
 
@@ -87,6 +90,8 @@ class FakeStore:
 
     objects: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     external_ids: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Change.claims: (kind, platform, value) -> holder
+    unique: dict[tuple[str, str, str], str] = field(default_factory=dict)
     quote_claims: dict[tuple[str, str], str] = field(default_factory=dict)
     waivers: dict[WaiverClaim, str] = field(default_factory=dict)
     ledger: list[LedgerEntry] = field(default_factory=list)
@@ -166,6 +171,13 @@ class FakeUnitOfWork:
                         raise Conflict("quote bound", code="quote_already_bound")
             elif existing is None or existing.version != change.expected_version:
                 raise WriteConflict(f"{state.id} changed meanwhile")
+            for unique in change.unclaims:
+                if store.unique.get((unique.kind, unique.platform, unique.value)) != unique.holder:
+                    raise WriteConflict("unique value not held")
+            for unique in change.claims:
+                holder = store.unique.get((unique.kind, unique.platform, unique.value))
+                if holder is not None and unique not in change.unclaims:
+                    raise UNIQUE_CONFLICTS[unique.kind](unique.value, holder)
             owner = state.id
             for claim in change.release:
                 if store.waivers.get(claim) != owner:
@@ -188,6 +200,10 @@ class FakeUnitOfWork:
                 store.external_ids[(state.platform, state.external_id)] = state.id
             if change.expected_version is None and isinstance(state, Policy):
                 store.quote_claims[(state.platform, state.quote)] = state.id
+            for unique in change.unclaims:
+                del store.unique[(unique.kind, unique.platform, unique.value)]
+            for unique in change.claims:
+                store.unique[(unique.kind, unique.platform, unique.value)] = unique.holder
             for claim in change.release:
                 del store.waivers[claim]
             for claim in change.take:
@@ -374,6 +390,10 @@ class FakeParties:
 
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor | None:
         return self._store.contractors.get((platform_id, contractor_id))
+
+    def contractor_by_external_id(self, platform_id: str, external_id: str) -> Contractor | None:
+        holder = self._store.unique.get((CONTRACTOR_EXTERNAL_ID, platform_id, external_id))
+        return self._store.contractors.get((platform_id, holder)) if holder else None
 
     def contractor_and_customer(
         self, platform_id: str, contractor_id: str | None, customer_id: str | None

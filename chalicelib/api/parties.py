@@ -12,6 +12,7 @@ from chalicelib.api.schemas.parties import (
     ContractorCreate,
     ContractorOut,
     ContractorPatch,
+    ContractorQuery,
     CustomerCreate,
     CustomerOut,
     CustomerPatch,
@@ -121,12 +122,13 @@ def update_customer(ctx: RequestContext, customer_id: str, body: CustomerPatch) 
     bp,
     "/v1/contractors",
     method="POST",
-    summary="Create a contractor (the named insured)",
+    summary="Create a contractor (the named insured); external_id is unique per platform",
     roles=PLATFORM,
     body=ContractorCreate,
     response=ContractorOut,
     status=201,
     tag="Parties",
+    errors=(409,),
 )
 def create_contractor(ctx: RequestContext, body: ContractorCreate) -> ContractorOut:
     fields = body.model_dump(exclude={"tin"})
@@ -138,13 +140,15 @@ def create_contractor(ctx: RequestContext, body: ContractorCreate) -> Contractor
     "/v1/contractors",
     summary="List contractors, newest first",
     roles=PLATFORM,
-    query=ListQuery,
+    query=ContractorQuery,
     response=ContractorOut,
     listed=True,
     tag="Parties",
 )
-def list_contractors(ctx: RequestContext, query: ListQuery) -> ListOf[ContractorOut]:
-    page = ctx.app.parties.list_contractors(ctx.platform, query.limit, query.starting_after)
+def list_contractors(ctx: RequestContext, query: ContractorQuery) -> ListOf[ContractorOut]:
+    page = ctx.app.parties.list_contractors(
+        ctx.platform, query.limit, query.starting_after, query.external_id
+    )
     return ListOf[ContractorOut](
         data=[ContractorOut.of(c) for c in page.items], has_more=page.has_more
     )

@@ -30,6 +30,17 @@ class WaiverClaim:
 
 
 @dataclass(frozen=True)
+class UniqueClaim:
+    """A value one object holds alone within its platform (a contractor's `external_id`): taken
+    with `attribute_not_exists` in the object's own transaction, released by its holder."""
+
+    kind: str
+    platform: str
+    value: str
+    holder: str
+
+
+@dataclass(frozen=True)
 class ObjectRef:
     """What a request's commit answers with: read back when an earlier attempt committed."""
 
@@ -56,3 +67,6 @@ class Change(Generic[T]):
     events: tuple[DomainEvent, ...] = field(default=())
     # Other aggregates the transition creates or changes with it (a referral it opens).
     related: tuple[Change[Any], ...] = ()
+    # Uniqueness claims taken and released with the state (in the same transaction).
+    claims: tuple[UniqueClaim, ...] = ()
+    unclaims: tuple[UniqueClaim, ...] = ()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chalicelib.domain.change import Change, ObjectRef
-from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.errors import NotFound, ValidationFailed, WriteConflict
 from chalicelib.domain.ids import is_id_of
 from chalicelib.domain.parties import (
     Contractor,
@@ -16,7 +17,11 @@ from chalicelib.domain.parties import (
     Platform,
     Role,
     check_contractor_facts,
+    check_losses,
     check_prior_coverage,
+    check_tin_shape,
+    contractor_created,
+    contractor_updated,
 )
 from chalicelib.ports import (
     Clock,
@@ -30,6 +35,7 @@ from chalicelib.services.auth import KeyIssuer
 from chalicelib.services.lookup import fetch
 
 R = TypeVar("R", Customer, Contractor)
+CREATE_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -73,15 +79,29 @@ class PartyServices:
         record: R,
         expected_version: int | None,
         load: Callable[[str, str], R],
+        change: Change[R] | None = None,
     ) -> R:
         """One commit through the unit of work (created once, or replacing the version read);
-        a retry of a request that already committed answers what it wrote."""
-        uow = self.uow()
-        earlier = uow.committed_before()
-        if earlier is None:
-            uow.record(Change(record, expected_version=expected_version))
-            earlier = uow.commit(ObjectRef(kind, record.platform, record.id))
-        return record if earlier is None else load(earlier.platform, earlier.id)
+        a retry of a request that already committed answers what it wrote.
+
+        A creation cancelled by a concurrent transaction on its claim (DynamoDB's
+        TransactionConflict) is tried again, so the loser of a race for an `external_id` hears
+        who holds it (409 with the id), not a bare conflict."""
+        change = change or Change(record, expected_version=expected_version)
+        for attempt in range(CREATE_ATTEMPTS):
+            uow = self.uow()
+            earlier = uow.committed_before() if attempt == 0 else None
+            if earlier is None:
+                uow.record(change)
+                try:
+                    earlier = uow.commit(ObjectRef(kind, record.platform, record.id))
+                except WriteConflict:
+                    if expected_version is not None or attempt == CREATE_ATTEMPTS - 1:
+                        raise
+                    time.sleep(0.02 * (attempt + 1))
+                    continue
+            return record if earlier is None else load(earlier.platform, earlier.id)
+        raise AssertionError("unreachable")
 
     # -- customers ----------------------------------------------------------------------------
     def create_customer(self, platform_id: str, fields: dict[str, Any]) -> Customer:
@@ -126,7 +146,11 @@ class PartyServices:
             tin,
             {"id": contractor_id, "platform": platform_id, "created_at": now, "updated_at": now},
         )
-        return self._save("contractor", record, None, self.get_contractor)
+        # The external_id's claim is written with the contractor: a second contractor with it
+        # loses the race at the database (409 naming the first), never a read-then-write.
+        return self._save(
+            "contractor", record, None, self.get_contractor, contractor_created(record)
+        )
 
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor:
         return fetch(
@@ -163,18 +187,31 @@ class PartyServices:
             updated = self._contractor(merged, None, identity)
         else:
             updated = self._contractor(merged, tin, identity)
-        return self._save("contractor", updated, current.version, self.get_contractor)
+        change = contractor_updated(current, updated)
+        return self._save("contractor", updated, current.version, self.get_contractor, change)
 
     def list_contractors(
-        self, platform_id: str, limit: int, starting_after: str | None
+        self,
+        platform_id: str,
+        limit: int,
+        starting_after: str | None,
+        external_id: str | None = None,
     ) -> Page[Contractor]:
-        return self.parties.list_contractors(
-            platform_id, limit=limit, starting_after=starting_after
-        )
+        """Newest first; `external_id` finds the one contractor holding it (or none)."""
+        if external_id is None:
+            return self.parties.list_contractors(
+                platform_id, limit=limit, starting_after=starting_after
+            )
+        found = self.parties.contractor_by_external_id(platform_id, external_id)
+        if found is None or (starting_after is not None and found.id >= starting_after):
+            return Page[Contractor](items=[], has_more=False)
+        return Page[Contractor](items=[found], has_more=False)
 
     def _contractor(
         self, fields: dict[str, Any], tin: str | None, identity: dict[str, Any]
     ) -> Contractor:
+        """The contractor as it will be stored, after the rules every create and PATCH obeys:
+        FEIN with employees, a TIN written as its type, a lapse in order, no future loss."""
         check_contractor_facts(
             has_employees=fields["has_employees"],
             employee_count=fields.get("employee_count"),
@@ -182,9 +219,11 @@ class PartyServices:
         )
         values = {**fields, **identity}
         if tin is not None:
+            check_tin_shape(fields["tin_type"], tin)
             values["tin"] = self.tins.protect(
                 tin, context={"platform": values["platform"], "contractor": values["id"]}
             )
         contractor = Contractor.model_validate(values)
         check_prior_coverage(contractor.prior_coverage)
+        check_losses(contractor.losses, self.clock.now().date())
         return contractor

@@ -404,11 +404,28 @@ def test_patch_after_start_is_409(api, platform_key, opted_in):
     assert status == 409
 
 
-def test_a_window_that_already_ended_does_not_bind(api, platform_key, opted_in):
-    _, body = dispatch(api, platform_key, opted_in["contractor"], window=window(days_from_now=-1))
-    assert body["status"] == "uncovered"
-    assert body["coverage"]["wc"]["reasons"][0]["code"] == "window_closed"
-    assert ledger(api, platform_key, assignment=body["id"])["total_cents"] == 0
+def test_a_window_that_already_ended_is_422(api, platform_key, opted_in):
+    status, body = dispatch(
+        api, platform_key, opted_in["contractor"], window=window(days_from_now=-1)
+    )
+    assert status == 422, body
+    assert body["error"]["code"] == "window_in_past"
+    assert body["error"]["details"][0]["loc"] == ["body", "window", "end"]
+    _, page = api.json("GET", "/v1/assignments", platform_key)
+    assert page["data"] == []
+
+
+def test_a_patch_moving_the_window_into_the_past_is_422(api, platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"])
+    assert body["status"] == "bound"
+    status, error = api.json(
+        "PATCH", f"/v1/assignments/{body['id']}", platform_key, {"window": window(-2)}
+    )
+    assert (status, error["error"]["code"]) == (422, "window_in_past")
+    status, error = api.json("PATCH", f"/v1/assignments/{body['id']}", platform_key, {})
+    assert status == 422
+    _, unchanged = api.json("GET", f"/v1/assignments/{body['id']}", platform_key)
+    assert unchanged["status"] == "bound" and unchanged["window"] == body["window"]
 
 
 def test_waiver_and_additional_insured_need_a_named_customer(api, platform_key, opted_in):

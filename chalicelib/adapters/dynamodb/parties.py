@@ -12,17 +12,43 @@ from chalicelib.adapters.dynamodb.keys import (
     tenant_key,
 )
 from chalicelib.adapters.dynamodb.table import DynamoTable, Item, to_attributes
-from chalicelib.domain.parties import ApiKeyRecord, Contractor, Customer, Page, Platform
+from chalicelib.domain.change import UniqueClaim
+from chalicelib.domain.parties import (
+    CONTRACTOR_EXTERNAL_ID,
+    ApiKeyRecord,
+    Contractor,
+    Customer,
+    Page,
+    Platform,
+)
+
+ALL_KEYS = "KEYS"
 
 
 def api_key_item(record: ApiKeyRecord) -> Item:
-    """A key is found by its hash; a platform's keys are listed on GSI1."""
-    extra = (
-        {"gsi1pk": api_keys_by_platform(record.platform), "gsi1sk": record.id}
-        if record.platform
-        else None
-    )
+    """A key is found by its hash; a platform's keys are listed on GSI1, every stored key on
+    GSI2 (the admin's list), and a key by its id alone on GSI3 (revocation)."""
+    extra: dict[str, str] = {
+        "gsi2pk": ALL_KEYS,
+        "gsi2sk": record.id,
+        "gsi3pk": api_key_directory(record.id),
+        "gsi3sk": "KEY",
+    }
+    if record.platform:
+        extra |= {"gsi1pk": api_keys_by_platform(record.platform), "gsi1sk": record.id}
     return record_item(record, *api_key_key(record.key_hash), extra)
+
+
+def api_key_directory(key_id: str) -> str:
+    return f"KEY#{key_id}"
+
+
+UNIQUE_PARTITIONS = {CONTRACTOR_EXTERNAL_ID: "CTREXT"}
+
+
+def unique_claim_key(claim: UniqueClaim) -> tuple[str, str]:
+    """`plt_…#CTREXT` / `<external_id>` -> holder: one item per claimed value."""
+    return tenant_key(claim.platform, UNIQUE_PARTITIONS[claim.kind], claim.value)
 
 
 def _create(item: Item) -> dict[str, Any]:
@@ -79,6 +105,12 @@ class DynamoParties:
 
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor | None:
         return self._contractors.get(platform_id, contractor_id, Contractor)
+
+    def contractor_by_external_id(self, platform_id: str, external_id: str) -> Contractor | None:
+        """GetItem the claim, then the contractor holding it (both consistent)."""
+        claim = UniqueClaim(CONTRACTOR_EXTERNAL_ID, platform_id, external_id, "")
+        item = self._table.get(*unique_claim_key(claim))
+        return self.get_contractor(platform_id, str(item["holder"])) if item else None
 
     def contractor_and_customer(
         self, platform_id: str, contractor_id: str | None, customer_id: str | None

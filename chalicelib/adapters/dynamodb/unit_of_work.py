@@ -24,15 +24,16 @@ from chalicelib.adapters.dynamodb.entities import record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key
 from chalicelib.adapters.dynamodb.ledger import ledger_item
 from chalicelib.adapters.dynamodb.outbox import outbox_item
+from chalicelib.adapters.dynamodb.parties import api_key_item, unique_claim_key
 from chalicelib.adapters.dynamodb.policies import payment_item, policy_item, quote_claim_key
 from chalicelib.adapters.dynamodb.quotes import quote_item, referral_item
 from chalicelib.adapters.dynamodb.table import DynamoTable, Item, to_attributes
 from chalicelib.adapters.dynamodb.webhook_endpoints import webhook_endpoint_item
 from chalicelib.domain.assignments import Assignment, duplicate_external_id
-from chalicelib.domain.change import Change, ObjectRef, WaiverClaim
+from chalicelib.domain.change import Change, ObjectRef, UniqueClaim, WaiverClaim
 from chalicelib.domain.errors import Conflict, WriteConflict
 from chalicelib.domain.events import OutboxEvent
-from chalicelib.domain.parties import Contractor, Customer
+from chalicelib.domain.parties import UNIQUE_CONFLICTS, ApiKeyRecord, Contractor, Customer
 from chalicelib.domain.policies import Payment, Policy
 from chalicelib.domain.quotes import Quote, Referral
 from chalicelib.domain.webhooks.endpoints import WebhookEndpoint
@@ -60,6 +61,7 @@ ITEMS: dict[type, ItemBuilder] = {
     Policy: policy_item,
     Payment: payment_item,
     WebhookEndpoint: webhook_endpoint_item,
+    ApiKeyRecord: api_key_item,
 }
 
 
@@ -109,6 +111,10 @@ class DynamoUnitOfWork:
             self._put(item, "version = :v", {":v": change.expected_version})
         for entry in change.entries:
             self._put(ledger_item(entry), "attribute_not_exists(pk)")
+        for unique in change.unclaims:
+            self._unclaim(unique)
+        for unique in change.claims:
+            self._claim(unique)
         for claim in change.release:
             self._waiver(claim, state.id, take=False)
         for claim in change.take:
@@ -152,6 +158,28 @@ class DynamoUnitOfWork:
             self._claims[len(self._operations) - 1] = lambda: _quote_bound(
                 state.quote, self._holder(pk, sk, "policy")
             )
+
+    def _claim(self, unique: UniqueClaim) -> None:
+        """Take a unique value: a Put that only creates, so a second holder is refused."""
+        pk, sk = unique_claim_key(unique)
+        self._put({"pk": pk, "sk": sk, "holder": unique.holder}, "attribute_not_exists(pk)")
+        conflict = UNIQUE_CONFLICTS[unique.kind]
+        self._claims[len(self._operations) - 1] = lambda: conflict(
+            unique.value, self._holder(pk, sk, "holder")
+        )
+
+    def _unclaim(self, unique: UniqueClaim) -> None:
+        """Release a unique value: only its holder may."""
+        pk, sk = unique_claim_key(unique)
+        self._operations.append(
+            {
+                "Delete": {
+                    "Key": to_attributes({"pk": pk, "sk": sk}),
+                    "ConditionExpression": "holder = :h",
+                    "ExpressionAttributeValues": to_attributes({":h": unique.holder}),
+                }
+            }
+        )
 
     def _holder(self, pk: str, sk: str, attribute: str) -> str | None:
         item = self._table.get(pk, sk)

@@ -355,6 +355,7 @@ class FakeQuotes:
         limit: int,
         starting_after: str | None,
         assignment_id: str | None = None,
+        platform: str | None = None,
     ) -> Page[Referral]:
         items = [
             r
@@ -362,6 +363,7 @@ class FakeQuotes:
             if status in (None, r.status)
             and quote_id in (None, r.quote)
             and assignment_id in (None, r.assignment)
+            and platform in (None, r.platform)
         ]
         return _page(items, limit, starting_after)
 

@@ -153,21 +153,45 @@ def get_quote(ctx: RequestContext, quote_id: str) -> QuoteOut:
     return QuoteOut.of(ctx.app.quotes.get_quote(ctx.platform, quote_id))
 
 
+# A platform reads its own referrals (read-only); an underwriter reads and decides any.
+REFERRAL_READERS = {Role.UNDERWRITER, Role.PLATFORM}
+
+
 @operation(
     bp,
     "/v1/referrals",
-    summary="Referrals for underwriters, newest first",
-    roles={Role.UNDERWRITER},
+    summary="Referrals, newest first: an underwriter's queue, or a platform's own (read-only)",
+    roles=REFERRAL_READERS,
     query=ReferralQuery,
     response=ReferralOut,
     listed=True,
     tag="Referrals",
 )
 def list_referrals(ctx: RequestContext, query: ReferralQuery) -> ListOf[ReferralOut]:
+    assert ctx.principal is not None
     page = ctx.app.quotes.list_referrals(
-        query.status, query.quote, query.limit, query.starting_after, query.assignment
+        query.status,
+        query.quote,
+        query.limit,
+        query.starting_after,
+        query.assignment,
+        platform=ctx.principal.platform if ctx.principal.role == Role.PLATFORM else None,
     )
     return ListOf[ReferralOut](data=[ReferralOut.of(r) for r in page.items], has_more=page.has_more)
+
+
+@operation(
+    bp,
+    "/v1/referrals/{referral_id}",
+    summary="Get a referral (an underwriter any; a platform its own, read-only)",
+    roles=REFERRAL_READERS,
+    response=ReferralOut,
+    tag="Referrals",
+    errors=(404,),
+)
+def get_referral(ctx: RequestContext, referral_id: str) -> ReferralOut:
+    assert ctx.principal is not None
+    return ReferralOut.of(ctx.app.quotes.referral_for(ctx.principal, referral_id))
 
 
 def _decide(

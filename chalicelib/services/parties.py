@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +36,14 @@ from chalicelib.services.auth import KeyIssuer
 from chalicelib.services.lookup import fetch
 
 R = TypeVar("R", Customer, Contractor)
-CREATE_ATTEMPTS = 4
+CREATE_ATTEMPTS = 6
+CREATE_BACKOFF_SECONDS = 0.025
+
+
+def _backoff(attempt: int) -> float:
+    """The doubled step, half of it jitter (spreads the racers; not security)."""
+    step = CREATE_BACKOFF_SECONDS * 2.0**attempt
+    return step / 2 + random.uniform(0, step / 2)  # noqa: S311
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,7 @@ class PartyServices:
                 except WriteConflict:
                     if expected_version is not None or attempt == CREATE_ATTEMPTS - 1:
                         raise
-                    time.sleep(0.02 * (attempt + 1))
+                    time.sleep(_backoff(attempt))
                     continue
             return record if earlier is None else load(earlier.platform, earlier.id)
         raise AssertionError("unreachable")

@@ -180,7 +180,7 @@ def test_backdated_window_is_referred_under_multistate(api, platform_key, admin_
     assert ledger(api, platform_key, assignment=body["id"])["total_cents"] == 0
     _, referrals = api.json("GET", "/v1/referrals?status=open", underwriter)
     referral = next(r for r in referrals["data"] if r["assignment"] == body["id"])
-    assert referral["id"] == body["referral"]
+    assert body["referral"] == {"id": referral["id"], "status": "open"}
     assert referral["quote"] is None
     status, _ = api.json(
         "POST", f"/v1/referrals/{referral['id']}/approve", underwriter, {"note": "no-loss letter"}
@@ -203,7 +203,9 @@ def test_backdated_window_is_referred_under_multistate(api, platform_key, admin_
         window=window(days_from_now=-1, hours=72),
         lines=["wc"],
     )
-    api.json("POST", f"/v1/referrals/{second['referral']}/decline", underwriter, {"note": "no"})
+    api.json(
+        "POST", f"/v1/referrals/{second['referral']['id']}/decline", underwriter, {"note": "no"}
+    )
     _, declined = api.json("GET", f"/v1/assignments/{second['id']}", platform_key)
     assert declined["status"] == "uncovered"
     assert "referral_declined" in [r["code"] for r in declined["coverage"]["wc"]["reasons"]]

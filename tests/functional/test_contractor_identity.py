@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.api.schemas.parties import ContractorCreate
 from chalicelib.bootstrap import container
 from chalicelib.domain.errors import Conflict
 from devserver.localaws import DynamoSemantics
@@ -85,15 +86,17 @@ def test_parallel_creates_with_one_external_id_make_one_contractor(
     assert api.json("GET", "/v1/contractors", platform_key)[0] == 200  # the stack is built
     caller = container().auth.authenticate(f"Bearer {platform_key}")
     services = container().parties
-    fields = contractor_body(external_id="raced")
-    tin = fields.pop("tin")
+    body = ContractorCreate.model_validate(contractor_body(external_id="raced"))
+    fields, tin = body.model_dump(exclude={"tin"}), body.tin
     dynamo.transaction_seconds = in_flight_ms / 1000
     outcomes = race([lambda: services.create_contractor(caller.tenant(), dict(fields), tin)] * 8)
     dynamo.transaction_seconds = 0
     created = [o for o in outcomes if not isinstance(o, Exception)]
     refused = [o for o in outcomes if isinstance(o, Exception)]
     assert len(created) == 1, outcomes
-    assert all(isinstance(o, Conflict) and o.code == "duplicate_external_id" for o in refused)
+    assert all(isinstance(o, Conflict) and o.code == "duplicate_external_id" for o in refused), [
+        (type(o), getattr(o, "code", None), str(o)) for o in refused
+    ]
     assert {o.details[0]["id"] for o in refused if isinstance(o, Conflict)} == {created[0].id}
     _, page = api.json("GET", "/v1/contractors?external_id=raced", platform_key)
     assert [c["id"] for c in page["data"]] == [created[0].id]

@@ -86,6 +86,8 @@ class DynamoUnitOfWork:
         self._operations: list[dict[str, Any]] = []
         # Positions of uniqueness claims, and the error a failed one means.
         self._claims: dict[int, Callable[[], Conflict]] = {}
+        # Claims whose holder, when one exists after a cancelled commit, is the answer.
+        self._held: list[Callable[[], Conflict | None]] = []
 
     # -- reading back -----------------------------------------------------------------------
     def committed_before(self) -> ObjectRef | None:
@@ -168,6 +170,12 @@ class DynamoUnitOfWork:
             unique.value, self._holder(pk, sk, "holder")
         )
 
+        def held() -> Conflict | None:
+            holder = self._holder(pk, sk, "holder")
+            return conflict(unique.value, holder) if holder not in (None, unique.holder) else None
+
+        self._held.append(held)
+
     def _unclaim(self, unique: UniqueClaim) -> None:
         """Release a unique value: only its holder may."""
         pk, sk = unique_claim_key(unique)
@@ -241,10 +249,16 @@ class DynamoUnitOfWork:
             for index in sorted(conflict.failed):
                 if index in self._claims:
                     raise self._claims[index]() from conflict
+            # Cancelled by a concurrent transaction (no condition of ours failed): a value
+            # another object now holds is the answer; otherwise the caller may try again.
+            for held in self._held if not conflict.failed else ():
+                if (taken := held()) is not None:
+                    raise taken from conflict
             raise
         finally:
             self._operations = []
             self._claims = {}
+            self._held = []
         return None
 
 

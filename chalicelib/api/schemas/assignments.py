@@ -19,8 +19,10 @@ from chalicelib.api.schemas.common import (
     JsonNumber,
     ObjectId,
     QueryModel,
+    ReferralPointer,
     RequestModel,
     ResponseModel,
+    referral_pointer,
 )
 from chalicelib.api.schemas.parties import Requirements, RequirementsPatch
 
@@ -149,7 +151,7 @@ class AssignmentOut(ResponseModel):
     requirements: Requirements
     coverage: dict[str, CoverageOut]
     premium_cents: int
-    referral: str | None
+    referral: ReferralPointer | None
     certificate: dict[str, Any] | None = None
     started_at: datetime | None
     completed_at: datetime | None
@@ -174,7 +176,7 @@ class AssignmentOut(ResponseModel):
             requirements=Requirements.model_validate(assignment.requirements.model_dump()),
             coverage={line: CoverageOut.of(c) for line, c in assignment.coverage.items()},
             premium_cents=assignment.premium_cents,
-            referral=assignment.referral,
+            referral=referral_pointer(assignment.referral, assignment.referral_decision),
             started_at=assignment.started_at,
             completed_at=assignment.completed_at,
             cancelled_at=assignment.cancelled_at,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib import import_module
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -195,6 +195,20 @@ class RequestModel(BaseModel):
 
 class ResponseModel(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
+
+
+class ReferralPointer(ResponseModel):
+    """Everywhere an object points at its referral: `{"id", "status"}`."""
+
+    id: str
+    status: Literal["open", "approved", "declined"]
+
+
+def referral_pointer(referral_id: str | None, status: str | None) -> ReferralPointer | None:
+    """The pointer to a referral (`status` None: no decision yet, so `open`)."""
+    if referral_id is None:
+        return None
+    return ReferralPointer.model_validate({"id": referral_id, "status": status or "open"})
 
 
 def check_state(value: str) -> str:

@@ -14,10 +14,13 @@ from chalicelib.api.schemas.common import (
     Instant,
     ObjectId,
     QueryModel,
+    ReferralPointer,
     RequestModel,
     ResponseModel,
+    referral_pointer,
 )
 from chalicelib.domain.policies import Payment, Policy, PolicyLine
+from chalicelib.domain.reasons import Reason
 from chalicelib.domain.term import Notice, RenewalDecision
 
 
@@ -54,22 +57,47 @@ class PolicyOut(ResponseModel):
     notices: list[Notice] = []
     renewal_of: str | None
     renewed_by: str | None = None
-    renewal: RenewalDecision | None = None
+    renewal: RenewalOut | None = None
     created_at: datetime
 
     @classmethod
     def of(cls, policy: Policy) -> PolicyOut:
-        return cls.model_validate(
-            policy.model_dump(
-                exclude={
-                    "platform",
-                    "version",
-                    "paid_cents",
-                    "updated_at",
-                    "returned_premium_cents",
-                    "audit_adjustment_cents",
-                }
-            )
+        data = policy.model_dump(
+            exclude={
+                "platform",
+                "version",
+                "paid_cents",
+                "updated_at",
+                "returned_premium_cents",
+                "audit_adjustment_cents",
+                "renewal",
+            }
+        )
+        data["renewal"] = RenewalOut.of(policy.renewal) if policy.renewal else None
+        return cls.model_validate(data)
+
+
+# A renewal's referral is decided when the renewal is: renewed on approval, non-renewed on decline.
+_RENEWAL_REFERRAL = {"referred": "open", "renewed": "approved", "non_renewed": "declined"}
+
+
+class RenewalOut(ResponseModel):
+    """How the renewal run decided; a referred renewal points at its referral."""
+
+    status: Literal["renewed", "referred", "non_renewed"]
+    decided_at: datetime
+    policy: str | None = None
+    referral: ReferralPointer | None = None
+    reasons: list[Reason] = []
+
+    @classmethod
+    def of(cls, decision: RenewalDecision) -> RenewalOut:
+        return cls(
+            status=decision.status,
+            decided_at=decision.decided_at,
+            policy=decision.policy,
+            referral=referral_pointer(decision.referral, _RENEWAL_REFERRAL[decision.status]),
+            reasons=decision.reasons,
         )
 
 

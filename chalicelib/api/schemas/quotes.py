@@ -17,10 +17,12 @@ from chalicelib.api.schemas.common import (
     Imported,
     ObjectId,
     QueryModel,
+    ReferralPointer,
     RequestModel,
     ResponseModel,
     StateCode,
     check_state,
+    referral_pointer,
 )
 from chalicelib.domain.reasons import Reason
 
@@ -146,17 +148,13 @@ class QuoteOut(ResponseModel):
     estimated_annual_pay_cents: int
     lines: dict[str, LineQuote]
     reasons: list[Reason]
-    referral: dict[str, str] | None
+    referral: ReferralPointer | None
     created_at: datetime
     expires_at: datetime
 
     @classmethod
     def of(cls, quote: Quote) -> QuoteOut:
-        referral = (
-            {"id": quote.referral, "status": quote.referral_status or "open"}
-            if quote.referral
-            else None
-        )
+        referral = referral_pointer(quote.referral, quote.referral_status)
         return cls(
             id=quote.id,
             status=quote.status,

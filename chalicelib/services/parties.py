@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chalicelib.domain.change import Change, ObjectRef
-from chalicelib.domain.errors import NotFound, ValidationFailed, WriteConflict
+from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed, WriteConflict
 from chalicelib.domain.ids import is_id_of
 from chalicelib.domain.parties import (
+    ApiKeyRecord,
     Contractor,
     Customer,
     Page,
     Platform,
+    Principal,
     Role,
     check_contractor_facts,
     check_losses,
@@ -25,6 +27,7 @@ from chalicelib.domain.parties import (
     contractor_updated,
 )
 from chalicelib.ports import (
+    ApiKeyRepository,
     Clock,
     IdGenerator,
     PartyRepository,
@@ -55,6 +58,7 @@ class PartyServices:
     ids: IdGenerator
     clock: Clock
     uow: Callable[[], UnitOfWork]
+    api_keys: ApiKeyRepository | None = None
 
     # -- platforms and keys -------------------------------------------------------------------
     def create_platform(self, name: str) -> tuple[Platform, str]:
@@ -64,7 +68,60 @@ class PartyServices:
         self.platforms.add_platform(platform, first_key)
         return platform, secret
 
-    def create_api_key(self, role: Role, platform_id: str | None) -> tuple[str, str]:
+    def create_api_key(
+        self, caller: Principal, role: Role, platform_id: str | None
+    ) -> tuple[ApiKeyRecord, str | None]:
+        """A new key, written through the unit of work; the secret is answered once (None when
+        this is a retry of a request that already created it). A platform creates keys for
+        itself only (rotation without an admin)."""
+        if caller.role == Role.PLATFORM:
+            if role != Role.PLATFORM:
+                raise Forbidden("A platform key may create platform keys only.")
+            if platform_id not in (None, caller.platform):
+                raise NotFound(f"No platform {platform_id}.")
+            platform_id = caller.platform
+        else:
+            self._check_key_owner(role, platform_id)
+        record, secret = self.keys.new(role, platform_id)
+        uow = self.uow()
+        earlier = uow.committed_before()
+        if earlier is None:
+            uow.record(Change(record, expected_version=None))
+            earlier = uow.commit(ObjectRef("api_key", platform_id or "", record.id))
+        if earlier is None:
+            return record, secret
+        return self._key(earlier.id), None
+
+    def list_api_keys(
+        self, caller: Principal, limit: int, starting_after: str | None
+    ) -> Page[ApiKeyRecord]:
+        """An admin lists every stored key; a platform its own."""
+        platform = caller.platform if caller.role == Role.PLATFORM else None
+        return self._api_keys().page(platform, limit=limit, starting_after=starting_after)
+
+    def revoke_api_key(self, caller: Principal, key_id: str) -> ApiKeyRecord:
+        """Revoked at once (the next request with it is a 401). A platform revokes its own keys;
+        another's, or an underwriter key, is a 404 to it."""
+        record = self._key(key_id)
+        if caller.role == Role.PLATFORM and record.platform != caller.platform:
+            raise NotFound(f"No API key {key_id}.")
+        change = record.revoke(self.clock.now())
+        if change.state is record:
+            return record
+        uow = self.uow()
+        if uow.committed_before() is None:
+            uow.record(change)
+            uow.commit(ObjectRef("api_key", record.platform or "", record.id))
+        return self._key(key_id)
+
+    def _api_keys(self) -> ApiKeyRepository:
+        assert self.api_keys is not None, "PartyServices built without the key repository"
+        return self.api_keys
+
+    def _key(self, key_id: str) -> ApiKeyRecord:
+        return fetch("API key", "key", key_id, lambda: self._api_keys().key_by_id(key_id))
+
+    def _check_key_owner(self, role: Role, platform_id: str | None) -> None:
         if role == Role.PLATFORM:
             if platform_id is None:
                 raise ValidationFailed(
@@ -78,8 +135,6 @@ class PartyServices:
                 "Only platform keys belong to a platform.",
                 details=[{"loc": ["body", "platform"], "msg": "not allowed for this role"}],
             )
-        record, secret = self.keys.issue(role, platform_id)
-        return record.id, secret
 
     def _save(
         self,

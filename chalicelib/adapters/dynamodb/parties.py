@@ -83,8 +83,42 @@ class DynamoApiKeys:
         self._table.put(api_key_item(record), condition="attribute_not_exists(pk)")
 
     def key_by_hash(self, key_hash: str) -> ApiKeyRecord | None:
+        """Consistent: a key revoked a moment ago is seen revoked by the next request."""
         item = self._table.get(*api_key_key(key_hash))
         return item_record(item, ApiKeyRecord) if item else None
+
+    def key_by_id(self, key_id: str) -> ApiKeyRecord | None:
+        """The gsi3 directory entry names the key's hash; then a consistent GetItem reads it."""
+        items = self._table.query_all(
+            partition=("gsi3pk", api_key_directory(key_id)),
+            index="gsi3",
+            projection="key_hash",
+        )
+        return self.key_by_hash(str(items[0]["key_hash"])) if items else None
+
+    def page(
+        self, platform_id: str | None, *, limit: int, starting_after: str | None
+    ) -> Page[ApiKeyRecord]:
+        """A platform's keys (gsi1), or every stored key (gsi2), newest first."""
+        if platform_id is None:
+            index, pk_name, sk_name, value = "gsi2", "gsi2pk", "gsi2sk", ALL_KEYS
+        else:
+            index, pk_name, sk_name = "gsi1", "gsi1pk", "gsi1sk"
+            value = api_keys_by_platform(platform_id)
+        start = None
+        if starting_after:
+            after = self.key_by_id(starting_after)
+            if after is None or (platform_id is not None and after.platform != platform_id):
+                return Page[ApiKeyRecord](items=[], has_more=False)
+            pk, sk = api_key_key(after.key_hash)
+            start = {pk_name: value, sk_name: starting_after, "pk": pk, "sk": sk}
+        answer = self._table.query_page(
+            partition=(pk_name, value), index=index, limit=limit, start_key=start
+        )
+        return Page[ApiKeyRecord](
+            items=[item_record(item, ApiKeyRecord) for item in answer.items],
+            has_more=answer.has_more,
+        )
 
 
 class DynamoParties:

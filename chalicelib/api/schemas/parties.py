@@ -25,7 +25,7 @@ from chalicelib.api.schemas.common import (
 )
 
 if TYPE_CHECKING:
-    from chalicelib.domain.parties import Contractor, Customer
+    from chalicelib.domain.parties import ApiKeyRecord, Contractor, Customer
 
 Email = Annotated[
     str,
@@ -54,11 +54,34 @@ class ApiKeyCreate(RequestModel):
     platform: ObjectId | None = None
 
 
-class ApiKeyCreated(ResponseModel):
+class ApiKeyOut(ResponseModel):
+    """A stored key as lists show it: never the key itself, only its last four characters."""
+
     id: str
+    object: Literal["api_key"] = "api_key"
     role: str
     platform: str | None = None
+    last4: str
+    created_at: datetime
+    revoked_at: datetime | None = Field(
+        default=None, description="Set once revoked: from then on the key answers 401."
+    )
+
+    @classmethod
+    def of(cls, record: ApiKeyRecord) -> ApiKeyOut:
+        return cls.model_validate(record.model_dump(exclude={"key_hash", "version"}))
+
+
+class ApiKeyCreated(ApiKeyOut):
+    """The creating response: the only one that shows the key."""
+
     api_key: ShownOnce
+
+    @classmethod
+    def created(cls, record: ApiKeyRecord, secret: str | None) -> ApiKeyCreated:
+        return cls.model_validate(
+            {**record.model_dump(exclude={"key_hash", "version"}), "api_key": secret}
+        )
 
 
 class Requirements(RequestModel):

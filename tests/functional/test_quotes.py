@@ -146,8 +146,10 @@ def test_referral_flow_roles_and_decisions(api, platform_key, underwriter_key, c
     assert body["status"] == "referred", body["lines"]["wc"]["reasons"]
     referral_id = body["referral"]["id"]
 
-    status, _ = api.json("GET", "/v1/referrals", platform_key)
-    assert status == 403
+    # A platform reads its own referrals (API.md "Referrals"); deciding stays the underwriter's.
+    status, own = api.json("GET", "/v1/referrals", platform_key)
+    assert status == 200
+    assert [r["id"] for r in own["data"]] == [referral_id]
     status, page = api.json("GET", "/v1/referrals?status=open", underwriter_key)
     assert status == 200
     assert [r["id"] for r in page["data"]] == [referral_id]

@@ -143,6 +143,7 @@ class Container:
             ids=self.ids,
             clock=self.clock,
             uow=self.unit_of_work,
+            api_keys=self.api_keys,
         )
 
     @cached_property

@@ -104,6 +104,12 @@ class ApiKeyRepository(Protocol):
 
     def key_by_hash(self, key_hash: str) -> ApiKeyRecord | None: ...
 
+    def key_by_id(self, key_id: str) -> ApiKeyRecord | None: ...
+
+    def page(
+        self, platform_id: str | None, *, limit: int, starting_after: str | None
+    ) -> Page[ApiKeyRecord]: ...
+
 
 class PartyRepository(Protocol):
     def get_customer(self, platform_id: str, customer_id: str) -> Customer | None: ...
@@ -113,6 +119,10 @@ class PartyRepository(Protocol):
     ) -> Page[Customer]: ...
 
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor | None: ...
+
+    def contractor_by_external_id(
+        self, platform_id: str, external_id: str
+    ) -> Contractor | None: ...
 
     def contractor_and_customer(
         self, platform_id: str, contractor_id: str | None, customer_id: str | None

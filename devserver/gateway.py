@@ -7,6 +7,8 @@ patch gives the local server and the test client the deployed behaviour.
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 from chalice.local import LocalGateway, LocalGatewayException
@@ -29,8 +31,13 @@ def install_gateway_responses() -> None:
             self.event_converter._route_matcher.match_route(path)
         except ValueError:
             message = f"No route {path.split('?')[0]}."
+            # As API Gateway's template does, the error carries the request's id.
+            request_id = str(uuid.uuid4())
+            body = json.loads(error_body("not_found", message))
+            body["error"]["request_id"] = body["request_id"] = request_id
             raise RouteNotFound(
-                {"Content-Type": "application/json"}, error_body("not_found", message).encode()
+                {"Content-Type": "application/json", "X-Request-Id": request_id},
+                json.dumps(body).encode(),
             ) from None
         return original(self, method, path, headers, body)
 

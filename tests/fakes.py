@@ -28,6 +28,8 @@ from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.ids import make_id
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.parties import (
+    CONTRACTOR_EXTERNAL_ID,
+    UNIQUE_CONFLICTS,
     ApiKeyRecord,
     Contractor,
     Customer,
@@ -53,6 +55,7 @@ KINDS: Mapping[type, str] = {
     CustomerWaivers: "waiver",
     WebhookEndpoint: "webhook_endpoint",
     Certificate: "certificate",
+    ApiKeyRecord: "api_key",
 }
 
 
@@ -91,6 +94,8 @@ class FakeStore:
 
     objects: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     external_ids: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Change.claims: (kind, platform, value) -> holder
+    unique: dict[tuple[str, str, str], str] = field(default_factory=dict)
     quote_claims: dict[tuple[str, str], str] = field(default_factory=dict)
     ledger: list[LedgerEntry] = field(default_factory=list)
     outbox: list[OutboxEvent] = field(default_factory=list)
@@ -169,6 +174,13 @@ class FakeUnitOfWork:
                         raise Conflict("quote bound", code="quote_already_bound")
             elif existing is None or existing.version != change.expected_version:
                 raise WriteConflict(f"{state.id} changed meanwhile")
+            for unique in change.unclaims:
+                if store.unique.get((unique.kind, unique.platform, unique.value)) != unique.holder:
+                    raise WriteConflict("unique value not held")
+            for unique in change.claims:
+                holder = store.unique.get((unique.kind, unique.platform, unique.value))
+                if holder is not None and unique not in change.unclaims:
+                    raise UNIQUE_CONFLICTS[unique.kind](unique.value, holder)
 
     def _apply(self, changes: Sequence[Change[Any]], result: ObjectRef) -> None:
         store = self._store
@@ -184,6 +196,10 @@ class FakeUnitOfWork:
                 store.external_ids[(state.platform, state.external_id)] = state.id
             if change.expected_version is None and isinstance(state, Policy):
                 store.quote_claims[(state.platform, state.quote)] = state.id
+            for unique in change.unclaims:
+                del store.unique[(unique.kind, unique.platform, unique.value)]
+            for unique in change.claims:
+                store.unique[(unique.kind, unique.platform, unique.value)] = unique.holder
             store.ledger.extend(change.entries)
             store.outbox.extend(
                 OutboxEvent(
@@ -343,6 +359,7 @@ class FakeQuotes:
         limit: int,
         starting_after: str | None,
         assignment_id: str | None = None,
+        platform: str | None = None,
     ) -> Page[Referral]:
         items = [
             r
@@ -350,6 +367,7 @@ class FakeQuotes:
             if status in (None, r.status)
             and quote_id in (None, r.quote)
             and assignment_id in (None, r.assignment)
+            and platform in (None, r.platform)
         ]
         return _page(items, limit, starting_after)
 
@@ -378,6 +396,10 @@ class FakeParties:
 
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor | None:
         return self._store.contractors.get((platform_id, contractor_id))
+
+    def contractor_by_external_id(self, platform_id: str, external_id: str) -> Contractor | None:
+        holder = self._store.unique.get((CONTRACTOR_EXTERNAL_ID, platform_id, external_id))
+        return self._store.contractors.get((platform_id, holder)) if holder else None
 
     def contractor_and_customer(
         self, platform_id: str, contractor_id: str | None, customer_id: str | None

@@ -233,6 +233,12 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         operations=("create_contractor", "update_contractor"),
     ),
     ErrorCode(
+        "window_in_past",
+        422,
+        "The assignment's window has already ended: a job is covered before it ends, not after.",
+        operations=("create_assignment", "update_assignment"),
+    ),
+    ErrorCode(
         "el_limits_factor_required",
         422,
         "Approving a quote line whose employer's liability limits are above its program's "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from typing import Any
 
 from chalice.app import Response
@@ -17,15 +18,26 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.PayloadTooLarge: 413,
+    errors.UnsupportedMediaType: 415,
     errors.ValidationFailed: 422,
     errors.Throttled: 429,
     errors.DependencyUnavailable: 503,
 }
 
 
+# The id of the request being answered (set by the HTTP middleware for each request).
+REQUEST_ID: ContextVar[str | None] = ContextVar("jobcover_request_id", default=None)
+
+
 def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> str:
-    """The contract's error JSON, serialised."""
-    return json.dumps({"error": {"code": code, "message": message, "details": details or []}})
+    """The contract's error JSON, serialised, with the request's id (at the top and in `error`).
+
+    An Idempotency-Key replay answers the first response's body, so its request id too."""
+    error: dict[str, Any] = {"code": code, "message": message, "details": details or []}
+    request_id = REQUEST_ID.get()
+    if request_id is None:
+        return json.dumps({"error": error})
+    return json.dumps({"error": {**error, "request_id": request_id}, "request_id": request_id})
 
 
 def error_response(

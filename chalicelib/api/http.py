@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import typing
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,9 +19,10 @@ from pydantic import BaseModel, ValidationError
 from chalicelib.adapters.faults import is_dependency_fault, unavailable
 from chalicelib.adapters.idempotency import Result
 from chalicelib.api import errors as http_errors
+from chalicelib.api import strict
 from chalicelib.api.jsonbody import parse_json_body
 from chalicelib.api.observability import logger
-from chalicelib.api.schemas.common import without_secrets
+from chalicelib.api.schemas.common import QueryModel, RequestModel, without_secrets
 from chalicelib.bootstrap import container
 from chalicelib.domain.errors import DomainError, Forbidden, MalformedRequest, ValidationFailed
 from chalicelib.domain.parties import Principal, Role
@@ -50,6 +52,7 @@ class Operation:
     errors: tuple[int, ...]
     content_type: str = "application/json"
     listed: bool = False  # the response is a page of `response`: ListOf[response]
+    cursor: str | None = None  # the id prefix a list's `starting_after` must carry
 
     @property
     def response_model(self) -> type[BaseModel] | None:
@@ -66,8 +69,26 @@ class Operation:
 OPERATIONS: list[Operation] = []
 # Error codes that say "retry": an Idempotency-Key keeps none of them (nor a 429 or any 5xx).
 NOT_FINAL_CODES = frozenset({"concurrent_update"})
-# JSON is parsed from the raw body whatever the client labels it; a wrong label is not worth a 415.
+# Chalice routes any content type to the view, which answers a non-JSON body with the contract's
+# 415 (chalicelib/api/strict.py), in its error shape.
 ACCEPTED_CONTENT_TYPES = ["*/*"]
+# A list's cursor is the id of an object of the listed type: the id prefix of each `object`.
+CURSOR_PREFIXES = {
+    "api_key": "key",
+    "assignment": "asg",
+    "certificate": "crt",
+    "contractor": "ctr",
+    "customer": "cus",
+    "event": "evt",
+    "job_run": "run",
+    "ledger_entry": "led",
+    "payment": "pay",
+    "policy": "pol",
+    "quote": "qte",
+    "referral": "ref",
+    "webhook_delivery_attempt": "wha",
+    "webhook_endpoint": "whe",
+}
 
 
 @dataclass
@@ -127,6 +148,8 @@ def _json_response(status: int, body: str, headers: dict[str, str] | None = None
 
 def _raw_bytes(request: Request) -> bytes:
     raw = request.raw_body
+    if raw is None:
+        return b""
     return raw.encode() if isinstance(raw, str) else raw
 
 
@@ -138,11 +161,39 @@ class _InputInvalid(Exception):
         self.where = where
 
 
-def _parse_query(request: Request, model: type[BaseModel]) -> BaseModel:
+def _parse_query(values: dict[str, str], model: type[BaseModel]) -> BaseModel:
     try:
-        return model.model_validate(dict(request.query_params or {}))
+        return model.model_validate(values)
     except ValidationError as exc:
         raise _InputInvalid(exc, "query") from exc
+
+
+def _query_values(request: Request, model: type[BaseModel] | None) -> dict[str, str]:
+    params = request.query_params
+    if not params:
+        return {}
+    return strict.query_values(list(params.keys()), params.getlist, model)
+
+
+def _listed_item(response: type[BaseModel] | None, listed: bool) -> type[BaseModel] | None:
+    """The model of a list's items: `response` itself when `listed`, else its `data: list[X]`."""
+    if response is None or listed:
+        return response
+    field = response.model_fields.get("data")
+    args = typing.get_args(field.annotation) if field is not None else ()
+    item = args[0] if args else None
+    return item if isinstance(item, type) and issubclass(item, BaseModel) else None
+
+
+def cursor_prefix(
+    query: type[BaseModel] | None, response: type[BaseModel] | None, listed: bool
+) -> str | None:
+    """The id prefix `?starting_after=` must carry: from the listed items' `object` name."""
+    if query is None or "starting_after" not in query.model_fields:
+        return None
+    item = _listed_item(response, listed)
+    kind = item.model_fields.get("object") if item is not None else None
+    return CURSOR_PREFIXES.get(str(kind.default)) if kind is not None else None
 
 
 def _parse_body(model: type[BaseModel], payload: dict[str, Any]) -> BaseModel:
@@ -238,14 +289,23 @@ def operation(
     errors: tuple[int, ...] = (),
     listed: bool = False,
     content_type: str = "application/json",
+    cursor: str | None = None,
 ) -> Callable[[H], H]:
     """Register `handler(ctx, *, body=..., query=..., **path_params)` as an HTTP operation.
 
     `listed=True`: the handler answers a page (`ListOf[response]`) of `response` items.
     A `content_type` other than JSON (a PDF download) is a GET whose handler returns its own
     `Response`; authentication, query parsing and the error shape are the same.
+    `cursor`: the id prefix of `?starting_after=` (default: from the listed items' `object`).
+    Every request passes the strict-input rules of chalicelib/api/strict.py first.
     """
     role_set = frozenset(roles) if roles is not None else None
+    # Strict JSON types and unknown fields are the base models' rules: no operation opts out.
+    if body is not None and not issubclass(body, RequestModel):
+        raise TypeError(f"{path}: a request body model must be a RequestModel")
+    if query is not None and not issubclass(query, QueryModel):
+        raise TypeError(f"{path}: a query model must be a QueryModel")
+    prefix = cursor or cursor_prefix(query, response, listed)
 
     def decorator(handler: H) -> H:
         OPERATIONS.append(
@@ -263,6 +323,7 @@ def operation(
                 errors,
                 content_type,
                 listed=listed,
+                cursor=prefix,
             )
         )
 
@@ -273,16 +334,23 @@ def operation(
                 principal = _authorise(app, request, role_set) if role_set is not None else None
                 ctx = RequestContext(app, principal, request, path_params)
                 kwargs: dict[str, Any] = dict(path_params)
+                given = _query_values(request, query)
+                strict.check_cursor(given, prefix)
+                if query is not None:
+                    kwargs["query"] = _parse_query(given, query)
+                raw = _raw_bytes(request).strip()
+                strict.check_content_type(request.headers.get("content-type"), raw)
                 payload: Any = None
-                if body is not None:
-                    payload = parse_json_body(
-                        _raw_bytes(request), max_bytes=app.settings.max_body_bytes
-                    )
+                if body is not None or raw:
+                    payload = parse_json_body(raw, max_bytes=app.settings.max_body_bytes)
                     if not isinstance(payload, dict):
                         raise MalformedRequest("Request body must be a JSON object.")
+                    strict.check_text(payload, "body")
+                if body is not None:
                     kwargs["body"] = _parse_body(body, payload)
-                if query is not None:
-                    kwargs["query"] = _parse_query(request, query)
+                    strict.check_not_empty(method, kwargs["body"])
+                else:
+                    strict.check_no_body(payload)
                 if content_type != "application/json":
                     download: Response = handler(ctx, **kwargs)
                     return download

@@ -1,4 +1,5 @@
-"""Strict JSON body parsing: size limit, malformed input, nesting depth (API.md "Conventions")."""
+"""Strict JSON body parsing: size limit, malformed input, duplicated keys, nesting depth
+(API.md "Conventions")."""
 
 from __future__ import annotations
 
@@ -24,6 +25,23 @@ def _number(text: str) -> Decimal:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+class DuplicateKey(ValueError):
+    """An object names the same key twice: which one counts is anyone's guess, so neither."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for key, item in pairs:
+        if key in value:
+            raise DuplicateKey(key)
+        value[key] = item
+    return value
 
 
 def nesting_depth(value: Any) -> int:
@@ -53,7 +71,14 @@ def parse_json_body(raw: bytes | None, *, max_bytes: int) -> Any:
         raise PayloadTooLarge(f"Request body is {len(raw)} bytes; the limit is {max_bytes}.")
     try:
         text = raw.decode("utf-8")
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_number)
+        value = json.loads(
+            text, parse_constant=_reject_constant, parse_float=_number, object_pairs_hook=_object
+        )
+    except DuplicateKey as exc:
+        raise MalformedRequest(
+            f"Request body names the key {exc.key!r} more than once.",
+            details=[{"loc": ["body", exc.key], "msg": "duplicated key"}],
+        ) from exc
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MalformedRequest("Request body is not valid UTF-8 JSON.") from exc
     if nesting_depth(value) > MAX_DEPTH:

@@ -15,7 +15,7 @@ from aws_lambda_powertools.logging import Logger
 from aws_lambda_powertools.metrics import Metrics, MetricUnit
 from chalice.app import Request, Response
 
-from chalicelib.api.errors import error_body
+from chalicelib.api.errors import REQUEST_ID, error_body
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.tracing import Tracer
@@ -67,6 +67,26 @@ def _reshape_chalice_error(response: Response, request: Request) -> Response:
     return response
 
 
+def with_request_id(response: Response, request_id: str) -> Response:
+    """Every error body carries the request's id (API.md "Conventions"), at the top level and in
+    `error`, whoever answered it (a handler, a replayed Idempotency-Key, chalice itself)."""
+    if response.status_code < 400:
+        return response
+    body = response.body
+    try:
+        parsed = json.loads(body) if isinstance(body, str | bytes) else body
+    except ValueError:
+        return response
+    if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
+        if "request_id" in parsed:  # written with the body (a replay keeps the first one's)
+            return response
+        parsed["error"]["request_id"] = request_id
+        parsed["request_id"] = request_id
+        response.body = json.dumps(parsed)
+        response.headers["Content-Type"] = "application/json"
+    return response
+
+
 def _subsegment(name: str) -> AbstractContextManager[Any]:
     active = tracer()
     return active.provider.in_subsegment(name) if active is not None else nullcontext()
@@ -84,16 +104,20 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
     """Correlation id on every log line and response, one EMF record per request."""
     correlation_id = correlation_id_for(event)
     logger.set_correlation_id(correlation_id)
+    request_id = REQUEST_ID.set(correlation_id)
     started = time.perf_counter()
     try:
         with _subsegment(f"## {event.method} {event.path}") as subsegment:
             if subsegment is not None:
                 subsegment.put_annotation(key="correlation_id", value=correlation_id)
-            response = _reshape_chalice_error(get_response(event), event)
+            response = with_request_id(
+                _reshape_chalice_error(get_response(event), event), correlation_id
+            )
             if subsegment is not None:
                 subsegment.put_annotation(key="status", value=str(response.status_code))
     finally:
         logger.set_correlation_id(None)
+        REQUEST_ID.reset(request_id)
     elapsed_ms = (time.perf_counter() - started) * 1000
     response.headers["X-Request-Id"] = correlation_id
     metrics.add_metadata(key="route", value=f"{event.method} {event.path}")

@@ -71,11 +71,15 @@ ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "title": "Error",
     "description": "Every error answer: one shape, with a stable machine `code`.",
-    "required": ["error"],
+    "required": ["error", "request_id"],
     "properties": {
         "error": {
             "$ref": "#/components/schemas/ErrorBody",
             "description": "The code, message, details and request id of the error.",
+        },
+        "request_id": {
+            "type": "string",
+            "description": "The request's id (also the `X-Request-Id` response header).",
         },
     },
 }
@@ -83,7 +87,7 @@ ERROR_BODY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "title": "ErrorBody",
     "description": "What went wrong.",
-    "required": ["code", "message", "details"],
+    "required": ["code", "message", "details", "request_id"],
     "properties": {
         "code": {
             "type": "string",
@@ -516,6 +520,9 @@ def _parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:
             prop = dict(prop)
             description = prop.pop("description", "")
             prop.pop("title", None)
+            if name == "starting_after" and op.cursor:
+                # The cursor is the id of a listed object: its type's prefix is part of it.
+                prop = {"type": "string", "pattern": rf"^{op.cursor}_[0-9a-hjkmnp-tv-z]{{26}}$"}
             params.append(
                 {
                     "name": name,
@@ -560,11 +567,11 @@ def _statuses(op: Operation) -> dict[int, str]:
     answers = {op.status: STATUS_TEXT.get(op.status, "OK")}
     if op.name == "run_job":
         answers[202] = STATUS_TEXT[202]
-    codes = set(op.errors)
+    # Every operation refuses an unknown query parameter (422); one with a body also a malformed
+    # or duplicated-key body (400), a body over the limit (413) and a non-JSON one (415).
+    codes = set(op.errors) | {422}
     if op.body is not None:
-        codes |= {400, 413, 415, 422}
-    if op.query is not None:
-        codes.add(422)
+        codes |= {400, 413, 415}
     if op.roles is not None:
         codes |= {401, 403, 429, 503}
     if op.method == "POST" and op.roles is not None:
@@ -632,7 +639,8 @@ def _operation(
                             "message": catalogue_meaning(first),
                             "details": [],
                             "request_id": "c0a8012e-7d1f-4f5e-9d1a-3b2f0c9e8a77",
-                        }
+                        },
+                        "request_id": "c0a8012e-7d1f-4f5e-9d1a-3b2f0c9e8a77",
                     },
                 }
             },

@@ -9,9 +9,11 @@ from chalicelib.api.schemas.common import ListOf, ListQuery
 from chalicelib.api.schemas.parties import (
     ApiKeyCreate,
     ApiKeyCreated,
+    ApiKeyOut,
     ContractorCreate,
     ContractorOut,
     ContractorPatch,
+    ContractorQuery,
     CustomerCreate,
     CustomerOut,
     CustomerPatch,
@@ -41,12 +43,17 @@ def create_platform(ctx: RequestContext, body: PlatformCreate) -> PlatformCreate
     return PlatformCreated(id=platform.id, name=platform.name, api_key=secret)
 
 
+# An admin manages every key; a platform its own platform keys (rotation without an admin).
+KEY_MANAGERS = {Role.ADMIN, Role.PLATFORM}
+
+
 @operation(
     bp,
     "/v1/api-keys",
     method="POST",
-    summary="Create an underwriter or platform API key",
-    roles=ADMIN,
+    summary="Create an API key (admin: underwriter or platform keys; a platform: its own); "
+    "the key is shown in this response only",
+    roles=KEY_MANAGERS,
     body=ApiKeyCreate,
     response=ApiKeyCreated,
     status=201,
@@ -54,8 +61,40 @@ def create_platform(ctx: RequestContext, body: PlatformCreate) -> PlatformCreate
     errors=(404,),
 )
 def create_api_key(ctx: RequestContext, body: ApiKeyCreate) -> ApiKeyCreated:
-    key_id, secret = ctx.app.parties.create_api_key(Role(body.role), body.platform)
-    return ApiKeyCreated(id=key_id, role=body.role, platform=body.platform, api_key=secret)
+    assert ctx.principal is not None
+    record, secret = ctx.app.parties.create_api_key(ctx.principal, Role(body.role), body.platform)
+    return ApiKeyCreated.created(record, secret)
+
+
+@operation(
+    bp,
+    "/v1/api-keys",
+    summary="List API keys, newest first (admin: every stored key; a platform: its own)",
+    roles=KEY_MANAGERS,
+    query=ListQuery,
+    response=ApiKeyOut,
+    listed=True,
+    tag="Parties",
+)
+def list_api_keys(ctx: RequestContext, query: ListQuery) -> ListOf[ApiKeyOut]:
+    assert ctx.principal is not None
+    page = ctx.app.parties.list_api_keys(ctx.principal, query.limit, query.starting_after)
+    return ListOf[ApiKeyOut](data=[ApiKeyOut.of(k) for k in page.items], has_more=page.has_more)
+
+
+@operation(
+    bp,
+    "/v1/api-keys/{key_id}",
+    method="DELETE",
+    summary="Revoke an API key at once: the next request with it is a 401",
+    roles=KEY_MANAGERS,
+    response=ApiKeyOut,
+    tag="Parties",
+    errors=(404,),
+)
+def revoke_api_key(ctx: RequestContext, key_id: str) -> ApiKeyOut:
+    assert ctx.principal is not None
+    return ApiKeyOut.of(ctx.app.parties.revoke_api_key(ctx.principal, key_id))
 
 
 @operation(
@@ -121,12 +160,13 @@ def update_customer(ctx: RequestContext, customer_id: str, body: CustomerPatch) 
     bp,
     "/v1/contractors",
     method="POST",
-    summary="Create a contractor (the named insured)",
+    summary="Create a contractor (the named insured); external_id is unique per platform",
     roles=PLATFORM,
     body=ContractorCreate,
     response=ContractorOut,
     status=201,
     tag="Parties",
+    errors=(409,),
 )
 def create_contractor(ctx: RequestContext, body: ContractorCreate) -> ContractorOut:
     fields = body.model_dump(exclude={"tin"})
@@ -138,13 +178,15 @@ def create_contractor(ctx: RequestContext, body: ContractorCreate) -> Contractor
     "/v1/contractors",
     summary="List contractors, newest first",
     roles=PLATFORM,
-    query=ListQuery,
+    query=ContractorQuery,
     response=ContractorOut,
     listed=True,
     tag="Parties",
 )
-def list_contractors(ctx: RequestContext, query: ListQuery) -> ListOf[ContractorOut]:
-    page = ctx.app.parties.list_contractors(ctx.platform, query.limit, query.starting_after)
+def list_contractors(ctx: RequestContext, query: ContractorQuery) -> ListOf[ContractorOut]:
+    page = ctx.app.parties.list_contractors(
+        ctx.platform, query.limit, query.starting_after, query.external_id
+    )
     return ListOf[ContractorOut](
         data=[ContractorOut.of(c) for c in page.items], has_more=page.has_more
     )

@@ -192,12 +192,15 @@ def get_quote(ctx: RequestContext, quote_id: str) -> QuoteOut:
     return QuoteOut.of(ctx.app.quotes.get_quote(ctx.platform, quote_id))
 
 
+# A platform reads its own referrals (read-only); an underwriter reads and decides any.
+REFERRAL_READERS = {Role.UNDERWRITER, Role.PLATFORM}
+
+
 @operation(
     bp,
     "/v1/referrals",
-    summary="Referrals, newest first: an underwriter's across platforms, a platform's its own "
-    "(read-only)",
-    roles={Role.UNDERWRITER, Role.PLATFORM},
+    summary="Referrals, newest first: an underwriter's queue, or a platform's own (read-only)",
+    roles=REFERRAL_READERS,
     query=ReferralQuery,
     response=ReferralOut,
     listed=True,

@@ -18,7 +18,6 @@ from chalicelib.api.schemas.reads import (
     ReferralDetailOut,
     SummaryRow,
 )
-from chalicelib.domain.errors import NotFound
 from chalicelib.domain.parties import Role
 
 if TYPE_CHECKING:
@@ -109,9 +108,7 @@ def list_payments(ctx: RequestContext, policy_id: str, query: ListQuery) -> List
 )
 def get_referral(ctx: RequestContext, referral_id: str) -> ReferralDetailOut:
     assert ctx.principal is not None
-    referral = ctx.app.referrals.get(referral_id)
-    if ctx.principal.role is Role.PLATFORM and referral.platform != ctx.platform:
-        raise NotFound(f"No referral {referral_id}.")
+    referral = ctx.app.quotes.referral_for(ctx.principal, referral_id)
     return ReferralDetailOut.model_validate(
         {
             **referral.model_dump(exclude={"version"}),

@@ -153,6 +153,7 @@ def list_webhook_deliveries(
     response=EventOut,
     listed=True,
     tag="Events",
+    cursor="evt",
 )
 def list_events(ctx: RequestContext, query: EventQuery) -> ListOf[EventOut]:
     page = ctx.app.events.list_events(

@@ -19,6 +19,17 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class UniqueClaim:
+    """A value one object holds alone within its platform (a contractor's `external_id`): taken
+    with `attribute_not_exists` in the object's own transaction, released by its holder."""
+
+    kind: str
+    platform: str
+    value: str
+    holder: str
+
+
+@dataclass(frozen=True)
 class ObjectRef:
     """What a request's commit answers with: read back when an earlier attempt committed."""
 
@@ -44,3 +55,6 @@ class Change(Generic[T]):
     # Other aggregates the transition creates or changes with it (a referral it opens, the
     # classes it adds to a policy, the waiver accounts it moves).
     related: tuple[Change[Any], ...] = ()
+    # Uniqueness claims taken and released with the state (in the same transaction).
+    claims: tuple[UniqueClaim, ...] = ()
+    unclaims: tuple[UniqueClaim, ...] = ()

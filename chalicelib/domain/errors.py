@@ -37,6 +37,12 @@ class MalformedRequest(DomainError):
     code = "malformed_json"
 
 
+class UnsupportedMediaType(DomainError):
+    """A body sent with a content type other than application/json (415)."""
+
+    code = "unsupported_media_type"
+
+
 class Unauthenticated(DomainError):
     """Missing or unknown API key (401)."""
 

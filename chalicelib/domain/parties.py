@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -9,7 +11,8 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.change import Change, UniqueClaim
+from chalicelib.domain.errors import Conflict, ValidationFailed
 
 T = TypeVar("T")
 
@@ -40,13 +43,25 @@ class Platform(Record):
 
 
 class ApiKeyRecord(Record):
-    """A stored API key: only the SHA-256 of the secret is kept."""
+    """A stored API key: only the SHA-256 of the secret is kept (and its last four characters,
+    so a list can tell keys apart)."""
 
     id: str
     role: Role
     platform: str | None = None
     key_hash: str
+    last4: str = ""
     created_at: datetime
+    revoked_at: datetime | None = None
+    version: int = 1
+
+    def revoke(self, now: datetime) -> Change[ApiKeyRecord]:
+        """Revoked at once: the next request with the key is a 401. Revoking twice changes
+        nothing (the first revocation stands)."""
+        if self.revoked_at is not None:
+            return Change(self, expected_version=self.version)
+        revoked = self.model_copy(update={"revoked_at": now, "version": self.version + 1})
+        return Change(revoked, expected_version=self.version)
 
 
 class Principal(Record):
@@ -164,3 +179,76 @@ def check_prior_coverage(prior: PriorCoverage) -> None:
             "lapse_end is before lapse_start.",
             details=[{"loc": ["body", "prior_coverage", "lapse_end"], "msg": "before start"}],
         )
+
+
+CONTRACTOR_EXTERNAL_ID = "contractor_external_id"
+
+
+def external_id_claim(contractor: Contractor) -> tuple[UniqueClaim, ...]:
+    """The contractor's hold on its `external_id`, unique per platform (none without one)."""
+    if contractor.external_id is None:
+        return ()
+    return (
+        UniqueClaim(
+            CONTRACTOR_EXTERNAL_ID, contractor.platform, contractor.external_id, contractor.id
+        ),
+    )
+
+
+def contractor_created(contractor: Contractor) -> Change[Contractor]:
+    """A new contractor, holding its `external_id` in the same write."""
+    return Change(contractor, expected_version=None, claims=external_id_claim(contractor))
+
+
+def contractor_updated(current: Contractor, updated: Contractor) -> Change[Contractor]:
+    """New facts over the version read; a changed `external_id` moves its claim with them."""
+    if current.external_id == updated.external_id:
+        return Change(updated, expected_version=current.version)
+    return Change(
+        updated,
+        expected_version=current.version,
+        claims=external_id_claim(updated),
+        unclaims=external_id_claim(current),
+    )
+
+
+def duplicate_contractor(external_id: str, existing: str | None) -> Conflict:
+    """409: a contractor's `external_id` is unique per platform; details name the holder."""
+    return Conflict(
+        f"A contractor with external_id {external_id!r} already exists: {existing}.",
+        code="duplicate_external_id",
+        details=[
+            {
+                "loc": ["body", "external_id"],
+                "msg": "already used on this platform",
+                "id": existing,
+                "contractor": existing,
+            }
+        ],
+    )
+
+
+# What losing a uniqueness claim means, per kind of claim (the unit of work raises it).
+UNIQUE_CONFLICTS: dict[str, Callable[[str, str | None], Conflict]] = {
+    CONTRACTOR_EXTERNAL_ID: duplicate_contractor,
+}
+
+
+def check_tin_shape(tin_type: TinType, tin: str) -> None:
+    """An SSN is written 123-45-6789, a FEIN 12-3456789 (or nine bare digits for either)."""
+    other_kinds_dashes = {"ssn": r"^\d{2}-\d{7}$", "fein": r"^\d{3}-\d{2}-\d{4}$"}[tin_type]
+    if re.match(other_kinds_dashes, tin):
+        raise ValidationFailed(
+            f"tin is written as the other kind of number than tin_type {tin_type!r}.",
+            details=[{"loc": ["body", "tin"], "msg": f"not written as {tin_type}"}],
+        )
+
+
+def check_losses(losses: tuple[Loss, ...], today: date) -> None:
+    """A loss has happened: its date is not after today (UTC)."""
+    for index, loss in enumerate(losses):
+        if loss.date > today:
+            raise ValidationFailed(
+                f"losses[{index}].date {loss.date.isoformat()} is in the future.",
+                details=[{"loc": ["body", "losses", index, "date"], "msg": "in the future"}],
+            )

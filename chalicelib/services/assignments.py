@@ -143,6 +143,7 @@ class AssignmentServices:
         """Rate and bind every line; the same job sent again with bind binds the quoted one."""
         self.reference().trade(request.trade)
         _check_window(request.window)
+        _check_not_past(request.window, self.clock.now())
 
         def decide() -> Change[Assignment]:
             context = self._context(platform_id, request)
@@ -250,7 +251,10 @@ class AssignmentServices:
         """Before start: new window, pay, customer or description; re-rated, difference booked.
 
         An underwriter's earlier decision on the assignment's referral carries into the re-rate.
+        A window moved into the past is a 422, as on create.
         """
+        if changes.window is not None:
+            _check_not_past(changes.window, self.clock.now())
         return self._commit(
             platform_id,
             lambda: self._reprice(self.get(platform_id, assignment_id), changes),
@@ -364,6 +368,19 @@ def _check_window(window: Window) -> None:
         raise ValidationFailed(
             "window.end must be after window.start.",
             details=[{"loc": ["body", "window", "end"], "msg": "not after start"}],
+        )
+
+
+def _check_not_past(window: Window, now: datetime) -> None:
+    """A window that has already ended covers nothing: a 422, on create and on PATCH. (One that
+    started earlier and is still open is a backdated dispatch, which the program's rules
+    judge.)"""
+    if window.end <= now:
+        raise ValidationFailed(
+            f"The window ended at {window.end.isoformat()}, in the past: coverage is bought "
+            "for work still to come.",
+            code="window_in_past",
+            details=[{"loc": ["body", "window", "end"], "msg": "in the past"}],
         )
 
 

@@ -38,9 +38,13 @@ class Authenticator:
         # adapters/secrets.py); every other key is one GetItem by its hash.
         if self._admin.matches(secret):
             return Principal(key_id="admin", role=Role.ADMIN)
+        # No cache of stored keys: each request reads its key (consistently), so a revocation
+        # holds from the next request on.
         record = self._keys.key_by_hash(hash_key(secret))
         if record is None:
             raise Unauthenticated("Unknown API key.")
+        if record.revoked_at is not None:
+            raise Unauthenticated("This API key was revoked.")
         return Principal(key_id=record.id, role=record.role, platform=record.platform)
 
 
@@ -58,6 +62,7 @@ class KeyIssuer:
             role=role,
             platform=platform,
             key_hash=hash_key(secret),
+            last4=secret[-4:],
             created_at=self._clock.now(),
         )
         return record, secret

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chalicelib.domain.change import Change, ObjectRef
-from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed, WriteConflict
 from chalicelib.domain.ids import is_id_of
 from chalicelib.domain.parties import (
+    ApiKeyRecord,
     Contractor,
     Customer,
     Page,
     Platform,
+    Principal,
     Role,
     check_contractor_facts,
+    check_losses,
     check_prior_coverage,
+    check_tin_shape,
+    contractor_created,
+    contractor_updated,
 )
 from chalicelib.ports import (
+    ApiKeyRepository,
     Clock,
     IdGenerator,
     PartyRepository,
@@ -30,6 +39,14 @@ from chalicelib.services.auth import KeyIssuer
 from chalicelib.services.lookup import fetch
 
 R = TypeVar("R", Customer, Contractor)
+CREATE_ATTEMPTS = 6
+CREATE_BACKOFF_SECONDS = 0.025
+
+
+def _backoff(attempt: int) -> float:
+    """The doubled step, half of it jitter (spreads the racers; not security)."""
+    step = CREATE_BACKOFF_SECONDS * 2.0**attempt
+    return step / 2 + random.uniform(0, step / 2)  # noqa: S311
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,7 @@ class PartyServices:
     ids: IdGenerator
     clock: Clock
     uow: Callable[[], UnitOfWork]
+    api_keys: ApiKeyRepository | None = None
 
     # -- platforms and keys -------------------------------------------------------------------
     def create_platform(self, name: str) -> tuple[Platform, str]:
@@ -50,7 +68,60 @@ class PartyServices:
         self.platforms.add_platform(platform, first_key)
         return platform, secret
 
-    def create_api_key(self, role: Role, platform_id: str | None) -> tuple[str, str]:
+    def create_api_key(
+        self, caller: Principal, role: Role, platform_id: str | None
+    ) -> tuple[ApiKeyRecord, str | None]:
+        """A new key, written through the unit of work; the secret is answered once (None when
+        this is a retry of a request that already created it). A platform creates keys for
+        itself only (rotation without an admin)."""
+        if caller.role == Role.PLATFORM:
+            if role != Role.PLATFORM:
+                raise Forbidden("A platform key may create platform keys only.")
+            if platform_id not in (None, caller.platform):
+                raise NotFound(f"No platform {platform_id}.")
+            platform_id = caller.platform
+        else:
+            self._check_key_owner(role, platform_id)
+        record, secret = self.keys.new(role, platform_id)
+        uow = self.uow()
+        earlier = uow.committed_before()
+        if earlier is None:
+            uow.record(Change(record, expected_version=None))
+            earlier = uow.commit(ObjectRef("api_key", platform_id or "", record.id))
+        if earlier is None:
+            return record, secret
+        return self._key(earlier.id), None
+
+    def list_api_keys(
+        self, caller: Principal, limit: int, starting_after: str | None
+    ) -> Page[ApiKeyRecord]:
+        """An admin lists every stored key; a platform its own."""
+        platform = caller.platform if caller.role == Role.PLATFORM else None
+        return self._api_keys().page(platform, limit=limit, starting_after=starting_after)
+
+    def revoke_api_key(self, caller: Principal, key_id: str) -> ApiKeyRecord:
+        """Revoked at once (the next request with it is a 401). A platform revokes its own keys;
+        another's, or an underwriter key, is a 404 to it."""
+        record = self._key(key_id)
+        if caller.role == Role.PLATFORM and record.platform != caller.platform:
+            raise NotFound(f"No API key {key_id}.")
+        change = record.revoke(self.clock.now())
+        if change.state is record:
+            return record
+        uow = self.uow()
+        if uow.committed_before() is None:
+            uow.record(change)
+            uow.commit(ObjectRef("api_key", record.platform or "", record.id))
+        return self._key(key_id)
+
+    def _api_keys(self) -> ApiKeyRepository:
+        assert self.api_keys is not None, "PartyServices built without the key repository"
+        return self.api_keys
+
+    def _key(self, key_id: str) -> ApiKeyRecord:
+        return fetch("API key", "key", key_id, lambda: self._api_keys().key_by_id(key_id))
+
+    def _check_key_owner(self, role: Role, platform_id: str | None) -> None:
         if role == Role.PLATFORM:
             if platform_id is None:
                 raise ValidationFailed(
@@ -64,8 +135,6 @@ class PartyServices:
                 "Only platform keys belong to a platform.",
                 details=[{"loc": ["body", "platform"], "msg": "not allowed for this role"}],
             )
-        record, secret = self.keys.issue(role, platform_id)
-        return record.id, secret
 
     def _save(
         self,
@@ -73,15 +142,29 @@ class PartyServices:
         record: R,
         expected_version: int | None,
         load: Callable[[str, str], R],
+        change: Change[R] | None = None,
     ) -> R:
         """One commit through the unit of work (created once, or replacing the version read);
-        a retry of a request that already committed answers what it wrote."""
-        uow = self.uow()
-        earlier = uow.committed_before()
-        if earlier is None:
-            uow.record(Change(record, expected_version=expected_version))
-            earlier = uow.commit(ObjectRef(kind, record.platform, record.id))
-        return record if earlier is None else load(earlier.platform, earlier.id)
+        a retry of a request that already committed answers what it wrote.
+
+        A creation cancelled by a concurrent transaction on its claim (DynamoDB's
+        TransactionConflict) is tried again, so the loser of a race for an `external_id` hears
+        who holds it (409 with the id), not a bare conflict."""
+        change = change or Change(record, expected_version=expected_version)
+        for attempt in range(CREATE_ATTEMPTS):
+            uow = self.uow()
+            earlier = uow.committed_before() if attempt == 0 else None
+            if earlier is None:
+                uow.record(change)
+                try:
+                    earlier = uow.commit(ObjectRef(kind, record.platform, record.id))
+                except WriteConflict:
+                    if expected_version is not None or attempt == CREATE_ATTEMPTS - 1:
+                        raise
+                    time.sleep(_backoff(attempt))
+                    continue
+            return record if earlier is None else load(earlier.platform, earlier.id)
+        raise AssertionError("unreachable")
 
     # -- customers ----------------------------------------------------------------------------
     def create_customer(self, platform_id: str, fields: dict[str, Any]) -> Customer:
@@ -126,7 +209,11 @@ class PartyServices:
             tin,
             {"id": contractor_id, "platform": platform_id, "created_at": now, "updated_at": now},
         )
-        return self._save("contractor", record, None, self.get_contractor)
+        # The external_id's claim is written with the contractor: a second contractor with it
+        # loses the race at the database (409 naming the first), never a read-then-write.
+        return self._save(
+            "contractor", record, None, self.get_contractor, contractor_created(record)
+        )
 
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor:
         return fetch(
@@ -163,18 +250,31 @@ class PartyServices:
             updated = self._contractor(merged, None, identity)
         else:
             updated = self._contractor(merged, tin, identity)
-        return self._save("contractor", updated, current.version, self.get_contractor)
+        change = contractor_updated(current, updated)
+        return self._save("contractor", updated, current.version, self.get_contractor, change)
 
     def list_contractors(
-        self, platform_id: str, limit: int, starting_after: str | None
+        self,
+        platform_id: str,
+        limit: int,
+        starting_after: str | None,
+        external_id: str | None = None,
     ) -> Page[Contractor]:
-        return self.parties.list_contractors(
-            platform_id, limit=limit, starting_after=starting_after
-        )
+        """Newest first; `external_id` finds the one contractor holding it (or none)."""
+        if external_id is None:
+            return self.parties.list_contractors(
+                platform_id, limit=limit, starting_after=starting_after
+            )
+        found = self.parties.contractor_by_external_id(platform_id, external_id)
+        if found is None or (starting_after is not None and found.id >= starting_after):
+            return Page[Contractor](items=[], has_more=False)
+        return Page[Contractor](items=[found], has_more=False)
 
     def _contractor(
         self, fields: dict[str, Any], tin: str | None, identity: dict[str, Any]
     ) -> Contractor:
+        """The contractor as it will be stored, after the rules every create and PATCH obeys:
+        FEIN with employees, a TIN written as its type, a lapse in order, no future loss."""
         check_contractor_facts(
             has_employees=fields["has_employees"],
             employee_count=fields.get("employee_count"),
@@ -182,9 +282,11 @@ class PartyServices:
         )
         values = {**fields, **identity}
         if tin is not None:
+            check_tin_shape(fields["tin_type"], tin)
             values["tin"] = self.tins.protect(
                 tin, context={"platform": values["platform"], "contractor": values["id"]}
             )
         contractor = Contractor.model_validate(values)
         check_prior_coverage(contractor.prior_coverage)
+        check_losses(contractor.losses, self.clock.now().date())
         return contractor

@@ -10,7 +10,8 @@ from typing import Any, Protocol
 from chalicelib.domain.applicant import contractor_facts, endorsements_for
 from chalicelib.domain.change import ObjectRef
 from chalicelib.domain.clock import utc_today
-from chalicelib.domain.parties import Page
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.parties import Page, Principal, Role
 from chalicelib.domain.quotes import (
     QUOTE_VALID_DAYS,
     Quote,
@@ -46,6 +47,7 @@ class QuoteRepository(Protocol):
         limit: int,
         starting_after: str | None,
         assignment_id: str | None = None,
+        platform: str | None = None,
     ) -> Page[Referral]: ...
 
 
@@ -220,5 +222,18 @@ class QuoteServices:
         limit: int,
         starting_after: str | None,
         assignment_id: str | None = None,
+        platform: str | None = None,
     ) -> Page[Referral]:
-        return self.quotes.list_referrals(status, quote_id, limit, starting_after, assignment_id)
+        """An underwriter's queue (every platform's), or a platform's own referrals."""
+        return self.quotes.list_referrals(
+            status, quote_id, limit, starting_after, assignment_id, platform
+        )
+
+    def referral_for(self, principal: Principal, referral_id: str) -> Referral:
+        """An underwriter reads any referral; a platform only its own (another's is a 404)."""
+        referral = fetch(
+            "referral", "ref", referral_id, lambda: self.quotes.get_referral(referral_id)
+        )
+        if principal.role == Role.PLATFORM and referral.platform != principal.platform:
+            raise NotFound(f"No referral {referral_id}.")
+        return referral

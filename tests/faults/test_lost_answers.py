@@ -167,7 +167,7 @@ def test_referral_decision_of_a_dispatch(scene: Scene, faults: DynamoFaults) -> 
     assert referred["status"] == "referred"
     faults.lose_answer()
     decided = scene.post(
-        f"/v1/referrals/{referred['referral']}/approve", {}, scene.underwriter, 200
+        f"/v1/referrals/{referred['referral']['id']}/approve", {}, scene.underwriter, 200
     )
     assert decided["status"] == "approved"
     after = scene.get(f"/v1/assignments/{referred['id']}")

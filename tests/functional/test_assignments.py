@@ -180,7 +180,7 @@ def test_backdated_window_is_referred_under_multistate(api, platform_key, admin_
     assert ledger(api, platform_key, assignment=body["id"])["total_cents"] == 0
     _, referrals = api.json("GET", "/v1/referrals?status=open", underwriter)
     referral = next(r for r in referrals["data"] if r["assignment"] == body["id"])
-    assert referral["id"] == body["referral"]
+    assert body["referral"] == {"id": referral["id"], "status": "open"}
     assert referral["quote"] is None
     status, _ = api.json(
         "POST", f"/v1/referrals/{referral['id']}/approve", underwriter, {"note": "no-loss letter"}
@@ -203,7 +203,9 @@ def test_backdated_window_is_referred_under_multistate(api, platform_key, admin_
         window=window(days_from_now=-1, hours=72),
         lines=["wc"],
     )
-    api.json("POST", f"/v1/referrals/{second['referral']}/decline", underwriter, {"note": "no"})
+    api.json(
+        "POST", f"/v1/referrals/{second['referral']['id']}/decline", underwriter, {"note": "no"}
+    )
     _, declined = api.json("GET", f"/v1/assignments/{second['id']}", platform_key)
     assert declined["status"] == "uncovered"
     assert "referral_declined" in [r["code"] for r in declined["coverage"]["wc"]["reasons"]]
@@ -445,11 +447,28 @@ def test_patch_after_start_is_409(api, platform_key, opted_in):
     assert status == 409
 
 
-def test_a_window_that_already_ended_does_not_bind(api, platform_key, opted_in):
-    _, body = dispatch(api, platform_key, opted_in["contractor"], window=window(days_from_now=-1))
-    assert body["status"] == "uncovered"
-    assert body["coverage"]["wc"]["reasons"][0]["code"] == "window_closed"
-    assert ledger(api, platform_key, assignment=body["id"])["total_cents"] == 0
+def test_a_window_that_already_ended_is_422(api, platform_key, opted_in):
+    status, body = dispatch(
+        api, platform_key, opted_in["contractor"], window=window(days_from_now=-1)
+    )
+    assert status == 422, body
+    assert body["error"]["code"] == "window_in_past"
+    assert body["error"]["details"][0]["loc"] == ["body", "window", "end"]
+    _, page = api.json("GET", "/v1/assignments", platform_key)
+    assert page["data"] == []
+
+
+def test_a_patch_moving_the_window_into_the_past_is_422(api, platform_key, opted_in):
+    _, body = dispatch(api, platform_key, opted_in["contractor"])
+    assert body["status"] == "bound"
+    status, error = api.json(
+        "PATCH", f"/v1/assignments/{body['id']}", platform_key, {"window": window(-2)}
+    )
+    assert (status, error["error"]["code"]) == (422, "window_in_past")
+    status, error = api.json("PATCH", f"/v1/assignments/{body['id']}", platform_key, {})
+    assert status == 422
+    _, unchanged = api.json("GET", f"/v1/assignments/{body['id']}", platform_key)
+    assert unchanged["status"] == "bound" and unchanged["window"] == body["window"]
 
 
 def test_waiver_and_additional_insured_need_a_named_customer(api, platform_key, opted_in):

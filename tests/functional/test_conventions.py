@@ -110,15 +110,27 @@ def test_wrong_method_is_404_like_the_deployed_gateway(api, platform_key):
     assert body["error"]["code"] == "not_found"
 
 
-def test_any_content_type_is_parsed_as_json(api, platform_key):
-    status, _ = api.json(
+@pytest.mark.parametrize(
+    ("content_type", "status"),
+    [
+        ("application/vnd.api+json", 415),
+        ("text/plain", 415),
+        ("application/json; charset=latin-1", 415),
+        ("application/json; charset=utf-8", 201),
+        ("Application/JSON", 201),
+    ],
+)
+def test_a_body_must_be_labelled_json(api, platform_key, content_type, status):
+    answer, body = api.json(
         "POST",
         "/v1/customers",
         platform_key,
         customer_body(),
-        headers={"Content-Type": "application/vnd.api+json"},
+        headers={"Content-Type": content_type},
     )
-    assert status == 201
+    assert answer == status, body
+    if status == 415:
+        assert body["error"]["code"] == "unsupported_media_type"
 
 
 def test_every_response_has_a_correlation_id(api):

@@ -56,7 +56,7 @@ def test_approval_after_cancel_books_nothing(api, platform_key, underwriter, bac
     api.json(
         "POST", f"/v1/assignments/{job['id']}/cancel", platform_key, {"reason": "client_request"}
     )
-    status, _ = api.json("POST", f"/v1/referrals/{job['referral']}/approve", underwriter, {})
+    status, _ = api.json("POST", f"/v1/referrals/{job['referral']['id']}/approve", underwriter, {})
     assert status == 200
     _, after = api.json("GET", f"/v1/assignments/{job['id']}", platform_key)
     assert after["status"] == "cancelled"
@@ -76,7 +76,7 @@ def test_a_decision_survives_later_changes(api, platform_key, underwriter, backd
     )
     assert subject["lines"]["wc"]["status"] == "referred"
     assert subject["lines"]["wc"]["premium_total_cents"] > 0
-    api.json("POST", f"/v1/referrals/{job['referral']}/approve", underwriter, {})
+    api.json("POST", f"/v1/referrals/{job['referral']['id']}/approve", underwriter, {})
     _, patched = api.json(
         "PATCH", f"/v1/assignments/{job['id']}", platform_key, {"description": "add a note"}
     )

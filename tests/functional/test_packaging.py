@@ -16,7 +16,16 @@ import pytest
 
 from scripts import package
 
-NOT_FOUND = {"error": {"code": "not_found", "message": "No such route.", "details": []}}
+REQUEST_ID = "$context.requestId"  # API Gateway's request id: every error body carries it
+NOT_FOUND = {
+    "error": {
+        "code": "not_found",
+        "message": "No such route.",
+        "details": [],
+        "request_id": REQUEST_ID,
+    },
+    "request_id": REQUEST_ID,
+}
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +86,8 @@ def test_missing_authentication_token_is_a_json_404(merge_template):
         body = responses[kind]["responseTemplates"]["application/json"]
         # $context.error.messageString is API Gateway's quoted JSON string; stand one in.
         parsed = json.loads(body.replace("$context.error.messageString", '"x"'))
-        assert set(parsed) == {"error"}
-        assert set(parsed["error"]) == {"code", "message", "details"}
+        assert set(parsed) == {"error", "request_id"}
+        assert set(parsed["error"]) == {"code", "message", "details", "request_id"}
         assert parsed["error"]["details"] == []
 
 

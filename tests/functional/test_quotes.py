@@ -148,7 +148,7 @@ def test_referral_flow_roles_and_decisions(api, platform_key, underwriter_key, c
     assert body["status"] == "referred", body["lines"]["wc"]["reasons"]
     referral_id = body["referral"]["id"]
 
-    # A platform reads its own referrals (API.md "Portal"), and decides none of them.
+    # A platform reads its own referrals (API.md "Referrals"); deciding stays the underwriter's.
     status, own = api.json("GET", "/v1/referrals", platform_key)
     assert status == 200
     assert [r["id"] for r in own["data"]] == [referral_id]

@@ -3,6 +3,7 @@ scheduled functions (the test client's lambda invoke with a CloudWatch event).""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,7 +49,9 @@ def invoke(api: Api, name: str) -> dict[str, Any]:
 
 
 def opt_in(api: Api, key: str, **quote: Any) -> dict[str, Any]:
-    contractor = api.json("POST", "/v1/contractors", key, contractor_body())[1]["id"]
+    # external_id is unique per platform: each tech opted in here is another one.
+    body = contractor_body(external_id=f"tech-{uuid.uuid4().hex}")
+    contractor = api.json("POST", "/v1/contractors", key, body)[1]["id"]
     quoted = api.json("POST", "/v1/quotes", key, quote_body(contractor, **quote))[1]
     status, policy = api.json(
         "POST", "/v1/policies", key, {"quote": quoted["id"], "accept_terms": True}

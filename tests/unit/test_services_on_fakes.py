@@ -41,7 +41,8 @@ def contractor(app: FakeApp, **overrides: Any) -> str:
         "prior_coverage": {"status": "current"},
         **overrides,
     }
-    return app.parties.create_contractor(PLATFORM, fields, "123-45-6789").id
+    tin = "12-3456789" if fields["tin_type"] == "fein" else "123-45-6789"
+    return app.parties.create_contractor(PLATFORM, fields, tin).id
 
 
 def customer(app: FakeApp) -> str:

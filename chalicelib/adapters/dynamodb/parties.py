@@ -12,17 +12,43 @@ from chalicelib.adapters.dynamodb.keys import (
     tenant_key,
 )
 from chalicelib.adapters.dynamodb.table import DynamoTable, Item, to_attributes
-from chalicelib.domain.parties import ApiKeyRecord, Contractor, Customer, Page, Platform
+from chalicelib.domain.change import UniqueClaim
+from chalicelib.domain.parties import (
+    CONTRACTOR_EXTERNAL_ID,
+    ApiKeyRecord,
+    Contractor,
+    Customer,
+    Page,
+    Platform,
+)
+
+ALL_KEYS = "KEYS"
 
 
 def api_key_item(record: ApiKeyRecord) -> Item:
-    """A key is found by its hash; a platform's keys are listed on GSI1."""
-    extra = (
-        {"gsi1pk": api_keys_by_platform(record.platform), "gsi1sk": record.id}
-        if record.platform
-        else None
-    )
+    """A key is found by its hash; a platform's keys are listed on GSI1, every stored key on
+    GSI2 (the admin's list), and a key by its id alone on GSI3 (revocation)."""
+    extra: dict[str, str] = {
+        "gsi2pk": ALL_KEYS,
+        "gsi2sk": record.id,
+        "gsi3pk": api_key_directory(record.id),
+        "gsi3sk": "KEY",
+    }
+    if record.platform:
+        extra |= {"gsi1pk": api_keys_by_platform(record.platform), "gsi1sk": record.id}
     return record_item(record, *api_key_key(record.key_hash), extra)
+
+
+def api_key_directory(key_id: str) -> str:
+    return f"KEY#{key_id}"
+
+
+UNIQUE_PARTITIONS = {CONTRACTOR_EXTERNAL_ID: "CTREXT"}
+
+
+def unique_claim_key(claim: UniqueClaim) -> tuple[str, str]:
+    """`plt_…#CTREXT` / `<external_id>` -> holder: one item per claimed value."""
+    return tenant_key(claim.platform, UNIQUE_PARTITIONS[claim.kind], claim.value)
 
 
 def _create(item: Item) -> dict[str, Any]:
@@ -57,8 +83,42 @@ class DynamoApiKeys:
         self._table.put(api_key_item(record), condition="attribute_not_exists(pk)")
 
     def key_by_hash(self, key_hash: str) -> ApiKeyRecord | None:
+        """Consistent: a key revoked a moment ago is seen revoked by the next request."""
         item = self._table.get(*api_key_key(key_hash))
         return item_record(item, ApiKeyRecord) if item else None
+
+    def key_by_id(self, key_id: str) -> ApiKeyRecord | None:
+        """The gsi3 directory entry names the key's hash; then a consistent GetItem reads it."""
+        items = self._table.query_all(
+            partition=("gsi3pk", api_key_directory(key_id)),
+            index="gsi3",
+            projection="key_hash",
+        )
+        return self.key_by_hash(str(items[0]["key_hash"])) if items else None
+
+    def page(
+        self, platform_id: str | None, *, limit: int, starting_after: str | None
+    ) -> Page[ApiKeyRecord]:
+        """A platform's keys (gsi1), or every stored key (gsi2), newest first."""
+        if platform_id is None:
+            index, pk_name, sk_name, value = "gsi2", "gsi2pk", "gsi2sk", ALL_KEYS
+        else:
+            index, pk_name, sk_name = "gsi1", "gsi1pk", "gsi1sk"
+            value = api_keys_by_platform(platform_id)
+        start = None
+        if starting_after:
+            after = self.key_by_id(starting_after)
+            if after is None or (platform_id is not None and after.platform != platform_id):
+                return Page[ApiKeyRecord](items=[], has_more=False)
+            pk, sk = api_key_key(after.key_hash)
+            start = {pk_name: value, sk_name: starting_after, "pk": pk, "sk": sk}
+        answer = self._table.query_page(
+            partition=(pk_name, value), index=index, limit=limit, start_key=start
+        )
+        return Page[ApiKeyRecord](
+            items=[item_record(item, ApiKeyRecord) for item in answer.items],
+            has_more=answer.has_more,
+        )
 
 
 class DynamoParties:
@@ -79,6 +139,12 @@ class DynamoParties:
 
     def get_contractor(self, platform_id: str, contractor_id: str) -> Contractor | None:
         return self._contractors.get(platform_id, contractor_id, Contractor)
+
+    def contractor_by_external_id(self, platform_id: str, external_id: str) -> Contractor | None:
+        """GetItem the claim, then the contractor holding it (both consistent)."""
+        claim = UniqueClaim(CONTRACTOR_EXTERNAL_ID, platform_id, external_id, "")
+        item = self._table.get(*unique_claim_key(claim))
+        return self.get_contractor(platform_id, str(item["holder"])) if item else None
 
     def contractor_and_customer(
         self, platform_id: str, contractor_id: str | None, customer_id: str | None

@@ -59,12 +59,15 @@ class DynamoQuotes:
         limit: int,
         starting_after: str | None,
         assignment_id: str | None = None,
+        platform: str | None = None,
     ) -> Page[Referral]:
         """By quote or assignment (gsi1) or by status (gsi2); with none, the three status lists
-        merged."""
+        merged. `platform`: only that platform's (its gsi3 partition, or the subject's)."""
         subject = f"QTE#{quote_id}#REF" if quote_id else f"ASG#{assignment_id}#REF"
         if quote_id is not None or assignment_id is not None:
             partitions = [("gsi1", "gsi1pk", "gsi1sk", subject)]
+        elif platform is not None:
+            partitions = [("gsi3", "gsi3pk", "gsi3sk", f"{platform}#REF")]
         else:
             statuses = [status] if status else list(REFERRAL_STATUSES)
             partitions = [("gsi2", "gsi2pk", "gsi2sk", f"REF#STATUS#{s}") for s in statuses]
@@ -76,11 +79,17 @@ class DynamoQuotes:
                 start = {pk_name: value, sk_name: starting_after}
                 start.update(dict(zip(("pk", "sk"), referral_key(starting_after), strict=True)))
             page = self._table.query_page(
-                partition=(pk_name, value), index=index, limit=limit, start_key=start
+                partition=(pk_name, value),
+                index=index,
+                limit=limit,
+                start_key=start,
+                filter_status=status if index == "gsi3" else None,
             )
             more = more or page.has_more
             found.extend(item_record(item, Referral) for item in page.items)
-        if (quote_id is not None or assignment_id is not None) and status:
+        if (quote_id is not None or assignment_id is not None or platform is not None) and status:
             found = [r for r in found if r.status == status]
+        if platform is not None:
+            found = [r for r in found if r.platform == platform]
         newest = heapq.nlargest(limit + 1, found, key=lambda r: r.id)
         return Page[Referral](items=newest[:limit], has_more=more or len(newest) > limit)

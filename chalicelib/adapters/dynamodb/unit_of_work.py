@@ -25,17 +25,18 @@ from chalicelib.adapters.dynamodb.entities import record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key
 from chalicelib.adapters.dynamodb.ledger import ledger_item, totals_updates
 from chalicelib.adapters.dynamodb.outbox import outbox_item
+from chalicelib.adapters.dynamodb.parties import api_key_item, unique_claim_key
 from chalicelib.adapters.dynamodb.policies import payment_item, policy_item, quote_claim_key
 from chalicelib.adapters.dynamodb.quotes import quote_item, referral_item
 from chalicelib.adapters.dynamodb.table import DynamoTable, Item, to_attributes
 from chalicelib.adapters.dynamodb.webhook_endpoints import webhook_endpoint_item
 from chalicelib.domain.assignments import Assignment, duplicate_external_id
 from chalicelib.domain.certificates import Certificate
-from chalicelib.domain.change import Change, ObjectRef
+from chalicelib.domain.change import Change, ObjectRef, UniqueClaim
 from chalicelib.domain.errors import Conflict, WriteConflict
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.ledger import LedgerEntry
-from chalicelib.domain.parties import Contractor, Customer
+from chalicelib.domain.parties import UNIQUE_CONFLICTS, ApiKeyRecord, Contractor, Customer
 from chalicelib.domain.policies import Payment, Policy
 from chalicelib.domain.quotes import Quote, Referral
 from chalicelib.domain.waivers import CustomerWaivers
@@ -66,6 +67,7 @@ ITEMS: dict[type, ItemBuilder] = {
     CustomerWaivers: waivers_item,
     WebhookEndpoint: webhook_endpoint_item,
     Certificate: certificate_item,
+    ApiKeyRecord: api_key_item,
 }
 
 
@@ -92,6 +94,8 @@ class DynamoUnitOfWork:
         self._claims: dict[int, Callable[[], Conflict]] = {}
         # The transaction's ledger entries: their running totals are added once per totals item.
         self._entries: list[LedgerEntry] = []
+        # Claims whose holder, when one exists after a cancelled commit, is the answer.
+        self._held: list[Callable[[], Conflict | None]] = []
 
     # -- reading back -----------------------------------------------------------------------
     def committed_before(self) -> ObjectRef | None:
@@ -118,6 +122,10 @@ class DynamoUnitOfWork:
         for entry in change.entries:
             self._put(ledger_item(entry), "attribute_not_exists(pk)")
         self._entries.extend(change.entries)
+        for unique in change.unclaims:
+            self._unclaim(unique)
+        for unique in change.claims:
+            self._claim(unique)
         now = self._clock.now()
         for event in change.events:
             recorded = OutboxEvent(
@@ -157,6 +165,34 @@ class DynamoUnitOfWork:
             self._claims[len(self._operations) - 1] = lambda: _quote_bound(
                 state.quote, self._holder(pk, sk, "policy")
             )
+
+    def _claim(self, unique: UniqueClaim) -> None:
+        """Take a unique value: a Put that only creates, so a second holder is refused."""
+        pk, sk = unique_claim_key(unique)
+        self._put({"pk": pk, "sk": sk, "holder": unique.holder}, "attribute_not_exists(pk)")
+        conflict = UNIQUE_CONFLICTS[unique.kind]
+        self._claims[len(self._operations) - 1] = lambda: conflict(
+            unique.value, self._holder(pk, sk, "holder")
+        )
+
+        def held() -> Conflict | None:
+            holder = self._holder(pk, sk, "holder")
+            return conflict(unique.value, holder) if holder not in (None, unique.holder) else None
+
+        self._held.append(held)
+
+    def _unclaim(self, unique: UniqueClaim) -> None:
+        """Release a unique value: only its holder may."""
+        pk, sk = unique_claim_key(unique)
+        self._operations.append(
+            {
+                "Delete": {
+                    "Key": to_attributes({"pk": pk, "sk": sk}),
+                    "ConditionExpression": "holder = :h",
+                    "ExpressionAttributeValues": to_attributes({":h": unique.holder}),
+                }
+            }
+        )
 
     def _holder(self, pk: str, sk: str, attribute: str) -> str | None:
         item = self._table.get(pk, sk)
@@ -199,11 +235,17 @@ class DynamoUnitOfWork:
             for index in sorted(conflict.failed):
                 if index in self._claims:
                     raise self._claims[index]() from conflict
+            # Cancelled by a concurrent transaction (no condition of ours failed): a value
+            # another object now holds is the answer; otherwise the caller may try again.
+            for held in self._held if not conflict.failed else ():
+                if (taken := held()) is not None:
+                    raise taken from conflict
             raise
         finally:
             self._operations = []
             self._claims = {}
             self._entries = []
+            self._held = []
         return None
 
 

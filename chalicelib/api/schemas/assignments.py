@@ -20,10 +20,12 @@ from chalicelib.api.schemas.common import (
     Instant,
     JsonNumber,
     ObjectId,
+    ReferralPointer,
     RequestModel,
     ResponseModel,
     StateCode,
     check_state,
+    referral_pointer,
 )
 from chalicelib.api.schemas.parties import Requirements, RequirementsPatch
 from chalicelib.api.schemas.reads import DateRangeQuery
@@ -265,8 +267,8 @@ class AssignmentOut(ResponseModel):
     """Each requested line (`wc`, `gl`): bound or why not, with its rating."""
     premium_cents: int
     """The job's premium across lines, in cents: the sum of its ledger entries."""
-    referral: str | None
-    """The referral waiting for an underwriter (`ref_...`), if any."""
+    referral: ReferralPointer | None
+    """The referral a referred line opened (`{"id", "status"}`), if any."""
     certificate: CertificateRef | None = Field(
         default=None,
         description="The certificate issued when it bound (null until then); `url` links the "
@@ -301,7 +303,7 @@ class AssignmentOut(ResponseModel):
             requirements=Requirements.model_validate(assignment.requirements.model_dump()),
             coverage={line: CoverageOut.of(c) for line, c in assignment.coverage.items()},
             premium_cents=assignment.premium_cents,
-            referral=assignment.referral,
+            referral=referral_pointer(assignment.referral, assignment.referral_decision),
             certificate=CertificateRef.model_validate(certificate) if certificate else None,
             started_at=assignment.started_at,
             completed_at=assignment.completed_at,

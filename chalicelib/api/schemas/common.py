@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib import import_module
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -66,19 +66,32 @@ Cursor = Annotated[str, StringConstraints(pattern=r"^[a-z]{3}_[0-9a-hjkmnp-tv-z]
 
 
 # Calendar dates are strict `YYYY-MM-DD` within a sane horizon (date arithmetic never overflows).
+# JSON has no date type: a date or an instant is a string (never a number of seconds), parsed
+# from its text even though request models are otherwise strict (`Strict(False)`).
 def _calendar_date_text(value: Any) -> Any:
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise ValueError("must be a calendar date YYYY-MM-DD")
+    return value
+
+
+def _instant_text(value: Any) -> Any:
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an RFC 3339 instant with an offset, as a string")
     return value
 
 
 CalendarDate = Annotated[
     date,
+    Strict(False),
     BeforeValidator(_calendar_date_text),
     Field(ge=date(1900, 1, 1), le=date(2199, 12, 31)),
 ]
 Instant = Annotated[
     AwareDatetime,
+    Strict(False),
+    BeforeValidator(_instant_text),
     Field(ge=datetime(1970, 1, 1, tzinfo=UTC), le=datetime(2199, 12, 31, tzinfo=UTC)),
 ]
 # Money is integer cents: a JSON integer, never a string or a boolean.
@@ -172,13 +185,32 @@ JsonNumber = Annotated[
 
 
 class RequestModel(BaseModel):
-    """Requests reject unknown fields, so a misspelt field is a 422, not silently ignored."""
+    """Requests reject unknown fields, so a misspelt field is a 422, not silently ignored, and
+    take JSON types as they are (`strict`): a boolean is `true`/`false`, never `"yes"` or `1`; a
+    number is a JSON number, never `"5"` (decimal fields take plain decimal strings by design:
+    `DecimalRange`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, strict=True)
 
 
 class ResponseModel(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
+
+
+class ReferralPointer(ResponseModel):
+    """Everywhere an object points at its referral: `{"id", "status"}`."""
+
+    id: str
+    """The referral's ID (`ref_...`)."""
+    status: Literal["open", "approved", "declined"]
+    """`open` until an underwriter decides, then `approved` or `declined`."""
+
+
+def referral_pointer(referral_id: str | None, status: str | None) -> ReferralPointer | None:
+    """The pointer to a referral (`status` None: no decision yet, so `open`)."""
+    if referral_id is None:
+        return None
+    return ReferralPointer.model_validate({"id": referral_id, "status": status or "open"})
 
 
 def check_state(value: str) -> str:
@@ -201,9 +233,10 @@ class AddressIn(RequestModel):
 
 
 class QueryModel(RequestModel):
-    """Query strings: unknown parameters ignored, and `?contractor=` (empty) means absent."""
+    """Query strings: text, so numbers are parsed from it (not strict); an unknown parameter is
+    a 422 (chalicelib/api/strict.py), and `?contractor=` (empty) means absent."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, strict=False)
 
     @model_validator(mode="before")
     @classmethod

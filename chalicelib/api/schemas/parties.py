@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -17,6 +16,7 @@ from chalicelib.api.schemas.common import (
     Description,
     ExternalId,
     JsonNumber,
+    ListQuery,
     Name,
     ObjectId,
     RequestModel,
@@ -25,7 +25,7 @@ from chalicelib.api.schemas.common import (
 )
 
 if TYPE_CHECKING:
-    from chalicelib.domain.parties import Contractor, Customer
+    from chalicelib.domain.parties import ApiKeyRecord, Contractor, Customer
 
 Email = Annotated[
     str,
@@ -60,14 +60,40 @@ class ApiKeyCreate(RequestModel):
     """The platform a `platform` key belongs to (`plt_...`)."""
 
 
-class ApiKeyCreated(ResponseModel):
+class ApiKeyOut(ResponseModel):
+    """A stored key as lists show it: never the key itself, only its last four characters."""
+
     id: str
     """The API key's ID (`key_...`)."""
+    object: Literal["api_key"] = "api_key"
+    """Always `api_key`."""
     role: Literal["admin", "platform", "underwriter"]
     """The key's role."""
     platform: str | None = None
     """The platform the key belongs to; null for an underwriter key."""
+    last4: str
+    """The key's last four characters, to tell keys apart (the key itself is never shown again)."""
+    created_at: datetime
+    """When the key was created."""
+    revoked_at: datetime | None = Field(
+        default=None, description="Set once revoked: from then on the key answers 401."
+    )
+
+    @classmethod
+    def of(cls, record: ApiKeyRecord) -> ApiKeyOut:
+        return cls.model_validate(record.model_dump(exclude={"key_hash", "version"}))
+
+
+class ApiKeyCreated(ApiKeyOut):
+    """The creating response: the only one that shows the key."""
+
     api_key: ShownOnce
+
+    @classmethod
+    def created(cls, record: ApiKeyRecord, secret: str | None) -> ApiKeyCreated:
+        return cls.model_validate(
+            {**record.model_dump(exclude={"key_hash", "version"}), "api_key": secret}
+        )
 
 
 class Requirements(RequestModel):
@@ -193,21 +219,19 @@ class ContractorFields(RequestModel):
 
 
 class ContractorCreate(ContractorFields):
+    """The TIN's shape against `tin_type` is checked with the other facts, for create and PATCH
+    alike (services/parties.py `_contractor`)."""
+
     tin: Tin
     """The SSN (`123-45-6789`) or FEIN (`12-3456789`), or nine bare digits. Never returned:
     responses carry `tin_last4`."""
 
-    @model_validator(mode="after")
-    def _tin_shape(self) -> ContractorCreate:
-        check_tin_shape(self.tin_type, self.tin)
-        return self
 
+class ContractorQuery(ListQuery):
+    """`?external_id=`: the contractor holding it (unique per platform), or an empty page."""
 
-def check_tin_shape(tin_type: str, tin: str) -> None:
-    """An SSN is written 123-45-6789, a FEIN 12-3456789 (or nine bare digits for either)."""
-    other_kinds_dashes = {"ssn": r"^\d{2}-\d{7}$", "fein": r"^\d{3}-\d{2}-\d{4}$"}[tin_type]
-    if re.match(other_kinds_dashes, tin):
-        raise ValueError(f"tin is written as the other kind of number than tin_type {tin_type!r}")
+    external_id: ExternalId | None = None
+    """Only the contractor holding this `external_id` (unique per platform): one item or none."""
 
 
 class ContractorPatch(RequestModel):
@@ -253,8 +277,6 @@ class ContractorPatch(RequestModel):
     def _tin_with_type(self) -> ContractorPatch:
         if self.tin_type is not None and self.tin is None:
             raise ValueError("changing tin_type needs the new tin")
-        if self.tin is not None and self.tin_type is not None:
-            check_tin_shape(self.tin_type, self.tin)
         return self
 
 

@@ -15,8 +15,10 @@ from chalicelib.api.schemas.common import (
     Instant,
     ObjectId,
     QueryModel,
+    ReferralPointer,
     RequestModel,
     ResponseModel,
+    referral_pointer,
 )
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ else:  # imported when PolicyOut is first built: the policy domain pulls in the 
     RenewalDecision = Annotated[Any, Imported("chalicelib.domain.term", "RenewalDecision")]
     Cancellation = Annotated[Any, Imported("chalicelib.domain.term.records", "Cancellation")]
     FinalAudit = Annotated[Any, Imported("chalicelib.domain.term.records", "FinalAudit")]
+from chalicelib.domain.reasons import Reason
 
 
 class PolicyCreate(RequestModel):
@@ -89,7 +92,7 @@ class PolicyOut(ResponseModel):
     """The policy this one renews (`pol_...`)."""
     renewed_by: str | None = None
     """The policy that renews this one."""
-    renewal: RenewalDecision | None = None
+    renewal: RenewalOut | None = None
     """How the renewals job decided."""
     classes: list[PolicyClass] = Field(
         default_factory=list,
@@ -105,17 +108,47 @@ class PolicyOut(ResponseModel):
 
     @classmethod
     def of(cls, policy: Policy) -> PolicyOut:
-        return cls.model_validate(
-            policy.model_dump(
-                exclude={
-                    "platform",
-                    "version",
-                    "paid_cents",
-                    "updated_at",
-                    "returned_premium_cents",
-                    "audit_adjustment_cents",
-                }
-            )
+        data = policy.model_dump(
+            exclude={
+                "platform",
+                "version",
+                "paid_cents",
+                "updated_at",
+                "returned_premium_cents",
+                "audit_adjustment_cents",
+                "renewal",
+            }
+        )
+        data["renewal"] = RenewalOut.of(policy.renewal) if policy.renewal else None
+        return cls.model_validate(data)
+
+
+# A renewal's referral is decided when the renewal is: renewed on approval, non-renewed on decline.
+_RENEWAL_REFERRAL = {"referred": "open", "renewed": "approved", "non_renewed": "declined"}
+
+
+class RenewalOut(ResponseModel):
+    """How the renewal run decided; a referred renewal points at its referral."""
+
+    status: Literal["renewed", "referred", "non_renewed"]
+    """`renewed`, `referred` (waiting for an underwriter) or `non_renewed`."""
+    decided_at: datetime
+    """When the renewals job decided."""
+    policy: str | None = None
+    """The renewal policy (`pol_...`), when renewed."""
+    referral: ReferralPointer | None = None
+    """The referral waiting for an underwriter, when referred."""
+    reasons: list[Reason] = []
+    """Why it was referred or not renewed, or which added classes were not carried."""
+
+    @classmethod
+    def of(cls, decision: RenewalDecision) -> RenewalOut:
+        return cls(
+            status=decision.status,
+            decided_at=decision.decided_at,
+            policy=decision.policy,
+            referral=referral_pointer(decision.referral, _RENEWAL_REFERRAL[decision.status]),
+            reasons=decision.reasons,
         )
 
 

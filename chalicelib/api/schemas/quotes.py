@@ -17,10 +17,12 @@ from chalicelib.api.schemas.common import (
     Imported,
     ObjectId,
     QueryModel,
+    ReferralPointer,
     RequestModel,
     ResponseModel,
     StateCode,
     check_state,
+    referral_pointer,
 )
 from chalicelib.domain.reasons import Reason
 
@@ -360,7 +362,7 @@ class QuoteOut(ResponseModel):
     """Each line quoted (`wc`, `gl`): status, program, class, rate, premium and reasons."""
     reasons: list[Reason]
     """Reasons across the quote."""
-    referral: ReferralRef | None
+    referral: ReferralPointer | None
     """The referral a referred line opened, if any."""
     application: dict[str, Any] | None = Field(
         default=None,
@@ -373,11 +375,7 @@ class QuoteOut(ResponseModel):
 
     @classmethod
     def of(cls, quote: Quote) -> QuoteOut:
-        referral = (
-            ReferralRef(id=quote.referral, status=quote.referral_status or "open")
-            if quote.referral
-            else None
-        )
+        referral = referral_pointer(quote.referral, quote.referral_status)
         return cls(
             id=quote.id,
             status=quote.status,

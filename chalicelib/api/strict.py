@@ -91,7 +91,8 @@ def query_values(
     names: Iterable[str], getlist: Any, model: type[BaseModel] | None
 ) -> dict[str, str]:
     """The query string as one value per known parameter; unknown or repeated ones are a 422."""
-    allowed = set(model.model_fields) if model is not None else set()
+    fields = model.model_fields.items() if model is not None else ()
+    allowed = {field.alias or name for name, field in fields}  # `from_` is sent as `from`
     values: dict[str, str] = {}
     problems: list[dict[str, Any]] = []
     for name in names:

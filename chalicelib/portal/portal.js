@@ -304,7 +304,7 @@
       ["Work address", a.work_address.line1 + ", " + a.work_address.city + ", " + a.work_address.state + " " + a.work_address.postal_code],
       ["Window", when(a.window.start) + " → " + when(a.window.end)],
       ["Pay", money(a.pay.amount_cents) + " " + a.pay.basis], ["Description", a.description],
-      ["Assignment id", a.id], ["Referral", a.referral]])));
+      ["Assignment id", a.id], ["Referral", a.referral ? a.referral.id + " (" + a.referral.status + ")" : null]])));
     out.push(h("h2", { text: "Coverage per line" }));
     out.push(table("Coverage by line", ["Line", "Status", "State", "Class code", "Rate per $100", "Premium", "Reasons"],
       Object.keys(a.coverage).map(function (line) {

@@ -276,14 +276,14 @@ def test_filters_chart_and_csv_export(stack, page, world):
 
     page.get_by_role("link", name="Referrals").click()
     page.get_by_role("table", name="Referrals, newest first").wait_for()
-    assert world["referred"]["referral"] in page.locator("main").inner_text()
+    assert world["referred"]["referral"]["id"] in page.locator("main").inner_text()
     axe_check(page, "referrals")
     shoot(page, "referrals")
 
 
 # -- the underwriter ------------------------------------------------------------------------------
 def test_underwriter_approves_the_referral_and_the_dispatch_binds(stack, browser, world):
-    referral = world["referred"]["referral"]
+    referral = world["referred"]["referral"]["id"]
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:

@@ -293,7 +293,7 @@ def test_the_generated_client_drives_the_whole_flow(sdk, api):
         ),
     )
     assert referred.status is models.QuoteOutStatus.REFERRED
-    assert isinstance(referred.referral, models.ReferralRef)
+    assert isinstance(referred.referral, models.ReferralPointer)
     assert all(isinstance(reason, models.Reason) for reason in referred.lines["wc"].reasons)
     decided = call(
         "approve_referral",

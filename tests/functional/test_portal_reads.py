@@ -166,6 +166,7 @@ def test_a_platform_reads_its_own_referrals(
     api, platform_key, other_platform_key, underwriter, backdated_tech
 ):
     job = referred_job(api, platform_key, backdated_tech, "late-1")
+    job = {**job, "referral": job["referral"]["id"]}  # the pointer's id
     own = listed(api, platform_key, "/v1/referrals")
     assert job["referral"] in ids(own)
     assert all(r["platform"] == own["data"][0]["platform"] for r in own["data"])

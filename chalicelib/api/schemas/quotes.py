@@ -329,15 +329,6 @@ class QuoteCreate(RequestModel):
         return lines
 
 
-class ReferralRef(ResponseModel):
-    """Where an object points at its referral: `{"id", "status"}`."""
-
-    id: str
-    """The referral's ID (`ref_...`)."""
-    status: ReferralStatus
-    """`open` until an underwriter approves or declines it."""
-
-
 class QuoteOut(ResponseModel):
     id: str
     object: Literal["quote"] = "quote"
@@ -444,9 +435,7 @@ class ReferralQuery(QueryModel):
 class ReferralDecision(RequestModel):
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
     """The underwriter's note, kept on the referral."""
-    el_limits_factor: (
-        Annotated[Decimal, Field(ge=1, le=Decimal("9.999"), decimal_places=3)] | None
-    ) = Field(
+    el_limits_factor: Annotated[Decimal, DecimalRange("1", "9.999", places=3)] | None = Field(
         default=None,
         description="Approving a line whose employer's liability limits are above its "
         "program's table: the factor that prices them (required for such a referral).",

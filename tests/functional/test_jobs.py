@@ -120,6 +120,35 @@ def test_events_spread_over_the_shards_and_are_read_earliest_first(aws):
     ]
 
 
+def test_due_reads_each_shard_for_its_share_and_further_only_where_the_merge_needs_it(
+    aws, monkeypatch
+):
+    """A backlog crowded into a few shards: `due(limit)` is still exactly the `limit` earliest
+    events, and the shards are read for about twice their share of `limit`, not `limit` each
+    (32 x 501 items per run, read under the local stack's lock, stalled every request)."""
+    from chalicelib.adapters.dynamodb import table as table_module
+
+    crowded = [n for n in range(1, 4000) if outbox_shard(f"evt_{n:026d}") in {3, 7}][:300]
+    spread = list(range(5000, 5200))
+    events = [make_event(n, due=NOW - timedelta(seconds=i)) for i, n in enumerate(crowded)]
+    events += [make_event(n, due=NOW - timedelta(hours=1, seconds=i)) for i, n in enumerate(spread)]
+    for start in range(0, len(events), 80):
+        record(*events[start : start + 80])
+    asked: list[int] = []
+    query_due = table_module.DynamoTable.query_due
+
+    def counting(self: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs["limit"])
+        return query_due(self, **kwargs)
+
+    monkeypatch.setattr(table_module.DynamoTable, "query_due", counting)
+    for limit in (10, 250, 501):
+        asked.clear()
+        expected = [e.id for e in sorted(events, key=lambda e: (e.due_at, e.id))][:limit]
+        assert [entry.event.id for entry in container().outbox.due(NOW, limit)] == expected
+        assert sum(asked) <= 3 * limit + 2 * OUTBOX_SHARDS, (limit, sum(asked))
+
+
 def test_an_event_is_due_at_its_instant_not_a_microsecond_before(aws):
     at = datetime(2026, 5, 1, 12, 0, 0, 500_000, tzinfo=UTC)
     record(make_event(1, due=at))

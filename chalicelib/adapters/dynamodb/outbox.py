@@ -8,7 +8,6 @@ every write; the outbox job reads what is due with one Query per shard (`sk <= n
 from __future__ import annotations
 
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -116,53 +115,16 @@ class DynamoOutbox:
         self._table = table
 
     def due(self, now: datetime, limit: int, *, platform: str | None = None) -> list[OutboxEntry]:
-        """Up to `limit` items due at `now` (all shards), earliest first.
-
-        Each shard is read for about twice its share of `limit`, not `limit` itself (32 shards x
-        `limit` items would be read, paid for and, on the local stack, held under its lock to
-        keep `limit`); a shard read in full whose last item could still belong in the answer is
-        read again, further, until the merge is exact."""
-        if limit <= 0:
-            return []
-        share = min(limit, 2 * -(-limit // OUTBOX_SHARDS))
-        asked = dict.fromkeys(range(OUTBOX_SHARDS), share)
-        read: dict[int, list[Item]] = {}
-        wanted = list(asked)
-        with ThreadPoolExecutor(max_workers=OUTBOX_SHARDS) as pool:
-            while True:
-                found = pool.map(
-                    lambda shard: self._due_in_shard(shard, now, asked[shard], platform), wanted
-                )
-                read.update(zip(wanted, found, strict=True))
-                merged = sorted(
-                    (item for items in read.values() for item in items),
-                    key=lambda item: str(item["sk"]),
-                )[:limit]
-                boundary = str(merged[-1]["sk"]) if len(merged) == limit else None
-                # A shard read in full may hold more that belongs before the boundary.
-                wanted = [
-                    shard
-                    for shard, items in read.items()
-                    if len(items) == asked[shard] < limit
-                    and (boundary is None or str(items[-1]["sk"]) < boundary)
-                ]
-                if not wanted:
-                    break
-                for shard in wanted:
-                    asked[shard] = min(limit, asked[shard] * 2)
-        return [_entry(item) for item in merged]
-
-    def _due_in_shard(
-        self, shard: int, now: datetime, limit: int, platform: str | None
-    ) -> list[Item]:
-        # Every sort key of an item due at `now` is `<instant <= now>#evt_...`: below `now` + "~".
-        return self._table.query_due(
-            partition=("pk", outbox_partition(shard)),
+        """Up to `limit` items due at `now` (all shards), earliest first (each shard read for
+        about twice its share: `DynamoTable.query_due_scatter`)."""
+        items = self._table.query_due_scatter(
+            partitions=[("pk", outbox_partition(shard)) for shard in range(OUTBOX_SHARDS)],
             sort_key="sk",
             upto=instant_key(now) + "~",
             limit=limit,
             platform=platform,
         )
+        return [_entry(item) for item in items]
 
     def claim(self, entry: OutboxEntry, until: datetime) -> OutboxEntry:
         """Take the item for one attempt: due again at `until` (a lease), attempts + 1."""

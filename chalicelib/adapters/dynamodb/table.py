@@ -179,6 +179,56 @@ class DynamoTable:
                 return items[:limit]
             request["ExclusiveStartKey"] = last
 
+    def query_due_scatter(
+        self,
+        *,
+        partitions: list[tuple[str, str]],
+        sort_key: str,
+        upto: str,
+        limit: int,
+        platform: str | None = None,
+    ) -> list[Item]:
+        """Up to `limit` items due by `upto` across write-sharded partitions, earliest first
+        (the outbox, webhook deliveries). Each partition is read for about twice its share of
+        `limit`, not `limit` itself (n x `limit` items would be read and paid for to keep
+        `limit`); one read in full whose last item could still belong in the answer is read
+        again, further, until the merge is exact."""
+        if limit <= 0 or not partitions:
+            return []
+        share = min(limit, 2 * -(-limit // len(partitions)))
+        asked = dict.fromkeys(range(len(partitions)), share)
+        read: dict[int, list[Item]] = {}
+        wanted = list(asked)
+        with ThreadPoolExecutor(max_workers=len(partitions)) as pool:
+            while True:
+                found = pool.map(
+                    lambda n: self.query_due(
+                        partition=partitions[n],
+                        sort_key=sort_key,
+                        upto=upto,
+                        limit=asked[n],
+                        platform=platform,
+                    ),
+                    wanted,
+                )
+                read.update(zip(wanted, found, strict=True))
+                merged = sorted(
+                    (item for items in read.values() for item in items),
+                    key=lambda item: str(item[sort_key]),
+                )[:limit]
+                boundary = str(merged[-1][sort_key]) if len(merged) == limit else None
+                # A partition read in full may hold more that belongs before the boundary.
+                wanted = [
+                    n
+                    for n, items in read.items()
+                    if len(items) == asked[n] < limit
+                    and (boundary is None or str(items[-1][sort_key]) < boundary)
+                ]
+                if not wanted:
+                    return merged
+                for n in wanted:
+                    asked[n] = min(limit, asked[n] * 2)
+
     def query_page(
         self,
         *,

@@ -55,10 +55,11 @@ def commit_with_retries(
     uow: Callable[[], UnitOfWork],
     decide: Callable[[UnitOfWork], tuple[Change[T], ObjectRef]],
     retry: Retry,
-    conflict: Callable[[], Conflict],
+    conflict: Callable[[WriteConflict], Conflict],
 ) -> Committed[T]:
     """Run `decide` (which reads, decides and records its changes in the unit of work it is
-    given, and names the object the request answers with) and commit, once per attempt."""
+    given, and names the object the request answers with) and commit, once per attempt.
+    `conflict` turns the last attempt's WriteConflict into the error the request answers."""
     for attempt in range(retry.attempts):
         unit = uow()
         if attempt == 0 and (earlier := unit.committed_before()) is not None:
@@ -68,7 +69,7 @@ def commit_with_retries(
             earlier = unit.commit(ref)
         except WriteConflict as error:
             if attempt == retry.attempts - 1:
-                raise conflict() from error
+                raise conflict(error) from error
             retry.pause(attempt)
             continue
         if earlier is not None:
@@ -77,10 +78,10 @@ def commit_with_retries(
     raise AssertionError("unreachable")
 
 
-def concurrent_update(message: str) -> Callable[[], Conflict]:
+def concurrent_update(message: str) -> Callable[[WriteConflict], Conflict]:
     """The 409 a request gets when its subject kept changing under it."""
 
-    def conflict() -> Conflict:
+    def conflict(_: WriteConflict) -> Conflict:
         return Conflict(message, code="concurrent_update")
 
     return conflict

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chalicelib.domain.change import Change, ObjectRef
-from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed, WriteConflict
+from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.ids import is_id_of
 from chalicelib.domain.parties import (
     ApiKeyRecord,
@@ -36,17 +34,14 @@ from chalicelib.ports import (
     UnitOfWork,
 )
 from chalicelib.services.auth import KeyIssuer
+from chalicelib.services.commit import Retry, commit_with_retries
 from chalicelib.services.lookup import fetch
 
 R = TypeVar("R", Customer, Contractor)
-CREATE_ATTEMPTS = 6
-CREATE_BACKOFF_SECONDS = 0.025
-
-
-def _backoff(attempt: int) -> float:
-    """The doubled step, half of it jitter (spreads the racers; not security)."""
-    step = CREATE_BACKOFF_SECONDS * 2.0**attempt
-    return step / 2 + random.uniform(0, step / 2)  # noqa: S311
+# A creation cancelled by a transaction in flight on its claim is tried again (the doubled
+# 25 ms step, half of it jitter, uncapped over these attempts); a replacement is tried once.
+CREATE_RETRY = Retry(attempts=6, base_seconds=0.025, cap_seconds=0.8)
+ONE_ATTEMPT = Retry(attempts=1)
 
 
 @dataclass(frozen=True)
@@ -151,20 +146,21 @@ class PartyServices:
         TransactionConflict) is tried again, so the loser of a race for an `external_id` hears
         who holds it (409 with the id), not a bare conflict."""
         change = change or Change(record, expected_version=expected_version)
-        for attempt in range(CREATE_ATTEMPTS):
-            uow = self.uow()
-            earlier = uow.committed_before() if attempt == 0 else None
-            if earlier is None:
-                uow.record(change)
-                try:
-                    earlier = uow.commit(ObjectRef(kind, record.platform, record.id))
-                except WriteConflict:
-                    if expected_version is not None or attempt == CREATE_ATTEMPTS - 1:
-                        raise
-                    time.sleep(_backoff(attempt))
-                    continue
-            return record if earlier is None else load(earlier.platform, earlier.id)
-        raise AssertionError("unreachable")
+
+        def attempt(uow: UnitOfWork) -> tuple[Change[R], ObjectRef]:
+            uow.record(change)
+            return change, ObjectRef(kind, record.platform, record.id)
+
+        done = commit_with_retries(
+            self.uow,
+            attempt,
+            CREATE_RETRY if expected_version is None else ONE_ATTEMPT,
+            lambda error: error,  # the store's own conflict: the uniqueness claim decides
+        )
+        if done.change is None:
+            assert done.earlier is not None
+            return load(done.earlier.platform, done.earlier.id)
+        return record
 
     # -- customers ----------------------------------------------------------------------------
     def create_customer(self, platform_id: str, fields: dict[str, Any]) -> Customer:

@@ -164,6 +164,14 @@ class RenewalServices:
         figures = term_figures(lines, reference, utc_today(stamp.now))
         assert quote.end_date is not None
         status: PolicyStatus = "pending_payment" if figures.down_payment_cents else "active"
+        # The new term's classes: its own trade's, and those carried (none listed: the policy
+        # predates classes, and its trade is implied).
+        own = [
+            PolicyClass(
+                trade=quote.trade, line=line, added_at=stamp.now, added_by="quote", quote=quote.id
+            )
+            for line in lines
+        ]
         renewal = Policy(
             id=stamp.new_id("pol"),
             number=policy.number,
@@ -181,21 +189,10 @@ class RenewalServices:
             down_payment_due_cents=figures.down_payment_cents,
             down_payment_due_by=_due_by(figures.down_payment_due_by, quote.effective_date),
             renewal_of=policy.id,
+            classes=[*own, *carried] if policy.classes else [],
             created_at=stamp.now,
             updated_at=stamp.now,
         )
-        if policy.classes:  # the new term's classes: its own trade's, and those carried
-            own = [
-                PolicyClass(
-                    trade=quote.trade,
-                    line=line,
-                    added_at=stamp.now,
-                    added_by="quote",
-                    quote=quote.id,
-                )
-                for line in lines
-            ]
-            renewal = renewal.model_copy(update={"classes": [*own, *carried]})
         return policy.renew_as(renewal, stamp, dropped)
 
     def non_renewal(

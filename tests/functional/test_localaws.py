@@ -18,6 +18,8 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
@@ -338,6 +340,130 @@ def test_a_query_reads_its_partition_not_the_table(dynamodb, monkeypatch):
         == 3
     )
     assert read == [3, 3]  # moto alone reads all 303 items for each
+
+
+def test_a_query_reads_its_page_not_its_partition(dynamodb, monkeypatch):
+    for number in range(300):
+        dynamodb.put_item(TableName=TABLE, Item=item("p", f"{number:04d}", "g"))
+    read: list[int] = []
+    patched = Table.all_items
+
+    def all_items(self: Table) -> list[Item]:
+        items = patched(self)
+        read.append(len(items))
+        return items
+
+    monkeypatch.setattr(Table, "all_items", all_items)
+    between = {":a": {"S": "0100"}, ":b": {"S": "0199"}}
+
+    page = dynamodb.query(
+        TableName=TABLE,
+        IndexName="gsi1",
+        KeyConditionExpression="g1pk = :g AND g1sk BETWEEN :a AND :b",
+        ExpressionAttributeValues={":g": {"S": "g"}, **between},
+        ScanIndexForward=False,
+        Limit=5,
+    )
+    following = dynamodb.query(
+        TableName=TABLE,
+        KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
+        ExpressionAttributeValues={":p": {"S": "p"}, **between},
+        ExclusiveStartKey=page["LastEvaluatedKey"],
+        ScanIndexForward=False,
+        Limit=5,
+    )
+
+    assert [i["sk"]["S"] for i in page["Items"]] == ["0199", "0198", "0197", "0196", "0195"]
+    assert [i["sk"]["S"] for i in following["Items"]] == ["0194", "0193", "0192", "0191", "0190"]
+    assert read == [6, 6]  # the page and the item after it; moto alone sorts all 300 for each
+
+
+COMPARISONS = {
+    "=": lambda value, low, high: value == low,
+    "<": lambda value, low, high: value < low,
+    "<=": lambda value, low, high: value <= low,
+    ">": lambda value, low, high: value > low,
+    ">=": lambda value, low, high: value >= low,
+    "BETWEEN": lambda value, low, high: low <= value <= high,
+    "begins_with": lambda value, low, high: value.startswith(low),
+}
+KEYS = st.text(alphabet="abc", min_size=0, max_size=3)
+
+
+def key_condition(attribute: str, comparison: str) -> str:
+    if comparison == "BETWEEN":
+        return f"{attribute} BETWEEN :low AND :high"
+    if comparison == "begins_with":
+        return f"begins_with({attribute}, :low)"
+    return f"{attribute} {comparison} :low"
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from("ppq"), KEYS, st.sampled_from("ggh"), KEYS),
+        min_size=8,
+        max_size=40,
+    ),
+    on_index=st.booleans(),
+    comparison=st.sampled_from([None, *COMPARISONS]),
+    bounds=st.tuples(*[st.text(alphabet="abc", min_size=1, max_size=3)] * 2),
+    limit=st.one_of(st.none(), st.integers(min_value=1, max_value=7)),
+    forward=st.booleans(),
+)
+def test_queries_answer_as_moto_over_the_whole_table(
+    rows, on_index, comparison, bounds, limit, forward
+):
+    """Any key condition, direction and page size: the pages are the reference's, in order."""
+    with mock_aws():
+        client = boto3.client("dynamodb")
+        create_table(client)
+        stored_rows = {}
+        for pk, sk, group, group_key in rows:
+            sk = sk or "0"
+            body = {"pk": {"S": pk}, "sk": {"S": sk}, "g1pk": {"S": group}}
+            if group_key:
+                body["g1sk"] = {"S": group_key}  # else: not in the index
+            client.put_item(TableName=TABLE, Item=body)
+            stored_rows[(pk, sk)] = (group, group_key)
+        low, high = sorted(bounds)
+        if on_index:
+            partition, range_attribute = "g1pk = :part", "g1sk"
+            values = {":part": {"S": "g"}}
+            request: dict[str, Any] = {"IndexName": "gsi1"}
+            members = [
+                (group_key, pk, sk)
+                for (pk, sk), (group, group_key) in stored_rows.items()
+                if group == "g" and group_key
+            ]
+        else:
+            partition, range_attribute = "pk = :part", "sk"
+            values = {":part": {"S": "p"}}
+            request = {}
+            members = [(sk, pk, sk) for (pk, sk) in stored_rows if pk == "p"]
+        condition = partition
+        if comparison is not None:
+            condition += " AND " + key_condition(range_attribute, comparison)
+            values[":low"] = {"S": low}
+            if comparison == "BETWEEN":
+                values[":high"] = {"S": high}
+            members = [m for m in members if COMPARISONS[comparison](m[0], low, high)]
+        expected = [(pk, sk) for _, pk, sk in sorted(members, reverse=not forward)]
+        if limit is not None:
+            request["PaginationConfig"] = {"PageSize": limit}
+
+        pages = client.get_paginator("query").paginate(
+            TableName=TABLE,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ScanIndexForward=forward,
+            **request,
+        )
+        answered = [[(i["pk"]["S"], i["sk"]["S"]) for i in page["Items"]] for page in pages]
+
+    assert [row for page in answered for row in page] == expected
+    if limit is not None:
+        assert all(len(page) == limit for page in answered[:-1] if page)
 
 
 # --- one request at a time, across the threads of moto's server -----------------------------

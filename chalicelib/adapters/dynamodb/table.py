@@ -72,8 +72,20 @@ class _ShardCursor:
     """One shard of a scatter read: what it handed over so far, and where it stopped."""
 
     partition: str
+    wanted: int  # the Limit of its next Query
     items: list[Item] = field(default_factory=list)
     last_key: Any = None
+
+
+def _still_placeable(shard: _ShardCursor, merged: list[Item], sort_key: str, size: int) -> int:
+    """How many of the shard's unread items could still enter the merged top `size`: they are
+    older than its last read one, so each can only take a place still free or the place of a
+    merged item older than that one."""
+    if not shard.items:
+        return size
+    last = str(shard.items[-1][sort_key])
+    older = sum(1 for item in merged if str(item[sort_key]) < last)
+    return max(1, size - len(merged) + older)
 
 
 class DynamoTable:
@@ -272,8 +284,9 @@ class DynamoTable:
         Shards are filled uniformly (crc32 of time-sortable ids), so each first reads about twice
         its share of the page (all shards concurrently, `sort key < before`); a shard that may
         still hold an item newer than the page's cut (it has more, and its oldest read item is
-        newer than the merged page's last) reads on. The page is exact; `has_more` says whether
-        more than `limit` items matched.
+        newer than the merged page's last) reads on, as many items as it could still place in
+        the page (`_still_placeable`). The page is exact; `has_more` says whether more than
+        `limit` items matched.
         """
         pk_name = partitions[0][0]
         share = min(limit + 1, 2 * -(-(limit + 1) // len(partitions)) + 1)
@@ -292,7 +305,7 @@ class DynamoTable:
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": to_attributes(values),
                 "ScanIndexForward": False,
-                "Limit": share if not shard.items else limit + 1,
+                "Limit": shard.wanted,
             }
             if index:
                 request["IndexName"] = index
@@ -302,7 +315,7 @@ class DynamoTable:
             shard.items.extend(found)
             return shard
 
-        pending = [_ShardCursor(value) for _, value in partitions]
+        pending = [_ShardCursor(value, wanted=share) for _, value in partitions]
         shards = list(pending)
         while pending:
             if len(pending) == 1:
@@ -321,6 +334,8 @@ class DynamoTable:
                 if shard.last_key
                 and (cut is None or not shard.items or str(shard.items[-1][sort_key]) > cut)
             ]
+            for shard in pending:
+                shard.wanted = _still_placeable(shard, merged, sort_key, limit + 1)
         return QueryPage(items=merged[:limit], has_more=len(merged) > limit)
 
     def query_all(

@@ -10,11 +10,11 @@ inside each DynamoDB call, via botocore event hooks.
 
 Figures: items read per due item (goal <= 2: the due index hands over each due record once, and
 nothing else is read), the DynamoDB calls per run (the same in both scenarios), and run time with
-10x more not-due policies / the base run (goal <= 1.2). moto scans the whole table for a GSI Query
-and deep-copies it for every TransactWriteItems, so on moto the wall time grows with the table,
-not with the app's work: the ratio is given on the run's time outside DynamoDB calls (wall time
-minus the time covered by at least one call), with the raw wall-time ratio printed next to it.
-DynamoDB itself answers a Query on the index in time proportional to the items it returns.
+10x more not-due policies / the base run (goal <= 1.2), both as wall time and as the time outside
+DynamoDB calls (wall time minus the time covered by at least one call). moto runs with
+devserver.localaws, as `make run` has it: a Query reads its page and a transaction's rollback
+copies the items it names, as on DynamoDB (moto alone scans the whole table for a GSI Query and
+deep-copies it for every TransactWriteItems, so its wall time grew with the table).
 """
 
 from __future__ import annotations
@@ -154,8 +154,10 @@ def scenario(due: int, not_due: int) -> dict[str, float]:
     from chalicelib.adapters.dynamodb.due import DynamoDueIndex, DynamoRecords
     from chalicelib.jobs import term
     from chalicelib.jobs.registry import JobRequest
+    from devserver import localaws
     from devserver.resources import create_resources, stage_environment, stage_names
 
+    localaws.install()  # moto as `make run` has it: a Query reads its page, a rollback its items
     with mock_aws():
         bootstrap.reset()
         create_resources(
@@ -177,7 +179,7 @@ def scenario(due: int, not_due: int) -> dict[str, float]:
             budget_seconds=3600,
         )
         now = datetime.combine(AS_OF, datetime.min.time(), tzinfo=UTC) + timedelta(hours=6)
-        # moto's table copies leave garbage: collect it before, not in the middle of app code.
+        # Seeding leaves garbage: collect it before, not in the middle of app code.
         gc.collect()
         gc.disable()
         try:
@@ -226,10 +228,9 @@ def main() -> int:
         print(f"{label:28}{median(base, key):12.3f}{median(large, key):14.3f}")
     print()
     print(f"items read per due item     {items:.2f}   (goal <= {ITEMS_GOAL:g})")
-    print(f"10x not due / base          {ratio:.2f}x  (goal <= {RATIO_GOAL:g}x; outside DynamoDB)")
-    print(f"  wall time on moto         {wall_ratio:.2f}x  (moto scans a table per GSI Query and")
-    print("                                    copies it per TransactWriteItems)")
-    ok = items <= ITEMS_GOAL and ratio <= RATIO_GOAL
+    print(f"10x not due / base, wall    {wall_ratio:.2f}x  (goal <= {RATIO_GOAL:g}x)")
+    print(f"  outside DynamoDB calls    {ratio:.2f}x  (goal <= {RATIO_GOAL:g}x)")
+    ok = items <= ITEMS_GOAL and ratio <= RATIO_GOAL and wall_ratio <= RATIO_GOAL
     print("OK" if ok else "OVER GOAL")
     return 0 if ok else 1
 

@@ -8,12 +8,14 @@ times as many (10x), each entry of one contractor and one policy, three per assi
 `GET /v1/ledger` (no filter, `contractor=`, `policy=`, `assignment=`; a page of 20 and
 `total_cents`) runs REPEATS times on each platform, interleaved after a warm-up (median).
 
-Figures per filter: the items the request reads from DynamoDB (a page and the totals items:
-the same at both sizes, goal), its wall time, and its time outside DynamoDB calls at 10x / 1x
-(goal <= 1.2). moto sorts a whole partition for each Query where DynamoDB reads only the page,
-so the wall ratio of a filter whose index partition grew tenfold is moto's, printed for the
-record; the request's DynamoDB cost is the items it reads. For comparison, the total as it was
-computed before (`summed_cents`: a Query of every matching entry) at 1x and 10x, a few runs.
+Figures per filter, each at 10x / 1x: the request's wall time (goal <= 1.2), the items it reads
+from DynamoDB (goal <= 1.2: a page and the totals items, never the history; the totals are
+sharded, up to 64 items for the platform and 16 for a contractor or policy, so a short history
+that has not yet written every shard reads a few fewer), and, for information, its time outside
+DynamoDB calls. The wall time is the local stack's as much as the app's: devserver.localaws
+makes a Query read its page, as DynamoDB does (moto alone sorts the whole partition for each
+Query, and its wall ratio grew with the history). For comparison, the total as it was computed
+before the running totals (`summed_cents`: a Query of every matching entry), a few runs.
 The seeded history is what the unit of work writes: entry items (`ledger_item`) and totals items
 summed per transaction by `running_totals`.
 """
@@ -217,30 +219,30 @@ def main() -> int:
         f"{'outside DynamoDB 1x':>21}{'10x':>7}{'ratio':>8}   before: sum of entries 1x/10x"
     )
     ok = True
-    worst = 0.0
+    worst_wall = worst_items = 0.0
     for field in FILTERS:
         one, ten = med("get", field, "1x"), med("get", field, "10x")
         app_one, app_ten = med("get", field, "1x", 1), med("get", field, "10x", 1)
-        same = items[("get", field, "1x")] == items[("get", field, "10x")]
-        worst = max(worst, app_ten / app_one)
-        ok = ok and same and app_ten / app_one <= GOAL
+        read_one, read_ten = items[("get", field, "1x")], items[("get", field, "10x")]
+        worst_wall = max(worst_wall, ten / one)
+        worst_items = max(worst_items, read_ten / read_one)
+        ok = ok and ten / one <= GOAL and read_ten / read_one <= GOAL
         s_one, s_ten = med("summed", field, "1x"), med("summed", field, "10x")
         print(
             f"{field or '(none)':12}"
-            f"{items[('get', field, '1x')]:>6}/{items[('get', field, '10x')]:<5}"
+            f"{read_one:>6}/{read_ten:<5}"
             f"{one * 1000:12.1f}{ten * 1000:9.1f}{ten / one:7.2f}x"
             f"{app_one * 1000:21.1f}{app_ten * 1000:7.1f}{app_ten / app_one:7.2f}x"
             f"   {s_one * 1000:8.1f} / {s_ten * 1000:8.1f} ms = {s_ten / s_one:5.2f}x"
         )
     print(
-        f"\nGET /v1/ledger at 10x history / 1x: {worst:.2f}x outside DynamoDB, worst filter "
-        f"(goal <= {GOAL:g}x), and the same items read at both sizes (goal)."
+        f"\nGET /v1/ledger at 10x history / 1x, worst filter: wall {worst_wall:.2f}x "
+        f"(goal <= {GOAL:g}x), items read {worst_items:.2f}x (goal <= {GOAL:g}x)."
     )
     print(
-        "  The wall ratio is moto's: it sorts a whole partition for each Query (DynamoDB reads\n"
-        "  only the page), so a filter's index partition ten times larger costs moto more; the\n"
-        "  items read, the request's DynamoDB cost, do not grow. Before: the total summed\n"
-        "  every matching entry (read, paid and timed in proportion to the history)."
+        "  Items read are a page and the totals items (sharded: up to 64 for the platform,\n"
+        "  16 for a filter), never the history. Before: the total summed every matching entry\n"
+        "  (read, paid and timed in proportion to the history)."
     )
     print("OK" if ok else "OVER GOAL")
     return 0 if ok else 1

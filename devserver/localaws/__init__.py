@@ -8,8 +8,9 @@ an option for any of this), each in its own module with its own tests
 
 - `rollback`: a transaction snapshots the items it names, not every table it touches (moto
   deep-copies each table: O(data) time and memory per TransactWriteItems).
-- `partitions`: a Query reads the partition it names, through a per-GSI map of hash key to items
-  (moto sorts and filters every item of the table: O(data) per Query).
+- `partitions`: a Query reads its page, found by bisection in the sort order kept per table
+  partition and per GSI hash-key value (moto sorts and filters every item of the table for each
+  Query: O(data log data), however small the page).
 - `linearizable`: each DynamoDB request, and each transaction, applies atomically across the
   threads of moto's server, as on the real service; in tests, a transaction can stay in flight
   so that a concurrent one is cancelled with `TransactionConflict`.

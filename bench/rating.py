@@ -4,7 +4,9 @@
 
 1. Line ratings per second on one core (`rate_line`: class lookup, rate, WC worksheet with EL
    limits, mod and a waiver, pydantic breakdown), next to the bare Decimal arithmetic
-   pay / 100 x rate x mod on the same inputs. Goal: >= 20,000 ratings/s.
+   pay / 100 x rate x mod on the same inputs. Goals: >= 20,000 ratings/s, and ratings / the
+   baseline >= 0.025 (each timed as the fastest of many short alternated chunks, so that the
+   ratio does not follow the machine's load).
 2. Cold start in a fresh subprocess: importing the domain and loading (reading, validating,
    indexing) the data files, next to `import pydantic` + one model, the floor any pydantic
    service pays. Goal: loading the data <= 50 ms.
@@ -27,6 +29,9 @@ from chalicelib.domain.reference import ReferenceData  # noqa: E402
 from chalicelib.reference_data import load_reference_data  # noqa: E402
 
 RATINGS_GOAL_PER_S = 20_000
+RATIO_GOAL = 0.025  # line ratings / bare Decimal arithmetic, same run (issue 10)
+CHUNKS = 600
+BARE_REPEAT = 25  # baseline passes per chunk: about as long as one pass of ratings
 LOAD_GOAL_MS = 50.0
 STATES = ("TX", "CA", "NY", "NJ", "PA", "FL", "IL", "GA")
 TRADES = ("hvac", "plumbing", "electrical", "roofing", "janitorial", "carpentry")
@@ -83,23 +88,28 @@ def _bare_batch(pays: list[Decimal]) -> None:
         (pay_dollars / 100 * rate * mod).quantize(cent, rounding=ROUND_HALF_UP)
 
 
-def throughput(rounds: int = 15) -> tuple[float, float]:
-    """Best-of-rounds per second for rating and baseline, interleaved so both see the same load."""
+def throughput(chunks: int = CHUNKS) -> tuple[float, float]:
+    """Per second, for rating and the baseline: the fastest of many short chunks, alternated.
+
+    Each chunk lasts about half a millisecond (one pass over the cases for rating, BARE_REPEAT
+    passes for the baseline), well inside a scheduler time slice: on a loaded machine most
+    chunks of either kind are interrupted, but the fastest of each ran uninterrupted, so the
+    ratio does not depend on the load (long rounds of unequal length did: the longer kind was
+    interrupted more often and the ratio fell from 0.036 to 0.021 as the load rose).
+    """
     reference = load_reference_data()
     cases = _cases()
     pays = [Decimal(pay) / 100 for _, _, pay, _ in cases]
     best_rating = best_bare = float("inf")
-    for _ in range(rounds):
+    for _ in range(chunks):
         start = time.perf_counter()
-        for _ in range(20):
-            _rate_batch(reference, cases)
+        _rate_batch(reference, cases)
         best_rating = min(best_rating, time.perf_counter() - start)
         start = time.perf_counter()
-        for _ in range(20):
+        for _ in range(BARE_REPEAT):
             _bare_batch(pays)
         best_bare = min(best_bare, time.perf_counter() - start)
-    count = 20 * len(cases)
-    return count / best_rating, count / best_bare
+    return len(cases) / best_rating, BARE_REPEAT * len(cases) / best_bare
 
 
 def _run(code: str) -> dict[str, float]:
@@ -114,14 +124,18 @@ def _run(code: str) -> dict[str, float]:
 
 
 def main() -> None:
-    print(f"python {sys.version.split()[0]}, one core, best of 15 interleaved rounds")
+    print(f"python {sys.version.split()[0]}, one core, fastest of {CHUNKS} alternated chunks")
     rated, bare = throughput()
     print(
         f"line ratings/s        {rated:>12,.0f}   goal >= {RATINGS_GOAL_PER_S:,} "
         f"{'OK' if rated >= RATINGS_GOAL_PER_S else 'MISSED'}"
     )
     print(f"bare Decimal arith/s  {bare:>12,.0f}   (baseline: pay / 100 x rate x mod, rounded)")
-    print(f"ratio rating/baseline {rated / bare:>12.3f}")
+    ratio = rated / bare
+    print(
+        f"ratio rating/baseline {ratio:>12.3f}   goal >= {RATIO_GOAL} "
+        f"{'OK' if ratio >= RATIO_GOAL else 'MISSED'}"
+    )
 
     cold = _run(COLD_LOAD)
     floor = _run(COLD_BASELINE)

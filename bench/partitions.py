@@ -6,7 +6,9 @@ Runs dispatches in-process on moto (stage "test"): bind (WC and GL, a customer w
 start, complete on actuals, and records every item the app writes in its TransactWriteItems.
 Each write costs what DynamoDB charges (2 WCU per KB in a transaction, rounded up; an index
 entry with projection ALL 1 WCU per KB for the put, and again for the delete when its key
-changes); the outbox job's claim (a transactional move) and delete of each event are added.
+changes); the outbox job's claim (a transactional move) and delete of each event are added, and
+the webhooks consumer's record of each event as the platform sees it (the event and its gsi1
+entry by type).
 Writes are grouped by collection (the partition key without its shard), and at the given rate
 (default 10,000 a minute, the issue's busy platform) each collection's load on one of its shards
 is printed against a partition's 1,000 WCU/s (goal: under it; the headroom left for a burst is
@@ -67,10 +69,12 @@ def main() -> int:
     localaws.install()
     with mock_aws():
         from chalicelib import bootstrap
+        from chalicelib.adapters.dynamodb.certificates import CERTIFICATE_SHARDS
         from chalicelib.adapters.dynamodb.keys import ASSIGNMENT_SHARDS
         from chalicelib.adapters.dynamodb.ledger import LEDGER_SHARDS, PLATFORM_TOTAL_SHARDS
         from chalicelib.adapters.dynamodb.outbox import OUTBOX_SHARDS
         from chalicelib.adapters.dynamodb.table import from_attributes
+        from chalicelib.adapters.dynamodb.webhook_events import EVENT_SHARDS
         from chalicelib.domain.assignments import AssignmentInput, Pay, Window
         from chalicelib.domain.parties import Address
         from devserver.resources import create_resources, stage_environment, stage_names
@@ -95,6 +99,7 @@ def main() -> int:
 
         wcu: dict[str, float] = defaultdict(float)
         previous_gsi2: dict[str, tuple[str, int]] = {}
+        recording_events = False
 
         def record(params: dict[str, Any], **_: Any) -> None:
             for operation in params["TransactItems"]:
@@ -104,6 +109,9 @@ def main() -> int:
                 name = collection(str(item["pk"]))
                 if name:
                     wcu[name] += 2 * _kb(size)
+                if recording_events and name == "plt#EVT" and "gsi1pk" in item:
+                    event_type = str(item["gsi1pk"]).split("#")[2]
+                    wcu[f"gsi1 plt#EVT#{event_type}"] += _kb(size)
                 if name == "OUTBOX":  # the outbox job: claim (a transactional move), delete
                     wcu[name] += 2 * _kb(size) * 2 + _kb(size)
                 if kind == "Put" and "gsi2pk" in item and str(item["sk"]).startswith("asg_"):
@@ -140,6 +148,12 @@ def main() -> int:
             )
             app.assignments.start(platform, bound.id, None)
             app.assignments.complete(platform, bound.id, 45_000 + n, None, None)
+        # The webhooks consumer records each outbox event as the platform sees it (an event
+        # item and its gsi1 entry by type); no endpoint is subscribed, so no delivery tasks.
+        recording_events = True
+        due = app.outbox.due(datetime.now(UTC) + timedelta(days=1), 10_000, platform=platform)
+        for entry in due:
+            app.webhook_events.handle(entry.event)
         bootstrap.reset()
 
     shards = {
@@ -148,6 +162,8 @@ def main() -> int:
         "plt#LED": LEDGER_SHARDS,
         "plt#LEDTOTAL": PLATFORM_TOTAL_SHARDS,
         "OUTBOX": OUTBOX_SHARDS,
+        "plt#EVT": EVENT_SHARDS,
+        "plt#CRT": CERTIFICATE_SHARDS,
     }
     rate = per_minute / 60
     print(
@@ -161,7 +177,11 @@ def main() -> int:
     worst = 0.0
     for name, units in sorted(wcu.items(), key=lambda pair: -pair[1]):
         per_dispatch = units / DISPATCHES
-        count = shards.get(name, ASSIGNMENT_SHARDS if name.startswith("gsi2") else 1)
+        count = shards.get(name, 1)
+        if name.startswith("gsi2"):
+            count = ASSIGNMENT_SHARDS
+        elif name.startswith("gsi1 plt#EVT#"):
+            count = EVENT_SHARDS
         per_shard = rate * per_dispatch / count
         worst = max(worst, per_shard / PARTITION_WCU)
         print(

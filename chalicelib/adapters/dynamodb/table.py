@@ -278,16 +278,20 @@ class DynamoTable:
         index: str | None = None,
         limit: int,
         before: str | None = None,
+        at_least: str | None = None,
     ) -> QueryPage:
         """One newest-first page of a write-sharded collection, merged from a Query per shard.
 
         Shards are filled uniformly (crc32 of time-sortable ids), so each first reads about twice
-        its share of the page (all shards concurrently, `sort key < before`); a shard that may
+        its share of the page (all shards concurrently, `at_least <= sort key < before`, each
+        bound when given); a shard that may
         still hold an item newer than the page's cut (it has more, and its oldest read item is
         newer than the merged page's last) reads on, as many items as it could still place in
         the page (`_still_placeable`). The page is exact; `has_more` says whether more than
         `limit` items matched.
         """
+        if before is not None and at_least is not None and at_least >= before:
+            return QueryPage(items=[], has_more=False)
         pk_name = partitions[0][0]
         share = min(limit + 1, 2 * -(-(limit + 1) // len(partitions)) + 1)
 
@@ -295,10 +299,17 @@ class DynamoTable:
             names = {"#p": pk_name}
             values: dict[str, Any] = {":p": shard.partition}
             condition = "#p = :p"
-            if before is not None:
+            if before is not None and at_least is not None:  # BETWEEN holds `before`: dropped
+                condition += " AND #sk BETWEEN :low AND :before"
+                values[":low"], values[":before"] = at_least, before
+            elif before is not None:
                 condition += " AND #sk < :before"
-                names["#sk"] = sort_key
                 values[":before"] = before
+            elif at_least is not None:
+                condition += " AND #sk >= :low"
+                values[":low"] = at_least
+            if before is not None or at_least is not None:
+                names["#sk"] = sort_key
             request: dict[str, Any] = {
                 "TableName": self.name,
                 "KeyConditionExpression": condition,
@@ -312,7 +323,7 @@ class DynamoTable:
             if shard.last_key:
                 request["ExclusiveStartKey"] = shard.last_key
             found, shard.last_key = self._query(request)
-            shard.items.extend(found)
+            shard.items.extend(item for item in found if str(item[sort_key]) != before)
             return shard
 
         pending = [_ShardCursor(value, wanted=share) for _, value in partitions]

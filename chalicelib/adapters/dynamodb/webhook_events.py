@@ -1,10 +1,12 @@
 """Recorded events (`GET /v1/events`, 30 days) and the delivery tasks written with them.
 
-Event: `<platform>#EVT` / `evt_…`, gsi1 `<platform>#EVT#<type>` / `evt_…`, TTL `ttl` 30 days
-after its creation. IDs sort by creation time, so "since" is a key range and newest first is
-`ScanIndexForward=false`. An event is recorded once: its Put (`attribute_not_exists`) and its
-delivery tasks are one TransactWriteItems, so a consumer that sees the event again after a crash
-finds it recorded and adds no second delivery.
+Event: `<platform>#EVT#nn` / `evt_…`, gsi1 `<platform>#EVT#<type>#nn` / `evt_…`, TTL `ttl` 30
+days after its creation; `nn` is one of `EVENT_SHARDS` write shards, picked by the event id
+(crc32), so a busy platform's events spread over that many partitions (docs/data-model.md,
+"Capacity"). IDs sort by creation time, so "since" is a key range and a page, newest first, is
+merged from one Query per shard (`DynamoTable.query_page_scatter`). An event is recorded once:
+its Put (`attribute_not_exists`) and its delivery tasks are one TransactWriteItems, so a consumer
+that sees the event again after a crash finds it recorded and adds no second delivery.
 """
 
 from __future__ import annotations
@@ -13,15 +15,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from chalicelib.adapters.dynamodb.keys import tenant_key, tenant_partition
+from chalicelib.adapters.dynamodb.keys import shard_of, sharded_key, sharded_partitions
 from chalicelib.adapters.dynamodb.outbox import instant_key
 from chalicelib.adapters.dynamodb.table import (
     DynamoTable,
     Item,
-    from_attributes,
-    map_client_error,
     to_attributes,
 )
 from chalicelib.adapters.dynamodb.webhook_deliveries import task_put
@@ -31,19 +29,24 @@ from chalicelib.domain.parties import Page
 from chalicelib.domain.webhooks.deliveries import EVENT_RETENTION, DeliveryTask, RecordedEvent
 
 KIND = "EVT"
+EVENT_SHARDS = 16
 _INSTANT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
-def type_partition(platform_id: str, event_type: str) -> str:
-    return f"{platform_id}#{KIND}#{event_type}"
+def event_key(platform_id: str, event_id: str) -> tuple[str, str]:
+    return sharded_key(platform_id, KIND, event_id, EVENT_SHARDS)
+
+
+def type_partition(platform_id: str, event_type: str, shard: int) -> str:
+    return f"{platform_id}#{KIND}#{event_type}#{shard:02d}"
 
 
 def event_item(event: RecordedEvent) -> Item:
-    pk, sk = tenant_key(event.platform, KIND, event.id)
+    pk, sk = event_key(event.platform, event.id)
     return {
         "pk": pk,
         "sk": sk,
-        "gsi1pk": type_partition(event.platform, event.type),
+        "gsi1pk": type_partition(event.platform, event.type, shard_of(event.id, EVENT_SHARDS)),
         "gsi1sk": event.id,
         "id": event.id,
         "type": event.type,
@@ -94,11 +97,11 @@ class DynamoWebhookEvents:
         return True
 
     def get(self, platform_id: str, event_id: str) -> RecordedEvent | None:
-        item = self._table.get(*tenant_key(platform_id, KIND, event_id))
+        item = self._table.get(*event_key(platform_id, event_id))
         return _event(item) if item else None
 
     def get_many(self, platform_id: str, event_ids: Sequence[str]) -> dict[str, RecordedEvent]:
-        keys = [tenant_key(platform_id, KIND, event_id) for event_id in dict.fromkeys(event_ids)]
+        keys = [event_key(platform_id, event_id) for event_id in dict.fromkeys(event_ids)]
         found: dict[str, RecordedEvent] = {}
         for start in range(0, len(keys), 100):
             for item in self._table.batch_get(keys[start : start + 100]).values():
@@ -115,37 +118,28 @@ class DynamoWebhookEvents:
         limit: int,
         starting_after: str | None,
     ) -> Page[RecordedEvent]:
-        """Events created at or after `since`, newest first; one Query on the platform's events
-        (or, with a type, on that type's gsi1 partition)."""
+        """Events created at or after `since`, newest first: one Query per shard of the
+        platform's events (or, with a type, of that type's gsi1 partitions), merged."""
         low = lowest_event_id(since)
         if starting_after is not None and starting_after <= low:
             return Page[RecordedEvent](items=[], has_more=False)
         if event_type is None:
-            partition_key, sort_key, partition = "pk", "sk", tenant_partition(platform_id, KIND)
+            partitions = [("pk", p) for p in sharded_partitions(platform_id, KIND, EVENT_SHARDS)]
+            sort_key, index = "sk", None
         else:
-            partition_key, sort_key = "gsi1pk", "gsi1sk"
-            partition = type_partition(platform_id, event_type)
-        request: dict[str, Any] = {
-            "TableName": self._table.name,
-            "KeyConditionExpression": "#p = :p AND #s >= :low",
-            "ExpressionAttributeNames": {"#p": partition_key, "#s": sort_key},
-            "ExpressionAttributeValues": to_attributes({":p": partition, ":low": low}),
-            "ScanIndexForward": False,
-            "Limit": limit + 1,
-        }
-        if event_type is not None:
-            request["IndexName"] = "gsi1"
-        if starting_after is not None:
-            pk, sk = tenant_key(platform_id, KIND, starting_after)
-            start = {"pk": pk, "sk": sk}
-            if event_type is not None:
-                start |= {"gsi1pk": partition, "gsi1sk": starting_after}
-            request["ExclusiveStartKey"] = to_attributes(start)
-        try:
-            answer = self._table.client.query(**request)
-        except ClientError as exc:
-            raise map_client_error(exc, conflict_message="query conflict") from exc
-        items = [from_attributes(raw) for raw in answer.get("Items", [])]
+            partitions = [
+                ("gsi1pk", type_partition(platform_id, event_type, shard))
+                for shard in range(EVENT_SHARDS)
+            ]
+            sort_key, index = "gsi1sk", "gsi1"
+        answer = self._table.query_page_scatter(
+            partitions=partitions,
+            sort_key=sort_key,
+            index=index,
+            limit=limit,
+            before=starting_after,
+            at_least=low,
+        )
         return Page[RecordedEvent](
-            items=[_event(item) for item in items[:limit]], has_more=len(items) > limit
+            items=[_event(item) for item in answer.items], has_more=answer.has_more
         )

@@ -21,7 +21,7 @@ from chalicelib.api.schemas.assignments import (
     StartIn,
 )
 from chalicelib.api.schemas.common import ListOf
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
 
 if TYPE_CHECKING:
     from chalicelib.domain.assignments import Assignment

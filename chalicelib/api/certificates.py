@@ -19,7 +19,7 @@ from chalicelib.api.schemas.certificates import (
 )
 from chalicelib.api.schemas.common import ListOf
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
 
 if TYPE_CHECKING:
     from chalicelib.domain.certificates import Certificate

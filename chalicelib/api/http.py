@@ -25,7 +25,8 @@ from chalicelib.api.observability import logger
 from chalicelib.api.schemas.common import QueryModel, RequestModel, without_secrets
 from chalicelib.bootstrap import container
 from chalicelib.domain.errors import DomainError, Forbidden, MalformedRequest, ValidationFailed
-from chalicelib.domain.parties import Principal, Role
+from chalicelib.domain.parties import Principal
+from chalicelib.domain.roles import Role
 from chalicelib.request_scope import keyed_scope, write_scope
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from chalice.app import Blueprint
 from chalicelib.api.http import Reply, RequestContext, operation
 from chalicelib.api.schemas.jobs import JobRunCreate, JobRunOut, JobRunProgress, JobRunStarted
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
 
 bp = Blueprint(__name__)
 ADMIN = {Role.ADMIN}

@@ -20,7 +20,7 @@ from chalicelib.api.schemas.parties import (
     PlatformCreate,
     PlatformCreated,
 )
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
 
 bp = Blueprint(__name__)
 ADMIN = {Role.ADMIN}

@@ -16,7 +16,7 @@ from chalicelib.api.schemas.policies import (
     PolicyQuery,
     PolicyReinstate,
 )
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
 
 bp = Blueprint(__name__)
 PLATFORM = {Role.PLATFORM}

@@ -26,7 +26,7 @@ from chalicelib.api.schemas.quotes import (
     hazards_of,
 )
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
 
 if TYPE_CHECKING:
     from chalicelib.domain.reference import ReferenceData

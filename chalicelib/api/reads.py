@@ -18,7 +18,7 @@ from chalicelib.api.schemas.reads import (
     ReferralDetailOut,
     SummaryRow,
 )
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
 
 if TYPE_CHECKING:
     from chalicelib.domain.quotes import Referral

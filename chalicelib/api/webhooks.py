@@ -18,7 +18,7 @@ from chalicelib.api.schemas.webhooks import (
     WebhookEndpointPatch,
     WebhookEndpointWithSecret,
 )
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
 
 bp = Blueprint(__name__)
 PLATFORM = {Role.PLATFORM}

@@ -115,3 +115,41 @@ def test_a_deferred_module_imports_on_first_read_and_keeps_what_it_read(tmp_path
         assert vars(deferred)["answer"] == 42  # read once, then a plain attribute
     finally:
         sys.modules.pop("jobcover_deferred_example", None)
+
+
+def _deferred_pairs(source: str) -> list[tuple[str, str, str]]:
+    """(name, module its type names, module it defers) for each `if TYPE_CHECKING: ... else:`
+    pair of a module's source."""
+    import ast
+
+    pairs = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"):
+            continue
+        typed = {}
+        for statement in node.body:
+            if isinstance(statement, ast.ImportFrom):
+                for alias in statement.names:
+                    typed[alias.asname or alias.name] = f"{statement.module}.{alias.name}"
+            elif isinstance(statement, ast.Import):
+                for alias in statement.names:
+                    typed[alias.asname or alias.name] = alias.name
+        for statement in node.orelse:
+            if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
+                (target,) = statement.targets
+                (argument,) = statement.value.args
+                assert isinstance(target, ast.Name) and isinstance(argument, ast.Constant)
+                pairs.append((target.id, typed.get(target.id, "?"), argument.value))
+    return pairs
+
+
+def test_each_deferred_module_is_the_module_its_type_names():
+    """mypy reads the TYPE_CHECKING import, the program the `deferred_import` beside it: the
+    two must name the same module."""
+    from pathlib import Path
+
+    sources = sorted(Path(PROJECT_DIR, "chalicelib").rglob("*.py"))
+    pairs = [pair for path in sources for pair in _deferred_pairs(path.read_text())]
+
+    assert len(pairs) > 10
+    assert [(name, typed, deferred) for name, typed, deferred in pairs if typed != deferred] == []

@@ -8,32 +8,27 @@ from typing import TYPE_CHECKING
 from chalice.app import Blueprint
 
 from chalicelib.api.http import RequestContext, operation
-from chalicelib.api.schemas.assignments import (
-    AssignmentCreate,
-    AssignmentOut,
-    AssignmentPatch,
-    AssignmentQuery,
-    CancelIn,
-    CompleteIn,
-    LedgerEntryOut,
-    LedgerPage,
-    LedgerQuery,
-    StartIn,
-)
-from chalicelib.api.schemas.common import ListOf
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
+from chalicelib.lazy import deferred_import
 
 if TYPE_CHECKING:
+    from chalicelib.api.schemas import assignments as schemas
+    from chalicelib.api.schemas import common
     from chalicelib.domain.assignments import Assignment
+else:  # imported when first read (chalicelib/lazy.py)
+    schemas = deferred_import("chalicelib.api.schemas.assignments")
+    common = deferred_import("chalicelib.api.schemas.common")
 
 bp = Blueprint(__name__)
 PLATFORM = {Role.PLATFORM}
 _READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="assignment-read")
 
 
-def _out(ctx: RequestContext, assignment: Assignment) -> AssignmentOut:
+def _out(ctx: RequestContext, assignment: Assignment) -> schemas.AssignmentOut:
     """The assignment with its certificate (`{"id", "number", "revision", "status", "url"}`)."""
-    return AssignmentOut.of(assignment, ctx.app.certificates.ref_of(ctx.platform, assignment.id))
+    return schemas.AssignmentOut.of(
+        assignment, ctx.app.certificates.ref_of(ctx.platform, assignment.id)
+    )
 
 
 @operation(
@@ -42,13 +37,11 @@ def _out(ctx: RequestContext, assignment: Assignment) -> AssignmentOut:
     method="POST",
     summary="Create an assignment; each line binds under the contractor's policy",
     roles=PLATFORM,
-    body=AssignmentCreate,
-    response=AssignmentOut,
     status=201,
     tag="Assignments",
     errors=(404, 409),
 )
-def create_assignment(ctx: RequestContext, body: AssignmentCreate) -> AssignmentOut:
+def create_assignment(ctx: RequestContext, body: schemas.AssignmentCreate) -> schemas.AssignmentOut:
     from chalicelib.domain.assignments import AssignmentInput, Pay, Window
     from chalicelib.domain.parties import Address
 
@@ -73,12 +66,11 @@ def create_assignment(ctx: RequestContext, body: AssignmentCreate) -> Assignment
     "/v1/assignments",
     summary="List assignments, newest first",
     roles=PLATFORM,
-    query=AssignmentQuery,
-    response=AssignmentOut,
-    listed=True,
     tag="Assignments",
 )
-def list_assignments(ctx: RequestContext, query: AssignmentQuery) -> ListOf[AssignmentOut]:
+def list_assignments(
+    ctx: RequestContext, query: schemas.AssignmentQuery
+) -> common.ListOf[schemas.AssignmentOut]:
     days = query.date_range()
     if query.state is not None or days is not None:
         # By work state and/or window start: the listing indexes (docs/data-model.md).
@@ -96,8 +88,9 @@ def list_assignments(ctx: RequestContext, query: AssignmentQuery) -> ListOf[Assi
             ctx.platform, query.contractor, query.status, query.limit, query.starting_after
         )
     refs = ctx.app.certificates.refs_of(ctx.platform, [a.id for a in page.items])
-    return ListOf[AssignmentOut](
-        data=[AssignmentOut.of(a, refs.get(a.id)) for a in page.items], has_more=page.has_more
+    return common.ListOf[schemas.AssignmentOut](
+        data=[schemas.AssignmentOut.of(a, refs.get(a.id)) for a in page.items],
+        has_more=page.has_more,
     )
 
 
@@ -106,15 +99,14 @@ def list_assignments(ctx: RequestContext, query: AssignmentQuery) -> ListOf[Assi
     "/v1/assignments/{assignment_id}",
     summary="Get an assignment",
     roles=PLATFORM,
-    response=AssignmentOut,
     tag="Assignments",
     errors=(404,),
 )
-def get_assignment(ctx: RequestContext, assignment_id: str) -> AssignmentOut:
+def get_assignment(ctx: RequestContext, assignment_id: str) -> schemas.AssignmentOut:
     # The certificate's id follows from the assignment's: both reads go out at once.
     certificate = _READS.submit(ctx.app.certificates.ref_of, ctx.platform, assignment_id)
     assignment = ctx.app.assignments.get(ctx.platform, assignment_id)
-    return AssignmentOut.of(assignment, certificate.result())
+    return schemas.AssignmentOut.of(assignment, certificate.result())
 
 
 @operation(
@@ -123,14 +115,12 @@ def get_assignment(ctx: RequestContext, assignment_id: str) -> AssignmentOut:
     method="PATCH",
     summary="Change an assignment before start: re-rated, the difference booked",
     roles=PLATFORM,
-    body=AssignmentPatch,
-    response=AssignmentOut,
     tag="Assignments",
     errors=(404, 409),
 )
 def update_assignment(
-    ctx: RequestContext, assignment_id: str, body: AssignmentPatch
-) -> AssignmentOut:
+    ctx: RequestContext, assignment_id: str, body: schemas.AssignmentPatch
+) -> schemas.AssignmentOut:
     from chalicelib.domain.assignments import Pay, Window
     from chalicelib.services.assignments import AssignmentChanges
 
@@ -149,12 +139,12 @@ def update_assignment(
     method="POST",
     summary="The tech is on site: coverage in force from then",
     roles=PLATFORM,
-    body=StartIn,
-    response=AssignmentOut,
     tag="Assignments",
     errors=(404, 409),
 )
-def start_assignment(ctx: RequestContext, assignment_id: str, body: StartIn) -> AssignmentOut:
+def start_assignment(
+    ctx: RequestContext, assignment_id: str, body: schemas.StartIn
+) -> schemas.AssignmentOut:
     return _out(ctx, ctx.app.assignments.start(ctx.platform, assignment_id, body.at))
 
 
@@ -164,12 +154,12 @@ def start_assignment(ctx: RequestContext, assignment_id: str, body: StartIn) -> 
     method="POST",
     summary="Complete on actual pay: premium recomputed, difference booked",
     roles=PLATFORM,
-    body=CompleteIn,
-    response=AssignmentOut,
     tag="Assignments",
     errors=(404, 409),
 )
-def complete_assignment(ctx: RequestContext, assignment_id: str, body: CompleteIn) -> AssignmentOut:
+def complete_assignment(
+    ctx: RequestContext, assignment_id: str, body: schemas.CompleteIn
+) -> schemas.AssignmentOut:
     completed = ctx.app.assignments.complete(
         ctx.platform, assignment_id, body.actual_pay_cents, body.actual_hours, body.completed_at
     )
@@ -182,12 +172,12 @@ def complete_assignment(ctx: RequestContext, assignment_id: str, body: CompleteI
     method="POST",
     summary="Cancel before start: premium refunded in full",
     roles=PLATFORM,
-    body=CancelIn,
-    response=AssignmentOut,
     tag="Assignments",
     errors=(404, 409),
 )
-def cancel_assignment(ctx: RequestContext, assignment_id: str, body: CancelIn) -> AssignmentOut:
+def cancel_assignment(
+    ctx: RequestContext, assignment_id: str, body: schemas.CancelIn
+) -> schemas.AssignmentOut:
     return _out(ctx, ctx.app.assignments.cancel(ctx.platform, assignment_id, body.reason))
 
 
@@ -196,11 +186,9 @@ def cancel_assignment(ctx: RequestContext, assignment_id: str, body: CancelIn) -
     "/v1/ledger",
     summary="Premium ledger entries with the total of every match",
     roles=PLATFORM,
-    query=LedgerQuery,
-    response=LedgerPage,
     tag="Ledger",
 )
-def list_ledger(ctx: RequestContext, query: LedgerQuery) -> LedgerPage:
+def list_ledger(ctx: RequestContext, query: schemas.LedgerQuery) -> schemas.LedgerPage:
     field, value = next(
         (
             (name, getattr(query, name))
@@ -216,8 +204,8 @@ def list_ledger(ctx: RequestContext, query: LedgerQuery) -> LedgerPage:
             ctx.platform, field, value, days, limit=query.limit, starting_after=query.starting_after
         )
         amounts = listings.ledger_amounts(ctx.platform, field, value, days)
-        return LedgerPage(
-            data=[LedgerEntryOut.of(entry) for entry in dated.items],
+        return schemas.LedgerPage(
+            data=[schemas.LedgerEntryOut.of(entry) for entry in dated.items],
             has_more=dated.has_more,
             total_cents=sum(int(item["amount_cents"]) for item in amounts),
         )
@@ -225,8 +213,8 @@ def list_ledger(ctx: RequestContext, query: LedgerQuery) -> LedgerPage:
     page = ledger.page(
         ctx.platform, field, value, limit=query.limit, starting_after=query.starting_after
     )
-    return LedgerPage(
-        data=[LedgerEntryOut.of(entry) for entry in page.items],
+    return schemas.LedgerPage(
+        data=[schemas.LedgerEntryOut.of(entry) for entry in page.items],
         has_more=page.has_more,
         total_cents=ledger.total_cents(ctx.platform, field, value),
     )

@@ -9,20 +9,17 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api import errors as http_errors
 from chalicelib.api.http import RequestContext, operation
-from chalicelib.api.schemas.certificates import (
-    CertificateOut,
-    CertificateQuery,
-    ReviewDecision,
-    RevisionOut,
-    RevisionQuery,
-    VerifyOut,
-)
-from chalicelib.api.schemas.common import ListOf
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
+from chalicelib.lazy import deferred_import
 
 if TYPE_CHECKING:
+    from chalicelib.api.schemas import certificates as schemas
+    from chalicelib.api.schemas import common
     from chalicelib.domain.certificates import Certificate
+else:  # imported when first read (chalicelib/lazy.py)
+    schemas = deferred_import("chalicelib.api.schemas.certificates")
+    common = deferred_import("chalicelib.api.schemas.common")
 
 bp = Blueprint(__name__)
 READERS = {Role.PLATFORM, Role.UNDERWRITER}
@@ -35,9 +32,9 @@ def _scope(ctx: RequestContext) -> str | None:
     return ctx.principal.platform if ctx.principal.role == Role.PLATFORM else None
 
 
-def _out(ctx: RequestContext, certificate: Certificate) -> CertificateOut:
+def _out(ctx: RequestContext, certificate: Certificate) -> schemas.CertificateOut:
     services = ctx.app.certificates
-    return CertificateOut.of(certificate, services.clock.now(), services.url(certificate))
+    return schemas.CertificateOut.of(certificate, services.clock.now(), services.url(certificate))
 
 
 @operation(
@@ -45,14 +42,15 @@ def _out(ctx: RequestContext, certificate: Certificate) -> CertificateOut:
     "/v1/certificates",
     summary="Certificates by review status (the underwriters' queue), newest first",
     roles=UNDERWRITER,
-    query=CertificateQuery,
-    response=CertificateOut,
-    listed=True,
     tag="Certificates",
 )
-def list_certificates(ctx: RequestContext, query: CertificateQuery) -> ListOf[CertificateOut]:
+def list_certificates(
+    ctx: RequestContext, query: schemas.CertificateQuery
+) -> common.ListOf[schemas.CertificateOut]:
     page = ctx.app.certificates.in_review(query.review, query.limit, query.starting_after)
-    return ListOf[CertificateOut](data=[_out(ctx, c) for c in page.items], has_more=page.has_more)
+    return common.ListOf[schemas.CertificateOut](
+        data=[_out(ctx, c) for c in page.items], has_more=page.has_more
+    )
 
 
 @operation(
@@ -60,11 +58,10 @@ def list_certificates(ctx: RequestContext, query: CertificateQuery) -> ListOf[Ce
     "/v1/certificates/{certificate_id}",
     summary="A certificate of insurance, with a short-lived link to its PDF",
     roles=READERS,
-    response=CertificateOut,
     tag="Certificates",
     errors=(404,),
 )
-def get_certificate(ctx: RequestContext, certificate_id: str) -> CertificateOut:
+def get_certificate(ctx: RequestContext, certificate_id: str) -> schemas.CertificateOut:
     return _out(ctx, ctx.app.certificates.get(_scope(ctx), certificate_id))
 
 
@@ -73,12 +70,13 @@ def get_certificate(ctx: RequestContext, certificate_id: str) -> CertificateOut:
     "/v1/certificates/{certificate_id}/pdf",
     summary="The certificate's PDF (ACORD 25 layout); `?revision=` for an earlier one",
     roles=READERS,
-    query=RevisionQuery,
     tag="Certificates",
     errors=(404, 406, 409, 503),
     content_type="application/pdf",
 )
-def certificate_pdf(ctx: RequestContext, certificate_id: str, query: RevisionQuery) -> Response:
+def certificate_pdf(
+    ctx: RequestContext, certificate_id: str, query: schemas.RevisionQuery
+) -> Response:
     accept = (ctx.request.headers.get("accept") or "*/*").lower()
     if not any(kind in accept for kind in ("application/pdf", "*/*", "application/*")):
         # API Gateway sends binary only to a client that accepts it.
@@ -105,18 +103,18 @@ def certificate_pdf(ctx: RequestContext, certificate_id: str, query: RevisionQue
     "/v1/certificates/{certificate_id}/revisions",
     summary="Every revision of a certificate with its status and PDF link",
     roles=READERS,
-    response=RevisionOut,
-    listed=True,
     tag="Certificates",
     errors=(404,),
 )
-def certificate_revisions(ctx: RequestContext, certificate_id: str) -> ListOf[RevisionOut]:
+def certificate_revisions(
+    ctx: RequestContext, certificate_id: str
+) -> common.ListOf[schemas.RevisionOut]:
     services = ctx.app.certificates
     certificate = services.get(_scope(ctx), certificate_id)
     now = services.clock.now()
-    return ListOf[RevisionOut](
+    return common.ListOf[schemas.RevisionOut](
         data=[
-            RevisionOut.of(r, now, services.url(certificate, r))
+            schemas.RevisionOut.of(r, now, services.url(certificate, r))
             for r in reversed(certificate.revisions)
         ],
         has_more=False,
@@ -124,8 +122,8 @@ def certificate_revisions(ctx: RequestContext, certificate_id: str) -> ListOf[Re
 
 
 def _review(
-    ctx: RequestContext, certificate_id: str, decision: str, body: ReviewDecision
-) -> CertificateOut:
+    ctx: RequestContext, certificate_id: str, decision: str, body: schemas.ReviewDecision
+) -> schemas.CertificateOut:
     assert ctx.principal is not None
     decided = ctx.app.certificates.decide_review(
         certificate_id,
@@ -142,14 +140,12 @@ def _review(
     method="POST",
     summary="Approve a certificate under review",
     roles=UNDERWRITER,
-    body=ReviewDecision,
-    response=CertificateOut,
     tag="Certificates",
     errors=(404, 409),
 )
 def approve_certificate(
-    ctx: RequestContext, certificate_id: str, body: ReviewDecision
-) -> CertificateOut:
+    ctx: RequestContext, certificate_id: str, body: schemas.ReviewDecision
+) -> schemas.CertificateOut:
     return _review(ctx, certificate_id, "approve", body)
 
 
@@ -159,14 +155,12 @@ def approve_certificate(
     method="POST",
     summary="Reject a certificate under review: it is void and the platform told",
     roles=UNDERWRITER,
-    body=ReviewDecision,
-    response=CertificateOut,
     tag="Certificates",
     errors=(404, 409),
 )
 def reject_certificate(
-    ctx: RequestContext, certificate_id: str, body: ReviewDecision
-) -> CertificateOut:
+    ctx: RequestContext, certificate_id: str, body: schemas.ReviewDecision
+) -> schemas.CertificateOut:
     return _review(ctx, certificate_id, "reject", body)
 
 
@@ -175,11 +169,10 @@ def reject_certificate(
     "/v1/policies/{policy_id}/certificate",
     summary="The policy's standing certificate (the tech's proof of coverage)",
     roles={Role.PLATFORM},
-    response=CertificateOut,
     tag="Certificates",
     errors=(404,),
 )
-def policy_certificate(ctx: RequestContext, policy_id: str) -> CertificateOut:
+def policy_certificate(ctx: RequestContext, policy_id: str) -> schemas.CertificateOut:
     ctx.app.policies.get_policy(ctx.platform, policy_id)
     certificate = ctx.app.certificates.of_subject(ctx.platform, policy_id)
     if certificate is None:
@@ -192,11 +185,11 @@ def policy_certificate(ctx: RequestContext, policy_id: str) -> CertificateOut:
     "/v1/verify/{number}",
     summary="Verify a certificate by its number (public): status of the revision asked",
     roles=None,
-    query=RevisionQuery,
-    response=VerifyOut,
     tag="Certificates",
     errors=(404,),
 )
-def verify_certificate(ctx: RequestContext, number: str, query: RevisionQuery) -> VerifyOut:
+def verify_certificate(
+    ctx: RequestContext, number: str, query: schemas.RevisionQuery
+) -> schemas.VerifyOut:
     certificate, revision = ctx.app.certificates.verify(number.strip().upper(), query.revision)
-    return VerifyOut.of(certificate, revision, ctx.app.certificates.clock.now())
+    return schemas.VerifyOut.of(certificate, revision, ctx.app.certificates.clock.now())

@@ -7,12 +7,19 @@ that fans out to workers (chalicelib/jobs/fanout.py) and answers `202 {"run"}`, 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.http import Reply, RequestContext, operation
-from chalicelib.api.schemas.jobs import JobRunCreate, JobRunOut, JobRunProgress, JobRunStarted
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
+from chalicelib.lazy import deferred_import
+
+if TYPE_CHECKING:
+    from chalicelib.api.schemas import jobs as schemas
+else:  # imported when first read (chalicelib/lazy.py)
+    schemas = deferred_import("chalicelib.api.schemas.jobs")
 
 bp = Blueprint(__name__)
 ADMIN = {Role.ADMIN}
@@ -24,17 +31,17 @@ ADMIN = {Role.ADMIN}
     method="POST",
     summary="Run a scheduled job now (outbox, ...) and answer its result",
     roles=ADMIN,
-    body=JobRunCreate,
-    response=JobRunOut,
     tag="Jobs",
     errors=(404, 422),
 )
-def run_job(ctx: RequestContext, name: str, body: JobRunCreate) -> JobRunOut | Reply:
+def run_job(
+    ctx: RequestContext, name: str, body: schemas.JobRunCreate
+) -> schemas.JobRunOut | Reply:
     result = ctx.app.jobs.run(name, as_of=body.as_of, now=body.now, platform=body.platform)
     if "run" in result:
-        started = JobRunStarted(run=result["run"], job=name, as_of=result["as_of"])
+        started = schemas.JobRunStarted(run=result["run"], job=name, as_of=result["as_of"])
         return Reply(202, started)
-    return JobRunOut.model_validate(result)
+    return schemas.JobRunOut.model_validate(result)
 
 
 @operation(
@@ -42,12 +49,11 @@ def run_job(ctx: RequestContext, name: str, body: JobRunCreate) -> JobRunOut | R
     "/v1/admin/jobs/runs/{run_id}",
     summary="A fanned-out job run's progress",
     roles=ADMIN,
-    response=JobRunProgress,
     tag="Jobs",
     errors=(404,),
 )
-def get_run(ctx: RequestContext, run_id: str) -> JobRunProgress:
+def get_run(ctx: RequestContext, run_id: str) -> schemas.JobRunProgress:
     found = ctx.app.runs.get(run_id) if run_id.startswith("run_") else None
     if found is None:
         raise NotFound(f"No job run {run_id}.")
-    return JobRunProgress.model_validate(found)
+    return schemas.JobRunProgress.model_validate(found)

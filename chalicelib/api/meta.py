@@ -3,32 +3,33 @@
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.docs_page import render_docs
 from chalicelib.api.http import RequestContext, operation
-from chalicelib.api.openapi import openapi_document
-from chalicelib.api.schemas.common import ResponseModel
+from chalicelib.lazy import deferred_import
+
+if TYPE_CHECKING:
+    from chalicelib.api import docs_page, openapi
+    from chalicelib.api.schemas import meta as schemas
+else:  # imported when first read (chalicelib/lazy.py): the spec is built by its first request
+    docs_page = deferred_import("chalicelib.api.docs_page")
+    openapi = deferred_import("chalicelib.api.openapi")
+    schemas = deferred_import("chalicelib.api.schemas.meta")
 
 bp = Blueprint(__name__)
 
 
-class Health(ResponseModel):
-    status: Literal["ok"] = "ok"
-    """Always `ok` while the service answers."""
-
-
-@operation(bp, "/v1/health", summary="Liveness check", roles=None, response=Health, tag="Meta")
-def health(ctx: RequestContext) -> Health:
-    return Health()
+@operation(bp, "/v1/health", summary="Liveness check", roles=None, tag="Meta")
+def health(ctx: RequestContext) -> schemas.Health:
+    return schemas.Health()
 
 
 @bp.route("/openapi.json", methods=["GET"])
 def openapi_json() -> Response:
     return Response(
-        body=json.dumps(openapi_document()),
+        body=json.dumps(openapi.openapi_document()),
         status_code=200,
         headers={"Content-Type": "application/json"},
     )
@@ -37,7 +38,7 @@ def openapi_json() -> Response:
 @bp.route("/docs", methods=["GET"])
 def docs() -> Response:
     return Response(
-        body=render_docs(openapi_document()),
+        body=docs_page.render_docs(openapi.openapi_document()),
         status_code=200,
         headers={"Content-Type": "text/html; charset=utf-8"},
     )

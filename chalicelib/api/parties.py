@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.http import RequestContext, operation
-from chalicelib.api.schemas.common import ListOf, ListQuery
-from chalicelib.api.schemas.parties import (
-    ApiKeyCreate,
-    ApiKeyCreated,
-    ApiKeyOut,
-    ContractorCreate,
-    ContractorOut,
-    ContractorPatch,
-    ContractorQuery,
-    CustomerCreate,
-    CustomerOut,
-    CustomerPatch,
-    PlatformCreate,
-    PlatformCreated,
-)
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
+from chalicelib.lazy import deferred_import
+
+if TYPE_CHECKING:
+    from chalicelib.api.schemas import common
+    from chalicelib.api.schemas import parties as schemas
+else:  # imported when first read (chalicelib/lazy.py)
+    schemas = deferred_import("chalicelib.api.schemas.parties")
+    common = deferred_import("chalicelib.api.schemas.common")
 
 bp = Blueprint(__name__)
 ADMIN = {Role.ADMIN}
@@ -33,14 +28,12 @@ PLATFORM = {Role.PLATFORM}
     method="POST",
     summary="Create a platform and its first API key",
     roles=ADMIN,
-    body=PlatformCreate,
-    response=PlatformCreated,
     status=201,
     tag="Parties",
 )
-def create_platform(ctx: RequestContext, body: PlatformCreate) -> PlatformCreated:
+def create_platform(ctx: RequestContext, body: schemas.PlatformCreate) -> schemas.PlatformCreated:
     platform, secret = ctx.app.parties.create_platform(body.name)
-    return PlatformCreated(id=platform.id, name=platform.name, api_key=secret)
+    return schemas.PlatformCreated(id=platform.id, name=platform.name, api_key=secret)
 
 
 # An admin manages every key; a platform its own platform keys (rotation without an admin).
@@ -54,16 +47,14 @@ KEY_MANAGERS = {Role.ADMIN, Role.PLATFORM}
     summary="Create an API key (admin: underwriter or platform keys; a platform: its own); "
     "the key is shown in this response only",
     roles=KEY_MANAGERS,
-    body=ApiKeyCreate,
-    response=ApiKeyCreated,
     status=201,
     tag="Parties",
     errors=(404,),
 )
-def create_api_key(ctx: RequestContext, body: ApiKeyCreate) -> ApiKeyCreated:
+def create_api_key(ctx: RequestContext, body: schemas.ApiKeyCreate) -> schemas.ApiKeyCreated:
     assert ctx.principal is not None
     record, secret = ctx.app.parties.create_api_key(ctx.principal, Role(body.role), body.platform)
-    return ApiKeyCreated.created(record, secret)
+    return schemas.ApiKeyCreated.created(record, secret)
 
 
 @operation(
@@ -71,15 +62,14 @@ def create_api_key(ctx: RequestContext, body: ApiKeyCreate) -> ApiKeyCreated:
     "/v1/api-keys",
     summary="List API keys, newest first (admin: every stored key; a platform: its own)",
     roles=KEY_MANAGERS,
-    query=ListQuery,
-    response=ApiKeyOut,
-    listed=True,
     tag="Parties",
 )
-def list_api_keys(ctx: RequestContext, query: ListQuery) -> ListOf[ApiKeyOut]:
+def list_api_keys(ctx: RequestContext, query: common.ListQuery) -> common.ListOf[schemas.ApiKeyOut]:
     assert ctx.principal is not None
     page = ctx.app.parties.list_api_keys(ctx.principal, query.limit, query.starting_after)
-    return ListOf[ApiKeyOut](data=[ApiKeyOut.of(k) for k in page.items], has_more=page.has_more)
+    return common.ListOf[schemas.ApiKeyOut](
+        data=[schemas.ApiKeyOut.of(k) for k in page.items], has_more=page.has_more
+    )
 
 
 @operation(
@@ -88,13 +78,12 @@ def list_api_keys(ctx: RequestContext, query: ListQuery) -> ListOf[ApiKeyOut]:
     method="DELETE",
     summary="Revoke an API key at once: the next request with it is a 401",
     roles=KEY_MANAGERS,
-    response=ApiKeyOut,
     tag="Parties",
     errors=(404,),
 )
-def revoke_api_key(ctx: RequestContext, key_id: str) -> ApiKeyOut:
+def revoke_api_key(ctx: RequestContext, key_id: str) -> schemas.ApiKeyOut:
     assert ctx.principal is not None
-    return ApiKeyOut.of(ctx.app.parties.revoke_api_key(ctx.principal, key_id))
+    return schemas.ApiKeyOut.of(ctx.app.parties.revoke_api_key(ctx.principal, key_id))
 
 
 @operation(
@@ -103,13 +92,11 @@ def revoke_api_key(ctx: RequestContext, key_id: str) -> ApiKeyOut:
     method="POST",
     summary="Create a customer-of-record",
     roles=PLATFORM,
-    body=CustomerCreate,
-    response=CustomerOut,
     status=201,
     tag="Parties",
 )
-def create_customer(ctx: RequestContext, body: CustomerCreate) -> CustomerOut:
-    return CustomerOut.of(ctx.app.parties.create_customer(ctx.platform, body.model_dump()))
+def create_customer(ctx: RequestContext, body: schemas.CustomerCreate) -> schemas.CustomerOut:
+    return schemas.CustomerOut.of(ctx.app.parties.create_customer(ctx.platform, body.model_dump()))
 
 
 @operation(
@@ -117,14 +104,15 @@ def create_customer(ctx: RequestContext, body: CustomerCreate) -> CustomerOut:
     "/v1/customers",
     summary="List customers, newest first",
     roles=PLATFORM,
-    query=ListQuery,
-    response=CustomerOut,
-    listed=True,
     tag="Parties",
 )
-def list_customers(ctx: RequestContext, query: ListQuery) -> ListOf[CustomerOut]:
+def list_customers(
+    ctx: RequestContext, query: common.ListQuery
+) -> common.ListOf[schemas.CustomerOut]:
     page = ctx.app.parties.list_customers(ctx.platform, query.limit, query.starting_after)
-    return ListOf[CustomerOut](data=[CustomerOut.of(c) for c in page.items], has_more=page.has_more)
+    return common.ListOf[schemas.CustomerOut](
+        data=[schemas.CustomerOut.of(c) for c in page.items], has_more=page.has_more
+    )
 
 
 @operation(
@@ -132,12 +120,11 @@ def list_customers(ctx: RequestContext, query: ListQuery) -> ListOf[CustomerOut]
     "/v1/customers/{customer_id}",
     summary="Get a customer",
     roles=PLATFORM,
-    response=CustomerOut,
     tag="Parties",
     errors=(404,),
 )
-def get_customer(ctx: RequestContext, customer_id: str) -> CustomerOut:
-    return CustomerOut.of(ctx.app.parties.get_customer(ctx.platform, customer_id))
+def get_customer(ctx: RequestContext, customer_id: str) -> schemas.CustomerOut:
+    return schemas.CustomerOut.of(ctx.app.parties.get_customer(ctx.platform, customer_id))
 
 
 @operation(
@@ -146,14 +133,16 @@ def get_customer(ctx: RequestContext, customer_id: str) -> CustomerOut:
     method="PATCH",
     summary="Update a customer",
     roles=PLATFORM,
-    body=CustomerPatch,
-    response=CustomerOut,
     tag="Parties",
     errors=(404, 409),
 )
-def update_customer(ctx: RequestContext, customer_id: str, body: CustomerPatch) -> CustomerOut:
+def update_customer(
+    ctx: RequestContext, customer_id: str, body: schemas.CustomerPatch
+) -> schemas.CustomerOut:
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    return CustomerOut.of(ctx.app.parties.update_customer(ctx.platform, customer_id, changes))
+    return schemas.CustomerOut.of(
+        ctx.app.parties.update_customer(ctx.platform, customer_id, changes)
+    )
 
 
 @operation(
@@ -162,15 +151,15 @@ def update_customer(ctx: RequestContext, customer_id: str, body: CustomerPatch) 
     method="POST",
     summary="Create a contractor (the named insured); external_id is unique per platform",
     roles=PLATFORM,
-    body=ContractorCreate,
-    response=ContractorOut,
     status=201,
     tag="Parties",
     errors=(409,),
 )
-def create_contractor(ctx: RequestContext, body: ContractorCreate) -> ContractorOut:
+def create_contractor(ctx: RequestContext, body: schemas.ContractorCreate) -> schemas.ContractorOut:
     fields = body.model_dump(exclude={"tin"})
-    return ContractorOut.of(ctx.app.parties.create_contractor(ctx.platform, fields, body.tin))
+    return schemas.ContractorOut.of(
+        ctx.app.parties.create_contractor(ctx.platform, fields, body.tin)
+    )
 
 
 @operation(
@@ -178,17 +167,16 @@ def create_contractor(ctx: RequestContext, body: ContractorCreate) -> Contractor
     "/v1/contractors",
     summary="List contractors, newest first",
     roles=PLATFORM,
-    query=ContractorQuery,
-    response=ContractorOut,
-    listed=True,
     tag="Parties",
 )
-def list_contractors(ctx: RequestContext, query: ContractorQuery) -> ListOf[ContractorOut]:
+def list_contractors(
+    ctx: RequestContext, query: schemas.ContractorQuery
+) -> common.ListOf[schemas.ContractorOut]:
     page = ctx.app.parties.list_contractors(
         ctx.platform, query.limit, query.starting_after, query.external_id
     )
-    return ListOf[ContractorOut](
-        data=[ContractorOut.of(c) for c in page.items], has_more=page.has_more
+    return common.ListOf[schemas.ContractorOut](
+        data=[schemas.ContractorOut.of(c) for c in page.items], has_more=page.has_more
     )
 
 
@@ -197,12 +185,11 @@ def list_contractors(ctx: RequestContext, query: ContractorQuery) -> ListOf[Cont
     "/v1/contractors/{contractor_id}",
     summary="Get a contractor",
     roles=PLATFORM,
-    response=ContractorOut,
     tag="Parties",
     errors=(404,),
 )
-def get_contractor(ctx: RequestContext, contractor_id: str) -> ContractorOut:
-    return ContractorOut.of(ctx.app.parties.get_contractor(ctx.platform, contractor_id))
+def get_contractor(ctx: RequestContext, contractor_id: str) -> schemas.ContractorOut:
+    return schemas.ContractorOut.of(ctx.app.parties.get_contractor(ctx.platform, contractor_id))
 
 
 @operation(
@@ -211,14 +198,12 @@ def get_contractor(ctx: RequestContext, contractor_id: str) -> ContractorOut:
     method="PATCH",
     summary="Update a contractor; later quotes and renewals use the current facts",
     roles=PLATFORM,
-    body=ContractorPatch,
-    response=ContractorOut,
     tag="Parties",
     errors=(404, 409),
 )
 def update_contractor(
-    ctx: RequestContext, contractor_id: str, body: ContractorPatch
-) -> ContractorOut:
+    ctx: RequestContext, contractor_id: str, body: schemas.ContractorPatch
+) -> schemas.ContractorOut:
     changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"tin"})
     updated = ctx.app.parties.update_contractor(ctx.platform, contractor_id, changes, body.tin)
-    return ContractorOut.of(updated)
+    return schemas.ContractorOut.of(updated)

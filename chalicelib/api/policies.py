@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.http import RequestContext, operation
-from chalicelib.api.schemas.common import ListOf
-from chalicelib.api.schemas.policies import (
-    PaymentCreate,
-    PaymentOut,
-    PolicyAudit,
-    PolicyCancel,
-    PolicyCreate,
-    PolicyOut,
-    PolicyQuery,
-    PolicyReinstate,
-)
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
+from chalicelib.lazy import deferred_import
+
+if TYPE_CHECKING:
+    from chalicelib.api.schemas import common
+    from chalicelib.api.schemas import policies as schemas
+else:  # imported when first read (chalicelib/lazy.py)
+    schemas = deferred_import("chalicelib.api.schemas.policies")
+    common = deferred_import("chalicelib.api.schemas.common")
 
 bp = Blueprint(__name__)
 PLATFORM = {Role.PLATFORM}
@@ -29,15 +28,15 @@ ANY_ROLE = {Role.PLATFORM, Role.UNDERWRITER, Role.ADMIN}
     method="POST",
     summary="Bind a policy from an eligible or approved quote (the tech opts in once)",
     roles=PLATFORM,
-    body=PolicyCreate,
-    response=PolicyOut,
     status=201,
     tag="Policies",
     errors=(404, 409),
 )
-def create_policy(ctx: RequestContext, body: PolicyCreate) -> PolicyOut:
+def create_policy(ctx: RequestContext, body: schemas.PolicyCreate) -> schemas.PolicyOut:
     attested_by = ctx.principal.key_id if ctx.principal else None
-    return PolicyOut.of(ctx.app.policies.create_policy(ctx.platform, body.quote, attested_by))
+    return schemas.PolicyOut.of(
+        ctx.app.policies.create_policy(ctx.platform, body.quote, attested_by)
+    )
 
 
 @operation(
@@ -45,16 +44,17 @@ def create_policy(ctx: RequestContext, body: PolicyCreate) -> PolicyOut:
     "/v1/policies",
     summary="List policies, newest first",
     roles=PLATFORM,
-    query=PolicyQuery,
-    response=PolicyOut,
-    listed=True,
     tag="Policies",
 )
-def list_policies(ctx: RequestContext, query: PolicyQuery) -> ListOf[PolicyOut]:
+def list_policies(
+    ctx: RequestContext, query: schemas.PolicyQuery
+) -> common.ListOf[schemas.PolicyOut]:
     page = ctx.app.policies.list_policies(
         ctx.platform, query.contractor, query.limit, query.starting_after
     )
-    return ListOf[PolicyOut](data=[PolicyOut.of(p) for p in page.items], has_more=page.has_more)
+    return common.ListOf[schemas.PolicyOut](
+        data=[schemas.PolicyOut.of(p) for p in page.items], has_more=page.has_more
+    )
 
 
 @operation(
@@ -62,13 +62,12 @@ def list_policies(ctx: RequestContext, query: PolicyQuery) -> ListOf[PolicyOut]:
     "/v1/policies/{policy_id}",
     summary="Get a policy (a platform its own; an underwriter or admin any)",
     roles=ANY_ROLE,
-    response=PolicyOut,
     tag="Policies",
     errors=(404,),
 )
-def get_policy(ctx: RequestContext, policy_id: str) -> PolicyOut:
+def get_policy(ctx: RequestContext, policy_id: str) -> schemas.PolicyOut:
     assert ctx.principal is not None
-    return PolicyOut.of(ctx.app.term.policy_for(ctx.principal, policy_id))
+    return schemas.PolicyOut.of(ctx.app.term.policy_for(ctx.principal, policy_id))
 
 
 @operation(
@@ -79,15 +78,15 @@ def get_policy(ctx: RequestContext, policy_id: str) -> PolicyOut:
     "or an admin for the company's reasons (pro rata, after the program's notice); flat before "
     "inception. Jobs starting on or after the date are cancelled and refunded.",
     roles=ANY_ROLE,
-    body=PolicyCancel,
-    response=PolicyOut,
     tag="Policy term",
     errors=(403, 404, 409, 422),
 )
-def cancel_policy(ctx: RequestContext, policy_id: str, body: PolicyCancel) -> PolicyOut:
+def cancel_policy(
+    ctx: RequestContext, policy_id: str, body: schemas.PolicyCancel
+) -> schemas.PolicyOut:
     assert ctx.principal is not None
     policy = ctx.app.term.cancel(ctx.principal, policy_id, body.reason, body.effective_date)
-    return PolicyOut.of(policy)
+    return schemas.PolicyOut.of(policy)
 
 
 @operation(
@@ -98,14 +97,14 @@ def cancel_policy(ctx: RequestContext, policy_id: str, body: PolicyCancel) -> Po
     "program's rules (409 citing the rule that forbids it); bind a rescinded one again "
     "(underwriter)",
     roles=ANY_ROLE,
-    body=PolicyReinstate,
-    response=PolicyOut,
     tag="Policy term",
     errors=(403, 404, 409),
 )
-def reinstate_policy(ctx: RequestContext, policy_id: str, body: PolicyReinstate) -> PolicyOut:
+def reinstate_policy(
+    ctx: RequestContext, policy_id: str, body: schemas.PolicyReinstate
+) -> schemas.PolicyOut:
     assert ctx.principal is not None
-    return PolicyOut.of(ctx.app.term.reinstate(ctx.principal, policy_id))
+    return schemas.PolicyOut.of(ctx.app.term.reinstate(ctx.principal, policy_id))
 
 
 @operation(
@@ -115,17 +114,17 @@ def reinstate_policy(ctx: RequestContext, policy_id: str, body: PolicyReinstate)
     summary="Complete the final audit: premium on audited pay per class code, the difference "
     "booked as audit_adjustment",
     roles={Role.UNDERWRITER, Role.ADMIN},
-    body=PolicyAudit,
-    response=PolicyOut,
     tag="Policy term",
     errors=(404, 409, 422),
 )
-def audit_policy(ctx: RequestContext, policy_id: str, body: PolicyAudit) -> PolicyOut:
+def audit_policy(
+    ctx: RequestContext, policy_id: str, body: schemas.PolicyAudit
+) -> schemas.PolicyOut:
     assert ctx.principal is not None
     policy = ctx.app.term.complete_audit(
         ctx.principal, policy_id, dict(body.audited_pay_cents), body.completed_at
     )
-    return PolicyOut.of(policy)
+    return schemas.PolicyOut.of(policy)
 
 
 @operation(
@@ -134,12 +133,12 @@ def audit_policy(ctx: RequestContext, policy_id: str, body: PolicyAudit) -> Poli
     method="POST",
     summary="Record a payment; paying the down payment activates a pending policy",
     roles=PLATFORM,
-    body=PaymentCreate,
-    response=PaymentOut,
     status=201,
     tag="Policies",
     errors=(404, 409),
 )
-def create_payment(ctx: RequestContext, policy_id: str, body: PaymentCreate) -> PaymentOut:
+def create_payment(
+    ctx: RequestContext, policy_id: str, body: schemas.PaymentCreate
+) -> schemas.PaymentOut:
     payment = ctx.app.policies.pay(ctx.platform, policy_id, body.amount_cents, body.reference)
-    return PaymentOut.of(payment)
+    return schemas.PaymentOut.of(payment)

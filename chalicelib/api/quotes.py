@@ -8,42 +8,31 @@ from typing import TYPE_CHECKING
 from chalice.app import Blueprint
 
 from chalicelib.api.http import RequestContext, operation
-from chalicelib.api.schemas.common import ListOf
-from chalicelib.api.schemas.quotes import (
-    ApplicationOut,
-    ClassCodeOut,
-    GlClassOut,
-    ProgramList,
-    ProgramOut,
-    QuoteCreate,
-    QuoteOut,
-    ReferralDecision,
-    ReferralOut,
-    ReferralQuery,
-    TradeList,
-    TradeOut,
-    WageSplitOut,
-    hazards_of,
-)
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
+from chalicelib.lazy import deferred_import
 
 if TYPE_CHECKING:
+    from chalicelib.api.schemas import common
+    from chalicelib.api.schemas import quotes as schemas
     from chalicelib.domain.reference import ReferenceData
+else:  # imported when first read (chalicelib/lazy.py)
+    schemas = deferred_import("chalicelib.api.schemas.quotes")
+    common = deferred_import("chalicelib.api.schemas.common")
 
 bp = Blueprint(__name__)
 ANY_ROLE = {Role.ADMIN, Role.PLATFORM, Role.UNDERWRITER}
 
 
-def _class_code(reference: ReferenceData, trade: str, state: str) -> ClassCodeOut:
+def _class_code(reference: ReferenceData, trade: str, state: str) -> schemas.ClassCodeOut:
     assigned = reference.wc_class_for(trade, state, None)
     split = assigned.wage_split
-    return ClassCodeOut(
+    return schemas.ClassCodeOut(
         wc=assigned.class_code,
         bureau=assigned.bureau,
         description=assigned.description,
         verified=assigned.verified,
-        wage_split=WageSplitOut(
+        wage_split=schemas.WageSplitOut(
             threshold_cents=split.threshold_cents,
             below=split.below.code,
             at_or_above=split.at_or_above.code,
@@ -56,18 +45,18 @@ def _class_code(reference: ReferenceData, trade: str, state: str) -> ClassCodeOu
 
 
 @cache
-def trade_list() -> TradeList:
+def trade_list() -> schemas.TradeList:
     """Every trade with its class per jurisdiction some WC program writes (built once)."""
     from chalicelib.reference_data import load_reference_data
 
     reference = load_reference_data()
     written = sorted({state for p in reference.programs("wc") for state in p.states})
-    return TradeList(
+    return schemas.TradeList(
         data=[
-            TradeOut(
+            schemas.TradeOut(
                 code=trade.code,
                 description=trade.description,
-                gl_class=GlClassOut(
+                gl_class=schemas.GlClassOut(
                     code=trade.gl_class.code,
                     description=trade.gl_class.description,
                     verified=trade.gl_class.verified,
@@ -84,10 +73,9 @@ def trade_list() -> TradeList:
     "/v1/trades",
     summary="Trades and their class codes per jurisdiction",
     roles=ANY_ROLE,
-    response=TradeList,
     tag="Reference data",
 )
-def list_trades(ctx: RequestContext) -> TradeList:
+def list_trades(ctx: RequestContext) -> schemas.TradeList:
     return trade_list()
 
 
@@ -96,26 +84,25 @@ def list_trades(ctx: RequestContext) -> TradeList:
     "/v1/programs",
     summary="Carrier programs in priority order",
     roles=ANY_ROLE,
-    response=ProgramList,
     tag="Reference data",
 )
-def list_programs(ctx: RequestContext) -> ProgramList:
+def list_programs(ctx: RequestContext) -> schemas.ProgramList:
     return program_list()
 
 
 @cache
-def program_list() -> ProgramList:
+def program_list() -> schemas.ProgramList:
     """Every program, WC programs with their hazard catalogue (built once)."""
     from chalicelib.reference_data import load_reference_data
     from chalicelib.underwriting_rules import load_rulebook
 
     data = []
     for program in load_reference_data().programs():
-        out = ProgramOut.model_validate(program.model_dump(mode="json"))
+        out = schemas.ProgramOut.model_validate(program.model_dump(mode="json"))
         if program.line == "wc":
-            out = out.model_copy(update={"hazards": hazards_of(load_rulebook(program.id))})
+            out = out.model_copy(update={"hazards": schemas.hazards_of(load_rulebook(program.id))})
         data.append(out)
-    return ProgramList(data=data)
+    return schemas.ProgramList(data=data)
 
 
 @operation(
@@ -123,15 +110,14 @@ def program_list() -> ProgramList:
     "/v1/programs/{program_id}/application",
     summary="A WC program's application: its questions and the contractor facts it reads",
     roles=ANY_ROLE,
-    response=ApplicationOut,
     tag="Reference data",
     errors=(404,),
 )
-def get_application(ctx: RequestContext, program_id: str) -> ApplicationOut:
+def get_application(ctx: RequestContext, program_id: str) -> schemas.ApplicationOut:
     return application_of(program_id)
 
 
-def application_of(program_id: str) -> ApplicationOut:
+def application_of(program_id: str) -> schemas.ApplicationOut:
     from chalicelib.underwriting_rules import UnknownProgramError, load_rulebook
 
     try:
@@ -140,7 +126,7 @@ def application_of(program_id: str) -> ApplicationOut:
         raise NotFound(f"No program {program_id}.") from None
     if rulebook.application is None:
         raise NotFound(f"Program {program_id} has no application (only WC programs ask).")
-    return ApplicationOut.of(rulebook.application, rulebook)
+    return schemas.ApplicationOut.of(rulebook.application, rulebook)
 
 
 @operation(
@@ -149,13 +135,11 @@ def application_of(program_id: str) -> ApplicationOut:
     method="POST",
     summary="Quote WC and GL for a contractor's work",
     roles={Role.PLATFORM},
-    body=QuoteCreate,
-    response=QuoteOut,
     status=201,
     tag="Quotes",
     errors=(404,),
 )
-def create_quote(ctx: RequestContext, body: QuoteCreate) -> QuoteOut:
+def create_quote(ctx: RequestContext, body: schemas.QuoteCreate) -> schemas.QuoteOut:
     from chalicelib.services.quotes import QuoteInput
 
     request = QuoteInput(
@@ -176,7 +160,7 @@ def create_quote(ctx: RequestContext, body: QuoteCreate) -> QuoteOut:
         raw=body.model_dump(mode="json"),
         sent_by=ctx.principal.key_id if ctx.principal else None,
     )
-    return QuoteOut.of(ctx.app.quotes.create_quote(ctx.platform, request))
+    return schemas.QuoteOut.of(ctx.app.quotes.create_quote(ctx.platform, request))
 
 
 @operation(
@@ -184,12 +168,11 @@ def create_quote(ctx: RequestContext, body: QuoteCreate) -> QuoteOut:
     "/v1/quotes/{quote_id}",
     summary="Get a quote",
     roles={Role.PLATFORM},
-    response=QuoteOut,
     tag="Quotes",
     errors=(404,),
 )
-def get_quote(ctx: RequestContext, quote_id: str) -> QuoteOut:
-    return QuoteOut.of(ctx.app.quotes.get_quote(ctx.platform, quote_id))
+def get_quote(ctx: RequestContext, quote_id: str) -> schemas.QuoteOut:
+    return schemas.QuoteOut.of(ctx.app.quotes.get_quote(ctx.platform, quote_id))
 
 
 # A platform reads its own referrals (read-only); an underwriter reads and decides any.
@@ -201,12 +184,11 @@ REFERRAL_READERS = {Role.UNDERWRITER, Role.PLATFORM}
     "/v1/referrals",
     summary="Referrals, newest first: an underwriter's queue, or a platform's own (read-only)",
     roles=REFERRAL_READERS,
-    query=ReferralQuery,
-    response=ReferralOut,
-    listed=True,
     tag="Referrals",
 )
-def list_referrals(ctx: RequestContext, query: ReferralQuery) -> ListOf[ReferralOut]:
+def list_referrals(
+    ctx: RequestContext, query: schemas.ReferralQuery
+) -> common.ListOf[schemas.ReferralOut]:
     if ctx.principal is not None and ctx.principal.role is Role.PLATFORM:
         own = ctx.app.listings.referrals_of_platform(
             ctx.platform,
@@ -216,23 +198,25 @@ def list_referrals(ctx: RequestContext, query: ReferralQuery) -> ListOf[Referral
             limit=query.limit,
             starting_after=query.starting_after,
         )
-        return ListOf[ReferralOut](
-            data=[ReferralOut.of(r) for r in own.items], has_more=own.has_more
+        return common.ListOf[schemas.ReferralOut](
+            data=[schemas.ReferralOut.of(r) for r in own.items], has_more=own.has_more
         )
     page = ctx.app.quotes.list_referrals(
         query.status, query.quote, query.limit, query.starting_after, query.assignment
     )
-    return ListOf[ReferralOut](data=[ReferralOut.of(r) for r in page.items], has_more=page.has_more)
+    return common.ListOf[schemas.ReferralOut](
+        data=[schemas.ReferralOut.of(r) for r in page.items], has_more=page.has_more
+    )
 
 
 def _decide(
-    ctx: RequestContext, referral_id: str, decision: str, body: ReferralDecision
-) -> ReferralOut:
+    ctx: RequestContext, referral_id: str, decision: str, body: schemas.ReferralDecision
+) -> schemas.ReferralOut:
     assert ctx.principal is not None
     decided = ctx.app.referrals.decide(
         referral_id, decision, body.note, ctx.principal, body.el_limits_factor
     )
-    return ReferralOut.of(decided)
+    return schemas.ReferralOut.of(decided)
 
 
 @operation(
@@ -241,12 +225,12 @@ def _decide(
     method="POST",
     summary="Approve a referral: its referred lines become bindable",
     roles={Role.UNDERWRITER},
-    body=ReferralDecision,
-    response=ReferralOut,
     tag="Referrals",
     errors=(404, 409),
 )
-def approve_referral(ctx: RequestContext, referral_id: str, body: ReferralDecision) -> ReferralOut:
+def approve_referral(
+    ctx: RequestContext, referral_id: str, body: schemas.ReferralDecision
+) -> schemas.ReferralOut:
     return _decide(ctx, referral_id, "approve", body)
 
 
@@ -256,10 +240,10 @@ def approve_referral(ctx: RequestContext, referral_id: str, body: ReferralDecisi
     method="POST",
     summary="Decline a referral: the quote's referred lines never bind",
     roles={Role.UNDERWRITER},
-    body=ReferralDecision,
-    response=ReferralOut,
     tag="Referrals",
     errors=(404, 409),
 )
-def decline_referral(ctx: RequestContext, referral_id: str, body: ReferralDecision) -> ReferralOut:
+def decline_referral(
+    ctx: RequestContext, referral_id: str, body: schemas.ReferralDecision
+) -> schemas.ReferralOut:
     return _decide(ctx, referral_id, "decline", body)

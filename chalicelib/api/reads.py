@@ -9,19 +9,18 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Blueprint
 
 from chalicelib.api.http import RequestContext, operation
-from chalicelib.api.schemas.common import ListOf, ListQuery
-from chalicelib.api.schemas.policies import PaymentOut
-from chalicelib.api.schemas.reads import (
-    GuidelineQuote,
-    LedgerSummaryOut,
-    LedgerSummaryQuery,
-    ReferralDetailOut,
-    SummaryRow,
-)
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
+from chalicelib.lazy import deferred_import
 
 if TYPE_CHECKING:
+    from chalicelib.api.schemas import common
+    from chalicelib.api.schemas import policies as policy_schemas
+    from chalicelib.api.schemas import reads as schemas
     from chalicelib.domain.quotes import Referral
+else:  # imported when first read (chalicelib/lazy.py)
+    schemas = deferred_import("chalicelib.api.schemas.reads")
+    common = deferred_import("chalicelib.api.schemas.common")
+    policy_schemas = deferred_import("chalicelib.api.schemas.policies")
 
 bp = Blueprint(__name__)
 PLATFORM = {Role.PLATFORM}
@@ -35,11 +34,11 @@ SUMMARY_DEFAULT_DAYS = 30
     summary="Premium booked per UTC day or per contractor within a date range (default: the 30 "
     "days up to today), with the range's total",
     roles=PLATFORM,
-    query=LedgerSummaryQuery,
-    response=LedgerSummaryOut,
     tag="Ledger",
 )
-def ledger_summary(ctx: RequestContext, query: LedgerSummaryQuery) -> LedgerSummaryOut:
+def ledger_summary(
+    ctx: RequestContext, query: schemas.LedgerSummaryQuery
+) -> schemas.LedgerSummaryOut:
     from chalicelib.domain.periods import DateRange
 
     days = query.date_range(SUMMARY_DEFAULT_DAYS)
@@ -55,7 +54,7 @@ def ledger_summary(ctx: RequestContext, query: LedgerSummaryQuery) -> LedgerSumm
         row[1] += 1
     if query.group_by == "day":
         rows = [
-            SummaryRow(group=day.isoformat(), total_cents=t[0], entries=t[1])
+            schemas.SummaryRow(group=day.isoformat(), total_cents=t[0], entries=t[1])
             for day in days.each_day()
             for t in [totals.get(day.isoformat(), [0, 0])]
         ]
@@ -63,10 +62,10 @@ def ledger_summary(ctx: RequestContext, query: LedgerSummaryQuery) -> LedgerSumm
         names = ctx.app.listings.contractor_names(ctx.platform, list(totals))
         ordered = sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[0]))
         rows = [
-            SummaryRow(group=cid, name=names.get(cid), total_cents=t[0], entries=t[1])
+            schemas.SummaryRow(group=cid, name=names.get(cid), total_cents=t[0], entries=t[1])
             for cid, t in ordered
         ]
-    return LedgerSummaryOut.model_validate(
+    return schemas.LedgerSummaryOut.model_validate(
         {
             "group_by": query.group_by,
             "from": days.first,
@@ -82,18 +81,19 @@ def ledger_summary(ctx: RequestContext, query: LedgerSummaryQuery) -> LedgerSumm
     "/v1/policies/{policy_id}/payments",
     summary="A policy's payments, newest first",
     roles=PLATFORM,
-    query=ListQuery,
-    response=PaymentOut,
-    listed=True,
     tag="Policies",
     errors=(404,),
 )
-def list_payments(ctx: RequestContext, policy_id: str, query: ListQuery) -> ListOf[PaymentOut]:
+def list_payments(
+    ctx: RequestContext, policy_id: str, query: common.ListQuery
+) -> common.ListOf[policy_schemas.PaymentOut]:
     ctx.app.policies.get_policy(ctx.platform, policy_id)  # 404 for another platform's
     page = ctx.app.listings.payments(
         ctx.platform, policy_id, limit=query.limit, starting_after=query.starting_after
     )
-    return ListOf[PaymentOut](data=[PaymentOut.of(p) for p in page.items], has_more=page.has_more)
+    return common.ListOf[policy_schemas.PaymentOut](
+        data=[policy_schemas.PaymentOut.of(p) for p in page.items], has_more=page.has_more
+    )
 
 
 @operation(
@@ -102,14 +102,13 @@ def list_payments(ctx: RequestContext, policy_id: str, query: ListQuery) -> List
     summary="A referral (an underwriter any; a platform its own, read-only), with the guideline "
     "sentence behind each reason and where its subject stands now",
     roles={Role.UNDERWRITER, Role.PLATFORM},
-    response=ReferralDetailOut,
     tag="Referrals",
     errors=(404,),
 )
-def get_referral(ctx: RequestContext, referral_id: str) -> ReferralDetailOut:
+def get_referral(ctx: RequestContext, referral_id: str) -> schemas.ReferralDetailOut:
     assert ctx.principal is not None
     referral = ctx.app.quotes.referral_for(ctx.principal, referral_id)
-    return ReferralDetailOut.model_validate(
+    return schemas.ReferralDetailOut.model_validate(
         {
             **referral.model_dump(exclude={"version"}),
             "guidelines": _guidelines(referral),
@@ -118,10 +117,10 @@ def get_referral(ctx: RequestContext, referral_id: str) -> ReferralDetailOut:
     )
 
 
-def _guidelines(referral: Referral) -> list[GuidelineQuote]:
+def _guidelines(referral: Referral) -> list[schemas.GuidelineQuote]:
     quotes = guideline_quotes()
     return [
-        GuidelineQuote(
+        schemas.GuidelineQuote(
             code=reason.code,
             guideline=reason.guideline,
             quote=quotes.get((reason.code, reason.guideline)) or quotes.get(("", reason.guideline)),

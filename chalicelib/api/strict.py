@@ -1,7 +1,7 @@
 """Strict input (API.md "Conventions"): the rules every operation's request passes, in one place.
 
-`chalicelib.api.http.operation` calls these for every registered route, so a new route cannot
-forget one:
+The request pipeline (`chalicelib.api.pipeline.serve`) calls these for every route registered
+with `chalicelib.api.http.operation`, so a new route cannot forget one:
 
 - a body is JSON: another content type is a 415 (`; charset=utf-8` is fine; no body, no type);
 - duplicated keys are a 400 (chalicelib/api/jsonbody.py, the one JSON parser);

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.api.http import RequestContext, operation
-from chalicelib.api.schemas.common import ListOf, ListQuery
-from chalicelib.api.schemas.webhooks import (
-    DeliveryAttemptOut,
-    EventOut,
-    EventQuery,
-    RedeliverIn,
-    RedeliveryOut,
-    WebhookEndpointCreate,
-    WebhookEndpointDeleted,
-    WebhookEndpointOut,
-    WebhookEndpointPatch,
-    WebhookEndpointWithSecret,
-)
-from chalicelib.domain.parties import Role
+from chalicelib.domain.roles import Role
+from chalicelib.lazy import deferred_import
+
+if TYPE_CHECKING:
+    from chalicelib.api.schemas import common
+    from chalicelib.api.schemas import webhooks as schemas
+else:  # imported when first read (chalicelib/lazy.py)
+    schemas = deferred_import("chalicelib.api.schemas.webhooks")
+    common = deferred_import("chalicelib.api.schemas.common")
 
 bp = Blueprint(__name__)
 PLATFORM = {Role.PLATFORM}
@@ -31,17 +28,15 @@ ENDPOINT = "/v1/webhook-endpoints/{endpoint_id}"
     method="POST",
     summary="Create a webhook endpoint; its signing secret is shown once",
     roles=PLATFORM,
-    body=WebhookEndpointCreate,
-    response=WebhookEndpointWithSecret,
     status=201,
     tag="Webhooks",
     errors=(409, 422),
 )
 def create_webhook_endpoint(
-    ctx: RequestContext, body: WebhookEndpointCreate
-) -> WebhookEndpointWithSecret:
+    ctx: RequestContext, body: schemas.WebhookEndpointCreate
+) -> schemas.WebhookEndpointWithSecret:
     created = ctx.app.webhooks.create(ctx.platform, body.url, body.events)
-    return WebhookEndpointWithSecret.with_secret(created.endpoint, created.secret)
+    return schemas.WebhookEndpointWithSecret.with_secret(created.endpoint, created.secret)
 
 
 @operation(
@@ -49,15 +44,14 @@ def create_webhook_endpoint(
     "/v1/webhook-endpoints",
     summary="List webhook endpoints, newest first",
     roles=PLATFORM,
-    query=ListQuery,
-    response=WebhookEndpointOut,
-    listed=True,
     tag="Webhooks",
 )
-def list_webhook_endpoints(ctx: RequestContext, query: ListQuery) -> ListOf[WebhookEndpointOut]:
+def list_webhook_endpoints(
+    ctx: RequestContext, query: common.ListQuery
+) -> common.ListOf[schemas.WebhookEndpointOut]:
     page = ctx.app.webhooks.list_endpoints(ctx.platform, query.limit, query.starting_after)
-    return ListOf[WebhookEndpointOut](
-        data=[WebhookEndpointOut.of(e) for e in page.items], has_more=page.has_more
+    return common.ListOf[schemas.WebhookEndpointOut](
+        data=[schemas.WebhookEndpointOut.of(e) for e in page.items], has_more=page.has_more
     )
 
 
@@ -66,12 +60,11 @@ def list_webhook_endpoints(ctx: RequestContext, query: ListQuery) -> ListOf[Webh
     ENDPOINT,
     summary="Get a webhook endpoint",
     roles=PLATFORM,
-    response=WebhookEndpointOut,
     tag="Webhooks",
     errors=(404,),
 )
-def get_webhook_endpoint(ctx: RequestContext, endpoint_id: str) -> WebhookEndpointOut:
-    return WebhookEndpointOut.of(ctx.app.webhooks.get(ctx.platform, endpoint_id))
+def get_webhook_endpoint(ctx: RequestContext, endpoint_id: str) -> schemas.WebhookEndpointOut:
+    return schemas.WebhookEndpointOut.of(ctx.app.webhooks.get(ctx.platform, endpoint_id))
 
 
 @operation(
@@ -80,18 +73,16 @@ def get_webhook_endpoint(ctx: RequestContext, endpoint_id: str) -> WebhookEndpoi
     method="PATCH",
     summary="Change a webhook endpoint's URL or events, or disable / enable it",
     roles=PLATFORM,
-    body=WebhookEndpointPatch,
-    response=WebhookEndpointOut,
     tag="Webhooks",
     errors=(404, 409),
 )
 def update_webhook_endpoint(
-    ctx: RequestContext, endpoint_id: str, body: WebhookEndpointPatch
-) -> WebhookEndpointOut:
+    ctx: RequestContext, endpoint_id: str, body: schemas.WebhookEndpointPatch
+) -> schemas.WebhookEndpointOut:
     endpoint = ctx.app.webhooks.update(
         ctx.platform, endpoint_id, url=body.url, events=body.events, disabled=body.disabled
     )
-    return WebhookEndpointOut.of(endpoint)
+    return schemas.WebhookEndpointOut.of(endpoint)
 
 
 @operation(
@@ -100,13 +91,14 @@ def update_webhook_endpoint(
     method="DELETE",
     summary="Delete a webhook endpoint (its pending deliveries are dropped)",
     roles=PLATFORM,
-    response=WebhookEndpointDeleted,
     tag="Webhooks",
     errors=(404, 409),
 )
-def delete_webhook_endpoint(ctx: RequestContext, endpoint_id: str) -> WebhookEndpointDeleted:
+def delete_webhook_endpoint(
+    ctx: RequestContext, endpoint_id: str
+) -> schemas.WebhookEndpointDeleted:
     deleted = ctx.app.webhooks.delete(ctx.platform, endpoint_id)
-    return WebhookEndpointDeleted(id=deleted.id)
+    return schemas.WebhookEndpointDeleted(id=deleted.id)
 
 
 @operation(
@@ -115,13 +107,14 @@ def delete_webhook_endpoint(ctx: RequestContext, endpoint_id: str) -> WebhookEnd
     method="POST",
     summary="Rotate the signing secret; for 24 h both secrets sign (two signatures)",
     roles=PLATFORM,
-    response=WebhookEndpointWithSecret,
     tag="Webhooks",
     errors=(404, 409, 422),
 )
-def rotate_webhook_secret(ctx: RequestContext, endpoint_id: str) -> WebhookEndpointWithSecret:
+def rotate_webhook_secret(
+    ctx: RequestContext, endpoint_id: str
+) -> schemas.WebhookEndpointWithSecret:
     rotated = ctx.app.webhooks.rotate_secret(ctx.platform, endpoint_id)
-    return WebhookEndpointWithSecret.with_secret(rotated.endpoint, rotated.secret)
+    return schemas.WebhookEndpointWithSecret.with_secret(rotated.endpoint, rotated.secret)
 
 
 @operation(
@@ -129,18 +122,15 @@ def rotate_webhook_secret(ctx: RequestContext, endpoint_id: str) -> WebhookEndpo
     ENDPOINT + "/deliveries",
     summary="Delivery attempts to this endpoint, newest first (kept 30 days)",
     roles=PLATFORM,
-    query=ListQuery,
-    response=DeliveryAttemptOut,
-    listed=True,
     tag="Webhooks",
     errors=(404,),
 )
 def list_webhook_deliveries(
-    ctx: RequestContext, endpoint_id: str, query: ListQuery
-) -> ListOf[DeliveryAttemptOut]:
+    ctx: RequestContext, endpoint_id: str, query: common.ListQuery
+) -> common.ListOf[schemas.DeliveryAttemptOut]:
     page = ctx.app.webhooks.attempts(ctx.platform, endpoint_id, query.limit, query.starting_after)
-    return ListOf[DeliveryAttemptOut](
-        data=[DeliveryAttemptOut.of(a) for a in page.items], has_more=page.has_more
+    return common.ListOf[schemas.DeliveryAttemptOut](
+        data=[schemas.DeliveryAttemptOut.of(a) for a in page.items], has_more=page.has_more
     )
 
 
@@ -149,13 +139,10 @@ def list_webhook_deliveries(
     "/v1/events",
     summary="Events of the last 30 days, newest first",
     roles=PLATFORM,
-    query=EventQuery,
-    response=EventOut,
-    listed=True,
     tag="Events",
     cursor="evt",
 )
-def list_events(ctx: RequestContext, query: EventQuery) -> ListOf[EventOut]:
+def list_events(ctx: RequestContext, query: schemas.EventQuery) -> common.ListOf[schemas.EventOut]:
     page = ctx.app.events.list_events(
         ctx.platform,
         event_type=query.type,
@@ -163,7 +150,9 @@ def list_events(ctx: RequestContext, query: EventQuery) -> ListOf[EventOut]:
         limit=query.limit,
         starting_after=query.starting_after,
     )
-    return ListOf[EventOut](data=[EventOut.of(e) for e in page.items], has_more=page.has_more)
+    return common.ListOf[schemas.EventOut](
+        data=[schemas.EventOut.of(e) for e in page.items], has_more=page.has_more
+    )
 
 
 @operation(
@@ -172,11 +161,11 @@ def list_events(ctx: RequestContext, query: EventQuery) -> ListOf[EventOut]:
     method="POST",
     summary="Deliver an event again (to one endpoint, or every subscribed one)",
     roles=PLATFORM,
-    body=RedeliverIn,
-    response=RedeliveryOut,
     tag="Events",
     errors=(404, 409),
 )
-def redeliver_event(ctx: RequestContext, event_id: str, body: RedeliverIn) -> RedeliveryOut:
+def redeliver_event(
+    ctx: RequestContext, event_id: str, body: schemas.RedeliverIn
+) -> schemas.RedeliveryOut:
     endpoints = ctx.app.events.redeliver(ctx.platform, event_id, body.endpoint)
-    return RedeliveryOut(event=event_id, endpoints=endpoints)
+    return schemas.RedeliveryOut(event=event_id, endpoints=endpoints)

@@ -6,21 +6,15 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.change import Change, UniqueClaim
 from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.roles import Role
 
 T = TypeVar("T")
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    PLATFORM = "platform"
-    UNDERWRITER = "underwriter"
 
 
 class Record(BaseModel):

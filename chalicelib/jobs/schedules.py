@@ -5,15 +5,18 @@ would without a body. Chalice deploys each as its own Lambda function on an Even
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools.logging import Logger
 from chalice.app import Blueprint, CloudWatchEvent, Cron, Rate
 
 from chalicelib.bootstrap import container
-from chalicelib.jobs.outbox import logger
-from chalicelib.jobs.registry import JobResult
+
+if TYPE_CHECKING:
+    from chalicelib.jobs.registry import JobResult
 
 bp = Blueprint(__name__)
+logger = Logger(service="jobcover")
 
 
 def run_scheduled(name: str, event: CloudWatchEvent) -> JobResult:

@@ -9,21 +9,28 @@ or deploys a stage, with that stage's environment in place.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
+from aws_lambda_powertools.logging import Logger
 from chalice.app import Blueprint, SQSEvent
 
 from chalicelib.bootstrap import container
-from chalicelib.jobs.fanout import ShardWork
-from chalicelib.jobs.outbox import logger
+from chalicelib.lazy import deferred_import
+
+if TYPE_CHECKING:
+    from chalicelib.jobs import fanout
+else:  # imported by the first message (chalicelib/lazy.py)
+    fanout = deferred_import("chalicelib.jobs.fanout")
 
 bp = Blueprint(__name__)
+logger = Logger(service="jobcover")
 QUEUE_NAME = f"jobcover-jobs-{os.environ.get('JOBCOVER_STAGE', 'dev')}"
 
 
 @bp.on_sqs_message(queue=QUEUE_NAME, batch_size=1, name="job_worker")
 def job_worker(event: SQSEvent) -> None:
     for record in event:
-        message = ShardWork.parse(record.body)
+        message = fanout.ShardWork.parse(record.body)
         logger.set_correlation_id(message.run)
         try:
             result = container().work(message)

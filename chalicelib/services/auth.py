@@ -6,7 +6,8 @@ import hashlib
 import secrets
 
 from chalicelib.domain.errors import Unauthenticated
-from chalicelib.domain.parties import ApiKeyRecord, Principal, Role
+from chalicelib.domain.parties import ApiKeyRecord, Principal
+from chalicelib.domain.roles import Role
 from chalicelib.ports import AdminKeySource, ApiKeyRepository, Clock, IdGenerator
 
 KEY_PREFIX = {Role.PLATFORM: "jcp_", Role.UNDERWRITER: "jcu_", Role.ADMIN: "jca_"}

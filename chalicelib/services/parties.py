@@ -16,7 +16,6 @@ from chalicelib.domain.parties import (
     Page,
     Platform,
     Principal,
-    Role,
     check_contractor_facts,
     check_losses,
     check_prior_coverage,
@@ -24,6 +23,7 @@ from chalicelib.domain.parties import (
     contractor_created,
     contractor_updated,
 )
+from chalicelib.domain.roles import Role
 from chalicelib.ports import (
     ApiKeyRepository,
     Clock,

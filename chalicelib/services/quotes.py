@@ -11,7 +11,7 @@ from chalicelib.domain.applicant import contractor_facts, endorsements_for
 from chalicelib.domain.change import ObjectRef
 from chalicelib.domain.clock import utc_today
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.parties import Page, Principal, Role
+from chalicelib.domain.parties import Page, Principal
 from chalicelib.domain.quotes import (
     QUOTE_VALID_DAYS,
     Quote,
@@ -20,6 +20,7 @@ from chalicelib.domain.quotes import (
 )
 from chalicelib.domain.rating import RatedLine
 from chalicelib.domain.reference import ReferenceData
+from chalicelib.domain.roles import Role
 from chalicelib.domain.routing import LineQuote, LineRequest, quote_status, route_line
 from chalicelib.domain.underwriting import (
     ApplicationRecord,

@@ -23,10 +23,11 @@ from chalicelib.domain.change import Change, ObjectRef, Stamp
 from chalicelib.domain.clock import utc_today
 from chalicelib.domain.errors import ValidationFailed, WriteConflict
 from chalicelib.domain.ledger import running_totals
-from chalicelib.domain.parties import Principal, Role
+from chalicelib.domain.parties import Principal
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.rating import rate_wc
 from chalicelib.domain.reference import ReferenceData
+from chalicelib.domain.roles import Role
 from chalicelib.domain.term import TermRulebook
 from chalicelib.domain.term.cancellation import CancellationRequest, plan_cancellation
 from chalicelib.domain.term.reinstatement import check_reinstatement

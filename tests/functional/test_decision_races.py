@@ -14,7 +14,8 @@ import pytest
 from chalicelib.bootstrap import container
 from chalicelib.domain.assignments import AssignmentInput, Pay, Window
 from chalicelib.domain.errors import DomainError
-from chalicelib.domain.parties import Address, Principal, Role
+from chalicelib.domain.parties import Address, Principal
+from chalicelib.domain.roles import Role
 from chalicelib.services.assignments import AssignmentChanges
 from devserver.localaws import DynamoSemantics
 from tests.functional.conftest import (

@@ -21,7 +21,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from moto import mock_aws
 
 from chalicelib.domain.errors import Conflict, DomainError
-from chalicelib.domain.parties import Address, Principal, Role
+from chalicelib.domain.parties import Address, Principal
+from chalicelib.domain.roles import Role
 from devserver.resources import create_resources, stage_environment, stage_names
 
 STATES = {"NJ": "07102", "PA": "19103", "TX": "78701"}

@@ -212,7 +212,8 @@ def test_a_pending_policy_certificate_is_settled_from_its_quote_referral_event(a
 def test_a_policy_cancelled_by_the_term_voids_its_certificate_and_its_jobs_through_the_outbox(
     app: FakeApp,
 ):
-    from chalicelib.domain.parties import Principal, Role
+    from chalicelib.domain.parties import Principal
+    from chalicelib.domain.roles import Role
 
     contractor_id = opted_in(app)
     policy = app.store.of_kind("policy")[0]

@@ -13,7 +13,8 @@ from chalicelib.api.jsonbody import MAX_DEPTH, nesting_depth, parse_json_body
 from chalicelib.domain.errors import MalformedRequest, PayloadTooLarge, ValidationFailed
 from chalicelib.domain.ids import id_prefix, is_id_of, make_id
 from chalicelib.domain.money import round_cents, round_half_up_cents, round_up_to_dollar_cents
-from chalicelib.domain.parties import ApiKeyRecord, Role, check_contractor_facts
+from chalicelib.domain.parties import ApiKeyRecord, check_contractor_facts
+from chalicelib.domain.roles import Role
 from chalicelib.services.auth import Authenticator, generate_secret, hash_key
 
 

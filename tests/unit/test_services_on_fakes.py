@@ -12,7 +12,8 @@ import pytest
 from chalicelib.domain.assignments import AssignmentInput, Pay, Window
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.ledger import total_cents
-from chalicelib.domain.parties import Address, Principal, Role
+from chalicelib.domain.parties import Address, Principal
+from chalicelib.domain.roles import Role
 from chalicelib.request_scope import keyed_scope, write_scope
 from chalicelib.services.assignments import AssignmentChanges
 from chalicelib.services.quotes import QuoteInput

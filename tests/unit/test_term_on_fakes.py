@@ -12,8 +12,9 @@ import pytest
 
 from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed
 from chalicelib.domain.ledger import total_cents
-from chalicelib.domain.parties import Principal, Role
+from chalicelib.domain.parties import Principal
 from chalicelib.domain.policies import Policy
+from chalicelib.domain.roles import Role
 from chalicelib.services.quotes import QuoteInput
 from chalicelib.services.term import change_items
 from tests.fakes import FakeApp

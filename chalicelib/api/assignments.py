@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint
@@ -105,7 +105,11 @@ def list_assignments(
 def get_assignment(ctx: RequestContext, assignment_id: str) -> schemas.AssignmentOut:
     # The certificate's id follows from the assignment's: both reads go out at once.
     certificate = _READS.submit(ctx.app.certificates.ref_of, ctx.platform, assignment_id)
-    assignment = ctx.app.assignments.get(ctx.platform, assignment_id)
+    try:
+        assignment = ctx.app.assignments.get(ctx.platform, assignment_id)
+    except Exception:
+        wait([certificate])  # no read outlives its request (a 404 does not wait for it)
+        raise
     return schemas.AssignmentOut.of(assignment, certificate.result())
 
 

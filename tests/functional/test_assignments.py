@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -574,3 +575,26 @@ def test_primary_noncontributory_needs_an_additional_insured(api, platform_key, 
     gl = body["coverage"]["gl"]
     assert [e["code"] for e in gl["endorsements"]] == []
     assert "primary_noncontributory_not_available" in [r["code"] for r in gl["reasons"]]
+
+
+def test_a_missing_assignment_answers_404_after_its_certificate_read_finished(
+    api, platform_key, monkeypatch
+):
+    """GET reads the assignment and its certificate at once; a 404 must not leave the
+    certificate read running past the request (in Lambda it would run in the next one)."""
+    from chalicelib.bootstrap import container
+
+    service = type(container().certificates)  # a frozen dataclass: patched on its class
+    original = service.ref_of
+    finished: list[str] = []
+
+    def slow_ref_of(self, platform: str, assignment_id: str):
+        time.sleep(0.3)
+        finished.append(assignment_id)
+        return original(self, platform, assignment_id)
+
+    monkeypatch.setattr(service, "ref_of", slow_ref_of)
+    missing = "asg_01jzzzzzzzzzzzzzzzzzzzzzzz"
+
+    assert api.json("GET", f"/v1/assignments/{missing}", platform_key)[0] == 404
+    assert finished == [missing]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any
 
@@ -99,7 +99,11 @@ class DynamoAssignments:
             partition=("gsi1pk", f"{platform_id}#CTR#{contractor_id}#POL"),
             index="gsi1",
         )
-        found = self._table.batch_get(keys)
+        try:
+            found = self._table.batch_get(keys)
+        except Exception:
+            wait([policies_future])  # no read outlives its request
+            raise
         policies = [item_record(item, Policy) for item in policies_future.result()]
         contractor = found.get(keys[0])
         claim = found.get(keys[1])

@@ -149,6 +149,54 @@ def test_due_reads_each_shard_for_its_share_and_further_only_where_the_merge_nee
         assert sum(asked) <= 3 * limit + 2 * OUTBOX_SHARDS, (limit, sum(asked))
 
 
+def test_the_due_index_reads_each_shard_for_its_share_not_the_whole_limit(aws, monkeypatch):
+    """The term jobs' due index, like the outbox: exactly the `limit` earliest due records,
+    with its eight shards read for about twice their share, not `limit` each."""
+    from datetime import date
+
+    from chalicelib.adapters.dynamodb import due as due_module
+    from chalicelib.adapters.dynamodb import table as table_module
+
+    table = container().table
+    as_of = date(2026, 6, 1)
+    ids = [f"pol_{n:026d}" for n in range(400)]
+    crowded = [i for i in ids if due_module.due_shard(i) in {2, 5}][:120]
+    spread = ids[300:400]
+    sort_keys = {}
+    for n, object_id in enumerate(crowded + spread):
+        on = as_of - timedelta(days=1 if object_id in crowded else 30)
+        duesk = f"{on.isoformat()}#plt_x#{object_id}#{n:04d}"
+        sort_keys[object_id] = duesk
+        table.client.put_item(
+            TableName=table.name,
+            Item=to_attributes(
+                {
+                    "pk": "plt_x#POL",
+                    "sk": object_id,
+                    "duepk": due_module.due_partition(
+                        "expirations", due_module.due_shard(object_id)
+                    ),
+                    "duesk": duesk,
+                }
+            ),
+        )
+    monkeypatch.setattr(due_module, "due_record", lambda item: str(item["duesk"]))
+    asked: list[int] = []
+    query_due = table_module.DynamoTable.query_due
+
+    def counting(self: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs["limit"])
+        return query_due(self, **kwargs)
+
+    monkeypatch.setattr(table_module.DynamoTable, "query_due", counting)
+    index = due_module.DynamoDueIndex(table)
+    for limit in (5, 60, 200):
+        asked.clear()
+        expected = sorted(sort_keys.values())[:limit]
+        assert index.due("expirations", as_of, limit=limit) == expected
+        assert sum(asked) <= 3 * limit + 2 * due_module.DUE_SHARDS, (limit, sum(asked))
+
+
 def test_an_event_is_due_at_its_instant_not_a_microsecond_before(aws):
     at = datetime(2026, 5, 1, 12, 0, 0, 500_000, tzinfo=UTC)
     record(make_event(1, due=at))

@@ -199,12 +199,13 @@ class DynamoTable:
         upto: str,
         limit: int,
         platform: str | None = None,
+        index: str | None = None,
     ) -> list[Item]:
         """Up to `limit` items due by `upto` across write-sharded partitions, earliest first
-        (the outbox, webhook deliveries). Each partition is read for about twice its share of
-        `limit`, not `limit` itself (n x `limit` items would be read and paid for to keep
-        `limit`); one read in full whose last item could still belong in the answer is read
-        again, further, until the merge is exact."""
+        (the outbox, webhook deliveries, the due index). Each partition is read for about twice
+        its share of `limit`, not `limit` itself (n x `limit` items would be read and paid for
+        to keep `limit`); one read in full whose last item could still belong in the answer is
+        read again, further, until the merge is exact."""
         if limit <= 0 or not partitions:
             return []
         share = min(limit, 2 * -(-limit // len(partitions)))
@@ -220,6 +221,7 @@ class DynamoTable:
                         upto=upto,
                         limit=asked[n],
                         platform=platform,
+                        index=index,
                     ),
                     wanted,
                 )

@@ -2,7 +2,7 @@
 
 `make run` (devserver/run.py) installs this for the life of its process; the functional tests
 install the same patches (tests/functional/conftest.py), so both run on one set of semantics.
-Three patches over moto 5.2.5's backend classes (5.2.5 is the newest release on PyPI; none has
+Four patches over moto 5.2.5's classes (5.2.5 is the newest release on PyPI; none has
 an option for any of this), each in its own module with its own tests
 (tests/functional/test_localaws.py):
 
@@ -11,6 +11,8 @@ an option for any of this), each in its own module with its own tests
 - `partitions`: a Query reads its page, found by bisection in the sort order kept per table
   partition and per GSI hash-key value (moto sorts and filters every item of the table for each
   Query: O(data log data), however small the page).
+- `tracking`: moto keeps every model instance it ever made (each replaced, deleted or copied
+  item) for its dashboard; here it tracks them weakly, so what the backends drop is freed.
 - `linearizable`: each DynamoDB request, and each transaction, applies atomically across the
   threads of moto's server, as on the real service; in tests, a transaction can stay in flight
   so that a concurrent one is cancelled with `TransactionConflict`.
@@ -22,6 +24,7 @@ from devserver.localaws.linearizable import DynamoSemantics
 from devserver.localaws.partitions import install_partitioned_queries
 from devserver.localaws.patching import SetAttr
 from devserver.localaws.rollback import install_item_rollback
+from devserver.localaws.tracking import install_weak_tracking
 
 __all__ = [
     "DynamoSemantics",
@@ -32,9 +35,11 @@ __all__ = [
 
 
 def install_at_scale(set_attribute: SetAttr = setattr) -> None:
-    """Rollback per item and queries per partition (idempotent; any single thread may use it)."""
+    """Rollback per item, queries per partition, instances tracked weakly (idempotent; any
+    single thread may use it)."""
     install_item_rollback(set_attribute)
     install_partitioned_queries(set_attribute)
+    install_weak_tracking(set_attribute)
 
 
 _installed: DynamoSemantics | None = None

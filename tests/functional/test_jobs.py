@@ -7,6 +7,7 @@ import json
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -239,6 +240,24 @@ def test_claim_moves_the_item_and_counts_the_attempt_keeping_other_attributes(aw
     assert reread.handled_by == {"marker"} and reread.extra == {"request_id": "req-123"}
     outbox.done(reread)
     assert remaining() == {}
+
+
+def test_an_events_data_is_stored_as_its_json_and_items_holding_a_map_still_read(aws):
+    data = {"id": "asg_1", "pay": {"amount_cents": 40_000, "hours": None}, "lines": ["wc", "gl"]}
+    new, old = make_event(1), make_event(2)
+    record(replace(new, data=data))
+    earlier = outbox_item(old) | {"data": data}  # as items were written before: a map
+    container().dynamodb.put_item(TableName=container().table.name, Item=to_attributes(earlier))
+
+    stored = container().dynamodb.get_item(
+        TableName=container().table.name,
+        Key=to_attributes(dict(zip(("pk", "sk"), outbox_key(new.id, new.due_at), strict=True))),
+    )["Item"]
+    assert json.loads(stored["data"]["S"]) == data
+    assert {event_id: event.data for event_id, event in remaining().items()} == {
+        new.id: data,
+        old.id: data,
+    }
 
 
 # --- the job through the admin route -------------------------------------------------------

@@ -1,5 +1,6 @@
 """devserver.localaws against moto's public behaviour: what a client sees must not change, only what
-it costs (rollback per item, queries per partition) and what threads see (one request at a time).
+it costs (rollback per item, queries per partition, instances tracked weakly) and what threads see
+(one request at a time).
 
 The session fixture `_moto_at_scale` (conftest) has the scale patches installed for every
 functional test; the tests here also pin the cost, with counters that moto alone would fail.
@@ -7,9 +8,11 @@ functional test; the tests here also pin the cost, with counters that moto alone
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -21,11 +24,14 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
-from moto.dynamodb.models.dynamo_type import Item
+from moto.core.model_instances import reset_model_data
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.server import ThreadedMotoServer
 
 from devserver import localaws
+from devserver.localaws.tracking import WeakInstances
 
 TABLE = "localaws-test"
 
@@ -464,6 +470,75 @@ def test_queries_answer_as_moto_over_the_whole_table(
     assert [row for page in answered for row in page] == expected
     if limit is not None:
         assert all(len(page) == limit for page in answered[:-1] if page)
+
+
+# --- instances tracked weakly ----------------------------------------------------------------
+
+
+def stored_item(pk: str, sk: str) -> Item:
+    table = dynamodb_backends["123456789012"]["us-east-1"].get_table(TABLE)
+    found = table.get_item(DynamoType({"S": pk}), DynamoType({"S": sk}))
+    assert found is not None
+    return found
+
+
+def test_an_item_moto_no_longer_stores_is_freed(dynamodb):
+    dynamodb.put_item(TableName=TABLE, Item=item("p", "replaced", status="first"))
+    dynamodb.put_item(TableName=TABLE, Item=item("p", "deleted"))
+    replaced = weakref.ref(stored_item("p", "replaced"))
+    deleted = weakref.ref(stored_item("p", "deleted"))
+
+    dynamodb.put_item(TableName=TABLE, Item=item("p", "replaced", status="second"))
+    dynamodb.delete_item(TableName=TABLE, Key=key("p", "deleted"))
+    dynamodb.transact_write_items(  # moto and `rollback` copy the item; neither copy is kept
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": key("p", "replaced"),
+                    "UpdateExpression": "SET #s = :third",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": {":third": {"S": "third"}},
+                }
+            }
+        ]
+    )
+    gc.collect()
+
+    assert replaced() is None
+    assert deleted() is None
+    assert everything(dynamodb)["p", "replaced"]["status"] == {"S": "third"}
+
+
+def test_moto_still_tracks_every_live_instance_in_order(dynamodb):
+    reset_model_data()  # moto's reset: plain lists again, made weak on the next instance
+    for number in range(3):
+        dynamodb.put_item(TableName=TABLE, Item=item("p", f"{number}"))
+    dynamodb.put_item(TableName=TABLE, Item=item("p", "1", status="replaced"))
+    gc.collect()
+
+    live = [stored_item("p", f"{number}") for number in range(3)]
+    tracked = list(Item.instances_tracked)  # what moto's dashboard lists
+    assert isinstance(Item.instances_tracked, WeakInstances)
+    assert [i for i in tracked if any(i is stored for stored in live)] == [
+        live[0],
+        live[2],
+        live[1],
+    ]
+    assert len(Item.instances_tracked) == len(tracked)
+
+
+def test_an_instance_without_weak_references_is_held_as_moto_holds_it():
+    class Slotted:
+        __slots__ = ("name",)
+
+    tracked = WeakInstances()
+    kept = Slotted()
+    tracked.append(kept)
+    del kept
+    gc.collect()
+
+    assert len(tracked) == 1
 
 
 # --- one request at a time, across the threads of moto's server -----------------------------

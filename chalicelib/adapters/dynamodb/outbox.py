@@ -3,10 +3,16 @@
 Keys (docs/data-model.md): `pk = OUTBOX#<shard>` with the shard `crc32(event id) % OUTBOX_SHARDS`,
 `sk = <due_at, UTC, fixed width>#<event id>`. Writes spread over the shards so no partition takes
 every write; the outbox job reads what is due with one Query per shard (`sk <= now`), never a Scan.
+
+The event's `data` (the object's record at the change) is one string attribute, its compact JSON,
+as the event item keeps its `body`: nothing reads inside it but the consumers, and a nested map
+of a few kilobytes costs an element per field to write and to parse back (and each of those is
+an object of its own in moto, `make run`'s table). Items written as a map still read.
 """
 
 from __future__ import annotations
 
+import json
 import zlib
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -54,11 +60,23 @@ def outbox_item(event: OutboxEvent) -> Item:
         "platform": event.platform,
         "object_type": event.object_type,
         "object_id": event.object_id,
-        "data": event.data,
+        "data": encode_data(event.data),
         "created_at": instant_key(event.created_at),
         "due_at": instant_key(event.due_at),
         "attempts": event.attempts,
     }
+
+
+def encode_data(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode_data(stored: Any) -> dict[str, Any]:
+    """The `data` attribute: its JSON string, or the map an item written before held."""
+    if isinstance(stored, str):
+        decoded = json.loads(stored)
+        return decoded if isinstance(decoded, dict) else {}
+    return dict(stored or {})
 
 
 def outbox_put(event: OutboxEvent) -> dict[str, Any]:
@@ -78,7 +96,7 @@ def outbox_event(item: Item) -> OutboxEvent:
         platform=str(item["platform"]),
         object_type=str(item["object_type"]),
         object_id=str(item["object_id"]),
-        data=dict(item.get("data") or {}),
+        data=decode_data(item.get("data")),
         created_at=datetime.strptime(str(item["created_at"]), _INSTANT).replace(tzinfo=UTC),
         due_at=datetime.strptime(str(item["due_at"]), _INSTANT).replace(tzinfo=UTC),
         attempts=int(item.get("attempts", 0)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -18,16 +19,32 @@ _KEY_ATTRIBUTES = frozenset(
 )
 
 
+NESTED = "nested"  # the record's nested fields, as one JSON string
+
+
 def record_item(
     record: BaseModel, pk: str, sk: str, extra: Mapping[str, Any] | None = None
 ) -> Item:
-    """The item for a record: its JSON form plus the key attributes."""
-    return {**record.model_dump(mode="json"), **(extra or {}), "pk": pk, "sk": sk}
+    """The item for a record: its scalar fields as attributes (what keys, projections and
+    filters name), its nested fields (objects and lists) as one JSON string, plus the key
+    attributes. A nested field stored as a DynamoDB map costs an attribute value per leaf to
+    write, parse and hold (boto3 converts each; an assignment has hundreds); one string costs
+    one, at the same item size. No expression reads into a record's nested fields."""
+    fields = record.model_dump(mode="json")
+    nested = {name: value for name, value in fields.items() if isinstance(value, dict | list)}
+    item = {name: value for name, value in fields.items() if name not in nested}
+    if nested:
+        item[NESTED] = json.dumps(nested, separators=(",", ":"))
+    return {**item, **(extra or {}), "pk": pk, "sk": sk}
 
 
 def item_record(item: Item, model: type[M]) -> M:
-    """The record in an item, key attributes dropped."""
-    return model.model_validate({k: v for k, v in item.items() if k not in _KEY_ATTRIBUTES})
+    """The record in an item, key attributes dropped (items written with nested fields as maps,
+    before they were one string, read too)."""
+    fields = {k: v for k, v in item.items() if k not in _KEY_ATTRIBUTES and k != NESTED}
+    if NESTED in item:
+        fields.update(json.loads(str(item[NESTED])))
+    return model.model_validate(fields)
 
 
 class TenantEntities:

@@ -212,7 +212,7 @@ class DynamoTable:
         asked = dict.fromkeys(range(len(partitions)), share)
         read: dict[int, list[Item]] = {}
         wanted = list(asked)
-        with ThreadPoolExecutor(max_workers=len(partitions)) as pool:
+        with ThreadPoolExecutor(max_workers=min(len(partitions), 16)) as pool:
             while True:
                 found = pool.map(
                     lambda n: self.query_due(

@@ -121,28 +121,32 @@ def test_events_spread_over_the_shards_and_are_read_earliest_first(aws):
     ]
 
 
-def test_due_reads_each_shard_for_its_share_and_further_only_where_the_merge_needs_it(
-    aws, monkeypatch
-):
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The Limit of every one-partition due Query (`DynamoTable.query_due`), in order."""
+    from chalicelib.adapters.dynamodb import table as table_module
+
+    limits: list[int] = []
+    query_due = table_module.DynamoTable.query_due
+
+    def counting(self: Any, **kwargs: Any) -> Any:
+        limits.append(kwargs["limit"])
+        return query_due(self, **kwargs)
+
+    monkeypatch.setattr(table_module.DynamoTable, "query_due", counting)
+    return limits
+
+
+def test_due_reads_each_shard_for_its_share_and_further_only_where_the_merge_needs_it(aws, asked):
     """A backlog crowded into a few shards: `due(limit)` is still exactly the `limit` earliest
     events, and the shards are read for about twice their share of `limit`, not `limit` each
     (32 x 501 items per run, read under the local stack's lock, stalled every request)."""
-    from chalicelib.adapters.dynamodb import table as table_module
-
     crowded = [n for n in range(1, 4000) if outbox_shard(f"evt_{n:026d}") in {3, 7}][:300]
     spread = list(range(5000, 5200))
     events = [make_event(n, due=NOW - timedelta(seconds=i)) for i, n in enumerate(crowded)]
     events += [make_event(n, due=NOW - timedelta(hours=1, seconds=i)) for i, n in enumerate(spread)]
     for start in range(0, len(events), 80):
         record(*events[start : start + 80])
-    asked: list[int] = []
-    query_due = table_module.DynamoTable.query_due
-
-    def counting(self: Any, **kwargs: Any) -> Any:
-        asked.append(kwargs["limit"])
-        return query_due(self, **kwargs)
-
-    monkeypatch.setattr(table_module.DynamoTable, "query_due", counting)
     for limit in (10, 250, 501):
         asked.clear()
         expected = [e.id for e in sorted(events, key=lambda e: (e.due_at, e.id))][:limit]
@@ -150,13 +154,12 @@ def test_due_reads_each_shard_for_its_share_and_further_only_where_the_merge_nee
         assert sum(asked) <= 3 * limit + 2 * OUTBOX_SHARDS, (limit, sum(asked))
 
 
-def test_the_due_index_reads_each_shard_for_its_share_not_the_whole_limit(aws, monkeypatch):
+def test_the_due_index_reads_each_shard_for_its_share_not_the_whole_limit(aws, asked, monkeypatch):
     """The term jobs' due index, like the outbox: exactly the `limit` earliest due records,
     with its eight shards read for about twice their share, not `limit` each."""
     from datetime import date
 
     from chalicelib.adapters.dynamodb import due as due_module
-    from chalicelib.adapters.dynamodb import table as table_module
 
     table = container().table
     as_of = date(2026, 6, 1)
@@ -182,14 +185,6 @@ def test_the_due_index_reads_each_shard_for_its_share_not_the_whole_limit(aws, m
             ),
         )
     monkeypatch.setattr(due_module, "due_record", lambda item: str(item["duesk"]))
-    asked: list[int] = []
-    query_due = table_module.DynamoTable.query_due
-
-    def counting(self: Any, **kwargs: Any) -> Any:
-        asked.append(kwargs["limit"])
-        return query_due(self, **kwargs)
-
-    monkeypatch.setattr(table_module.DynamoTable, "query_due", counting)
     index = due_module.DynamoDueIndex(table)
     for limit in (5, 60, 200):
         asked.clear()

@@ -319,20 +319,26 @@ def test_queries_page_and_order_as_before(dynamodb):
     )
 
 
-def test_a_query_reads_its_partition_not_the_table(dynamodb, monkeypatch):
-    for number in range(300):
-        dynamodb.put_item(TableName=TABLE, Item=item("bulk", f"{number:04d}", "bulk"))
-    for number in range(3):
-        dynamodb.put_item(TableName=TABLE, Item=item("p", f"{number}", "g"))
-    read: list[int] = []
+@pytest.fixture
+def read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many items each Query started from (`Table.all_items`, which the patch scopes)."""
+    counts: list[int] = []
     patched = Table.all_items
 
     def all_items(self: Table) -> list[Item]:
         items = patched(self)
-        read.append(len(items))
+        counts.append(len(items))
         return items
 
     monkeypatch.setattr(Table, "all_items", all_items)
+    return counts
+
+
+def test_a_query_reads_its_partition_not_the_table(dynamodb, read):
+    for number in range(300):
+        dynamodb.put_item(TableName=TABLE, Item=item("bulk", f"{number:04d}", "bulk"))
+    for number in range(3):
+        dynamodb.put_item(TableName=TABLE, Item=item("p", f"{number}", "g"))
 
     assert len(in_group(dynamodb, "g")) == 3
     assert (
@@ -348,18 +354,9 @@ def test_a_query_reads_its_partition_not_the_table(dynamodb, monkeypatch):
     assert read == [3, 3]  # moto alone reads all 303 items for each
 
 
-def test_a_query_reads_its_page_not_its_partition(dynamodb, monkeypatch):
+def test_a_query_reads_its_page_not_its_partition(dynamodb, read):
     for number in range(300):
         dynamodb.put_item(TableName=TABLE, Item=item("p", f"{number:04d}", "g"))
-    read: list[int] = []
-    patched = Table.all_items
-
-    def all_items(self: Table) -> list[Item]:
-        items = patched(self)
-        read.append(len(items))
-        return items
-
-    monkeypatch.setattr(Table, "all_items", all_items)
     between = {":a": {"S": "0100"}, ":b": {"S": "0199"}}
 
     page = dynamodb.query(

@@ -75,10 +75,8 @@ def main() -> int:
         from chalicelib.adapters.dynamodb.outbox import OUTBOX_SHARDS
         from chalicelib.adapters.dynamodb.table import from_attributes
         from chalicelib.adapters.dynamodb.webhook_events import EVENT_SHARDS
-        from chalicelib.domain.assignments import AssignmentInput, Pay, Window
-        from chalicelib.domain.parties import Address
         from devserver.resources import create_resources, stage_environment, stage_names
-        from tests.functional.test_ledger_totals import _contractor, _policy
+        from tests.functional import world
 
         bootstrap.reset()
         create_resources(
@@ -86,16 +84,9 @@ def main() -> int:
         )
         app = bootstrap.container()
         platform = app.parties.create_platform("Partitions")[0].id
-        contractor = _contractor(app, platform)
-        customer = app.parties.create_customer(
-            platform,
-            {
-                "name": "Waiver Co",
-                "address": {"line1": "1 A", "city": "B", "state": "PA", "postal_code": "19103"},
-                "requirements": {"waiver_of_subrogation": True, "additional_insured": True},
-            },
-        ).id
-        _policy(app, platform, contractor, "NJ", "hvac")
+        contractor = world.contractor(app, platform)
+        customer = world.waiver_customer(app, platform)
+        world.policy(app, platform, contractor, "NJ", "hvac")
 
         wcu: dict[str, float] = defaultdict(float)
         previous_gsi2: dict[str, tuple[str, int]] = {}
@@ -129,21 +120,15 @@ def main() -> int:
             "provide-client-params.dynamodb.TransactWriteItems", record
         )
         for n in range(DISPATCHES):
-            start = datetime.now(UTC) + timedelta(minutes=5)
             bound = app.assignments.create(
                 platform,
-                AssignmentInput(
-                    external_id=f"job-{n}",
-                    contractor=contractor,
-                    customer=customer,
-                    trade="hvac",
-                    description=None,
-                    work_address=Address(line1="1", city="X", state="PA", postal_code="19103"),
-                    window=Window(start=start, end=start + timedelta(hours=3)),
-                    pay=Pay(amount_cents=40_000 + n, basis="flat"),
-                    lines=("wc", "gl"),
-                    requirements=None,
-                    bind=True,
+                world.job(
+                    f"job-{n}",
+                    contractor,
+                    customer,
+                    state="PA",
+                    pay_cents=40_000 + n,
+                    days_out=5 / (24 * 60),  # five minutes from now
                 ),
             )
             app.assignments.start(platform, bound.id, None)

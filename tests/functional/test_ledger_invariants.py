@@ -4,8 +4,6 @@ sum of its ledger entries, and the contractor's ledger total equals the sum of i
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import boto3
 import pytest
@@ -14,14 +12,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from moto import mock_aws
 
-from chalicelib.domain.assignments import Pay, Window
+from chalicelib.domain.assignments import Pay
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.parties import Address
 from devserver.resources import create_resources, stage_environment, stage_names
 from tests.answers import CLEAN_ANSWERS
+from tests.functional import world
 
-STATES = {"NJ": "07102", "PA": "19103", "TX": "78701", "OH": "43215"}
-TODAY = datetime.now(UTC).date()
+STATES = ("NJ", "PA", "TX", "OH")  # the work states the machine dispatches to
 
 
 class DispatchLedger(RuleBasedStateMachine):
@@ -36,58 +33,13 @@ class DispatchLedger(RuleBasedStateMachine):
         create_resources(boto3.session.Session(), stage="test", names=stage_names(env))
         self.app = bootstrap.container()
         self.platform = self.app.parties.create_platform("Prop")[0].id
-        self.contractor = self._contractor()
-        self.customer = self.app.parties.create_customer(
-            self.platform,
-            {
-                "name": "Waiver Co",
-                "address": {"line1": "1 A", "city": "B", "state": "PA", "postal_code": "19103"},
-                "requirements": {"waiver_of_subrogation": True, "additional_insured": True},
-            },
-        ).id
-        self._opt_in()
+        self.contractor = world.contractor(self.app, self.platform)
+        self.customer = world.waiver_customer(self.app, self.platform)
+        world.policy(
+            self.app, self.platform, self.contractor, "NJ", "hvac", operations=CLEAN_ANSWERS
+        )
         self.assignments: list[str] = []
         self.counter = 0
-
-    def _contractor(self) -> str:
-        fields = {
-            "legal_name": "Prop Tech",
-            "entity_type": "sole_proprietor",
-            "tin_type": "ssn",
-            "has_employees": False,
-            "email": "p@example.com",
-            "address": {"line1": "1 A", "city": "B", "state": "NJ", "postal_code": "07102"},
-            "years_in_business": Decimal(5),
-            "experience_mod": Decimal("1.00"),
-            "prior_coverage": {"status": "none"},
-            "losses": [],
-        }
-        return self.app.parties.create_contractor(self.platform, fields, "123456789").id
-
-    def _opt_in(self) -> None:
-        from chalicelib.services.quotes import QuoteInput
-
-        quote = self.app.quotes.create_quote(
-            self.platform,
-            QuoteInput(
-                contractor=self.contractor,
-                trade="hvac",
-                work_state="NJ",
-                lines=("wc", "gl"),
-                effective_date=TODAY,
-                end_date=None,
-                estimated_annual_pay_cents=4_000_000,
-                hourly_wage_cents=None,
-                customer=None,
-                employers_liability_limits="100/500/100",
-                deductible_cents=0,
-                rating_plan="guaranteed_cost",
-                operations=CLEAN_ANSWERS,
-                requested_coverages=(),
-                raw={},
-            ),
-        )
-        self.app.policies.create_policy(self.platform, quote.id)
 
     def teardown(self) -> None:
         self.mock.stop()
@@ -99,23 +51,16 @@ class DispatchLedger(RuleBasedStateMachine):
         bind=st.booleans(),
     )
     def dispatch(self, state: str, pay: int, with_customer: bool, bind: bool) -> None:
-        from chalicelib.domain.assignments import AssignmentInput
-
         self.counter += 1
-        start = datetime.now(UTC) + timedelta(days=1)
+        customer = self.customer if with_customer else None
         created = self.app.assignments.create(
             self.platform,
-            AssignmentInput(
-                external_id=f"job-{self.counter}",
-                contractor=self.contractor,
-                customer=self.customer if with_customer else None,
-                trade="hvac",
-                description=None,
-                work_address=Address(line1="1", city="X", state=state, postal_code=STATES[state]),
-                window=Window(start=start, end=start + timedelta(hours=3)),
-                pay=Pay(amount_cents=pay, basis="flat"),
-                lines=("wc", "gl"),
-                requirements=None,
+            world.job(
+                f"job-{self.counter}",
+                self.contractor,
+                customer,
+                state=state,
+                pay_cents=pay,
                 bind=bind,
             ),
         )

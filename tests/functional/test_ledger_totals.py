@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import boto3
 import pytest
@@ -21,56 +20,12 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from moto import mock_aws
 
 from chalicelib.domain.errors import Conflict, DomainError
-from chalicelib.domain.parties import Address, Principal
+from chalicelib.domain.parties import Principal
 from chalicelib.domain.roles import Role
 from devserver.resources import create_resources, stage_environment, stage_names
+from tests.functional import world
 
-STATES = {"NJ": "07102", "PA": "19103", "TX": "78701"}
-UNDERWRITER = Principal(key_id="key_underwriter", role=Role.UNDERWRITER)
-
-
-def _contractor(app: Any, platform: str, **overrides: Any) -> str:
-    fields: dict[str, Any] = {
-        "legal_name": "Prop Tech",
-        "entity_type": "sole_proprietor",
-        "tin_type": "ssn",
-        "has_employees": False,
-        "email": "p@example.com",
-        "address": {"line1": "1 A", "city": "B", "state": "NJ", "postal_code": "07102"},
-        "years_in_business": Decimal(5),
-        "experience_mod": Decimal("1.00"),
-        "prior_coverage": {"status": "none"},
-        "losses": [],
-        **overrides,
-    }
-    return str(app.parties.create_contractor(platform, fields, "123456789").id)
-
-
-def _policy(app: Any, platform: str, contractor: str, state: str, trade: str, **quote: Any) -> str:
-    from chalicelib.services.quotes import QuoteInput
-
-    fields: dict[str, Any] = {
-        "contractor": contractor,
-        "trade": trade,
-        "work_state": state,
-        "lines": ("wc", "gl") if state != "CA" else ("wc",),
-        "effective_date": datetime.now(UTC).date(),
-        "end_date": None,
-        "estimated_annual_pay_cents": 4_000_000,
-        "hourly_wage_cents": None,
-        "customer": None,
-        "employers_liability_limits": "100/500/100",
-        "deductible_cents": 0,
-        "rating_plan": "guaranteed_cost",
-        "operations": {},
-        "requested_coverages": (),
-        "raw": {},
-        **quote,
-    }
-    quoted = app.quotes.create_quote(platform, QuoteInput(**fields))
-    if quoted.referral:
-        app.referrals.decide(quoted.referral, "approve", "ok", UNDERWRITER)
-    return str(app.policies.create_policy(platform, quoted.id).id)
+STATES = ("NJ", "PA", "TX")  # the work states the machine dispatches to
 
 
 class LedgerTotals(RuleBasedStateMachine):
@@ -85,18 +40,11 @@ class LedgerTotals(RuleBasedStateMachine):
         create_resources(boto3.session.Session(), stage="test", names=stage_names(env))
         self.app = bootstrap.container()
         self.platform = self.app.parties.create_platform("Totals")[0].id
-        self.contractor = _contractor(self.app, self.platform)
-        self.customer = self.app.parties.create_customer(
-            self.platform,
-            {
-                "name": "Waiver Co",
-                "address": {"line1": "1 A", "city": "B", "state": "PA", "postal_code": "19103"},
-                "requirements": {"waiver_of_subrogation": True, "additional_insured": True},
-            },
-        ).id
-        self.dispatch_policy = _policy(self.app, self.platform, self.contractor, "NJ", "hvac")
+        self.contractor = world.contractor(self.app, self.platform)
+        self.customer = world.waiver_customer(self.app, self.platform)
+        self.dispatch_policy = world.policy(self.app, self.platform, self.contractor, "NJ", "hvac")
         # An annual California policy: term charges at inception, a down payment to pay.
-        self.annual_contractor = _contractor(
+        self.annual_contractor = world.contractor(
             self.app,
             self.platform,
             entity_type="corporation",
@@ -107,7 +55,7 @@ class LedgerTotals(RuleBasedStateMachine):
             prior_coverage={"status": "current"},
             address={"line1": "1 Market", "city": "Fresno", "state": "CA", "postal_code": "93721"},
         )
-        self.annual_policy = _policy(
+        self.annual_policy = world.policy(
             self.app,
             self.platform,
             self.annual_contractor,
@@ -130,24 +78,17 @@ class LedgerTotals(RuleBasedStateMachine):
         days_out=st.integers(1, 4),
     )
     def bind(self, state: str, pay: int, with_customer: bool, days_out: int) -> None:
-        from chalicelib.domain.assignments import AssignmentInput, Pay, Window
-
         self.counter += 1
-        start = datetime.now(UTC) + timedelta(days=days_out)
+        customer = self.customer if with_customer else None
         created = self.app.assignments.create(
             self.platform,
-            AssignmentInput(
-                external_id=f"job-{self.counter}",
-                contractor=self.contractor,
-                customer=self.customer if with_customer else None,
-                trade="hvac",
-                description=None,
-                work_address=Address(line1="1", city="X", state=state, postal_code=STATES[state]),
-                window=Window(start=start, end=start + timedelta(hours=3)),
-                pay=Pay(amount_cents=pay, basis="flat"),
-                lines=("wc", "gl"),
-                requirements=None,
-                bind=True,
+            world.job(
+                f"job-{self.counter}",
+                self.contractor,
+                customer,
+                state=state,
+                pay_cents=pay,
+                days_out=days_out,
             ),
         )
         self.assignments.append(created.id)

@@ -83,7 +83,7 @@ def main() -> int:
     schedules = ", ".join(schedule.describe() for schedule in scheduler.schedules)
     print(
         f"Jobcover API      http://127.0.0.1:{port}   (docs: /docs, spec: /openapi.json)\n"
-        f"AWS emulator      http://127.0.0.1:{moto_port}   (moto; data is in memory)\n"
+        f"AWS emulator      http://127.0.0.1:{moto_port}   (moto; data lasts until it stops)\n"
         f"Admin key         {admin_key}\n"
         f"Demo platform     {platform.id}\n"
         f"Demo platform key {platform_key}\n"

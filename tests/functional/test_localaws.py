@@ -9,12 +9,17 @@ functional test; the tests here also pin the cost, with counters that moto alone
 from __future__ import annotations
 
 import gc
+import hashlib
+import io
+import os
 import socket
+import tempfile
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -28,9 +33,11 @@ from moto.core.model_instances import reset_model_data
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
+from moto.s3.models import s3_backends
 from moto.server import ThreadedMotoServer
 
 from devserver import localaws
+from devserver.localaws.objects import FileBody
 from devserver.localaws.tracking import WeakInstances
 
 TABLE = "localaws-test"
@@ -536,6 +543,116 @@ def test_an_instance_without_weak_references_is_held_as_moto_holds_it():
     gc.collect()
 
     assert len(tracked) == 1
+
+
+# --- S3 bodies on disk -------------------------------------------------------------------------
+
+BUCKET = "localaws-bodies"
+
+
+@pytest.fixture
+def s3() -> Iterator[Any]:
+    with mock_aws():
+        client = boto3.client("s3")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+def stored_key(name: str) -> Any:
+    return s3_backends["123456789012"]["aws"].get_object(BUCKET, name)
+
+
+def open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_an_s3_body_is_a_file_on_disk_and_reads_back_the_same(s3):
+    body = bytes(range(256)) * 100
+
+    s3.put_object(Bucket=BUCKET, Key="certificate.pdf", Body=body)
+
+    held = stored_key("certificate.pdf")._value_buffer
+    assert isinstance(held, FileBody)
+    assert held.path.read_bytes() == body
+    answer = s3.get_object(Bucket=BUCKET, Key="certificate.pdf")
+    assert answer["Body"].read() == body
+    assert answer["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'
+    ranged = s3.get_object(Bucket=BUCKET, Key="certificate.pdf", Range="bytes=10-19")
+    assert ranged["Body"].read() == body[10:20]
+
+
+def test_s3_bodies_hold_no_open_files(s3):
+    s3.put_object(Bucket=BUCKET, Key="first", Body=b"x")
+    before = open_descriptors()
+
+    for number in range(100):
+        s3.put_object(Bucket=BUCKET, Key=f"{number}", Body=b"%d" % number * 1000)
+
+    assert open_descriptors() <= before
+    assert s3.get_object(Bucket=BUCKET, Key="42")["Body"].read() == b"42" * 1000
+
+
+def test_a_replaced_or_deleted_body_leaves_no_file(s3):
+    s3.put_object(Bucket=BUCKET, Key="kept", Body=b"first")
+    directory = stored_key("kept")._value_buffer.path.parent
+    s3.put_object(Bucket=BUCKET, Key="kept", Body=b"second")
+    s3.put_object(Bucket=BUCKET, Key="deleted", Body=b"gone")
+    s3.delete_object(Bucket=BUCKET, Key="deleted")
+    gc.collect()
+
+    files = {path.read_bytes() for path in directory.iterdir()}
+
+    assert b"second" in files
+    assert not files & {b"first", b"gone"}
+    assert s3.get_object(Bucket=BUCKET, Key="kept")["Body"].read() == b"second"
+
+
+def test_copies_and_versions_keep_their_own_bodies(s3):
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket=BUCKET, Key="revised", Body=b"revision 1")["VersionId"]
+    s3.copy_object(Bucket=BUCKET, Key="copy", CopySource={"Bucket": BUCKET, "Key": "revised"})
+    s3.put_object(Bucket=BUCKET, Key="revised", Body=b"revision 2")
+
+    def read(name: str, **version: str) -> bytes:
+        return bytes(s3.get_object(Bucket=BUCKET, Key=name, **version)["Body"].read())
+
+    assert read("revised") == b"revision 2"
+    assert read("revised", VersionId=first) == b"revision 1"
+    assert read("copy") == b"revision 1"
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("write"), st.binary(max_size=40)),
+            st.tuples(st.just("read"), st.integers(min_value=-1, max_value=50)),
+            st.tuples(st.just("seek"), st.integers(min_value=0, max_value=60)),
+            st.tuples(st.just("seek_end"), st.integers(min_value=-10, max_value=0)),
+            st.tuples(st.just("truncate"), st.none() | st.integers(min_value=0, max_value=60)),
+        ),
+        max_size=25,
+    )
+)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_file_body_answers_as_an_in_memory_file(operations):
+    with tempfile.TemporaryDirectory() as directory:
+        body, reference = FileBody(Path(directory)), io.BytesIO()
+        for name, argument in operations:
+            if name == "write":
+                assert body.write(argument) == reference.write(argument)
+            elif name == "read":
+                assert body.read(argument) == reference.read(argument)
+            elif name == "seek":
+                assert body.seek(argument) == reference.seek(argument)
+            elif name == "seek_end":
+                assert body.seek(argument, os.SEEK_END) == reference.seek(argument, os.SEEK_END)
+            else:
+                assert body.truncate(argument) == reference.truncate(argument)
+            assert body.tell() == reference.tell()
+        body.seek(0)
+        assert body.read() == reference.getvalue()
+        body.close()
+        assert not body.path.exists()
 
 
 # --- one request at a time, across the threads of moto's server -----------------------------

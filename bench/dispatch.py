@@ -230,13 +230,20 @@ def bind_budget(measured: Measured) -> bool:
     writes = [c for c in own if c.operation == "TransactWriteItems"]
     if len(writes) not in (1, 2):
         return False
-    reads = [c for c in own if c.operation != "TransactWriteItems" and c.end <= writes[0].start]
+    reads = reads_before_writing(own)
     after = [c for c in own if c.operation != "TransactWriteItems" and c.start >= writes[0].end]
     return (
         rounds(reads) <= 1
         and len(reads) + len(after) + len(writes) == len(own)
         and (len(writes) == 1 or [c.operation for c in after] == ["GetItem"])
     )
+
+
+def reads_before_writing(calls: list[Call]) -> list[Call]:
+    """A request's calls that end before its first TransactWriteItems starts."""
+    writes = [c.start for c in calls if c.operation == "TransactWriteItems"]
+    first = min(writes, default=float("inf"))
+    return [c for c in calls if c.operation != "TransactWriteItems" and c.end <= first]
 
 
 def fresh_ids(captured: list[Call], external_id: str) -> Callable[[int], list[Call]]:
@@ -450,12 +457,9 @@ def main() -> None:
             )
             within = report(rows)
             binds = [r for r, _, _ in rows if r.label.startswith("POST /v1/assignments")]
-            overlapped = all(
-                rounds([c for c in r.part("op") if c.operation != "TransactWriteItems"]) == 1
-                for r in binds
-            )
+            overlapped = all(rounds(reads_before_writing(r.part("op"))) == 1 for r in binds)
             print(
-                "bind read round: BatchGetItem and Query "
+                "bind read round: BatchGetItem, Query (and the request marker's GetItem) "
                 + ("overlapped in time (1 round)" if overlapped else "did NOT overlap (2 rounds)")
             )
             print("budgets:", "all within" if within else "SOME OVER")

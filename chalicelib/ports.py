@@ -32,6 +32,11 @@ class UnitOfWork(Protocol):
         """This request's earlier attempt (same Idempotency-Key) committed: what it answered."""
         ...
 
+    def look_back(self) -> None:
+        """Start reading what `committed_before` answers, alongside the request's own reads
+        (`committed_before` then waits for it)."""
+        ...
+
     def record(self, change: Change[Any]) -> None: ...
 
     def commit(self, result: ObjectRef) -> ObjectRef | None:

@@ -129,6 +129,9 @@ class FakeUnitOfWork:
         self._scope = scope or current_scope()
         self._changes: list[Change[Any]] = []
 
+    def look_back(self) -> None:
+        pass
+
     def committed_before(self) -> ObjectRef | None:
         if not self._scope.retryable:
             return None

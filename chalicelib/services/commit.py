@@ -1,7 +1,9 @@
 """The one load-decide-commit loop every state-changing service runs.
 
 A request's change is decided on what it reads, recorded in a fresh unit of work and committed
-once. A retried request finds its earlier commit first (`committed_before`) and answers it. A
+once. A retried request finds its earlier commit (`committed_before`) and answers it; the first
+attempt reads for it alongside its own reads (`decide_unless_committed`), so a request with an
+Idempotency-Key pays no extra round trip for the check. A
 conflicting concurrent write (`WriteConflict`: a version moved, a claim taken) is re-read and
 decided again after a jittered, doubling pause; when the attempts run out the caller's 409
 `concurrent_update` says to retry with the same Idempotency-Key. The pause is injected, so tests
@@ -14,6 +16,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Generic, TypeVar
 
 from chalicelib.domain.change import Change, ObjectRef
@@ -51,6 +54,26 @@ class Committed(Generic[T]):
     earlier: ObjectRef | None
 
 
+def decide_unless_committed(
+    unit: UnitOfWork, decide: Callable[[], T]
+) -> tuple[T, None] | tuple[None, ObjectRef]:
+    """A request's first decision, unless an earlier attempt of it committed: then that commit's
+    reference. The check (the request marker, read when the request has an Idempotency-Key) runs
+    while `decide` reads; it wins over whatever `decide` answered or raised, since a retry after
+    a commit that landed finds its own writes (its job's external id taken, its quote's claim
+    held) and would otherwise refuse itself."""
+    unit.look_back()
+    try:
+        decided = decide()
+    except Exception:
+        if (earlier := unit.committed_before()) is not None:  # waits for the marker read
+            return None, earlier
+        raise
+    if (earlier := unit.committed_before()) is not None:
+        return None, earlier
+    return decided, None
+
+
 def commit_with_retries(
     uow: Callable[[], UnitOfWork],
     decide: Callable[[UnitOfWork], tuple[Change[T], ObjectRef]],
@@ -62,9 +85,14 @@ def commit_with_retries(
     `conflict` turns the last attempt's WriteConflict into the error the request answers."""
     for attempt in range(retry.attempts):
         unit = uow()
-        if attempt == 0 and (earlier := unit.committed_before()) is not None:
-            return Committed(None, earlier)
-        change, ref = decide(unit)
+        if attempt == 0:
+            decided, earlier = decide_unless_committed(unit, partial(decide, unit))
+            if earlier is not None:
+                return Committed(None, earlier)
+            assert decided is not None
+            change, ref = decided
+        else:
+            change, ref = decide(unit)
         try:
             earlier = unit.commit(ref)
         except WriteConflict as error:
@@ -87,4 +115,10 @@ def concurrent_update(message: str) -> Callable[[WriteConflict], Conflict]:
     return conflict
 
 
-__all__ = ["Committed", "Retry", "commit_with_retries", "concurrent_update"]
+__all__ = [
+    "Committed",
+    "Retry",
+    "commit_with_retries",
+    "concurrent_update",
+    "decide_unless_committed",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from chalicelib.domain.applicant import contractor_facts, endorsements_for
@@ -32,6 +33,7 @@ from chalicelib.domain.underwriting import (
 )
 from chalicelib.domain.underwriting.application import answers_as_sent
 from chalicelib.ports import Clock, IdGenerator, UnitOfWork
+from chalicelib.services.commit import decide_unless_committed
 from chalicelib.services.lookup import fetch
 from chalicelib.services.parties import PartyServices
 
@@ -87,6 +89,19 @@ class QuoteServices:
     clock: Clock
 
     def create_quote(self, platform_id: str, request: QuoteInput) -> Quote:
+        uow = self.uow()
+        priced, earlier = decide_unless_committed(uow, partial(self._priced, platform_id, request))
+        if earlier is not None:
+            return self.get_quote(earlier.platform, earlier.id)
+        assert priced is not None
+        quote, referral = priced
+        uow.record(quote.created(referral))
+        if (earlier := uow.commit(ObjectRef("quote", platform_id, quote.id))) is not None:
+            return self.get_quote(earlier.platform, earlier.id)
+        return quote
+
+    def _priced(self, platform_id: str, request: QuoteInput) -> tuple[Quote, Referral | None]:
+        """The quote (and its referral, if a line is referred), rated and underwritten."""
         reference = self.reference()
         reference.trade(request.trade)  # unknown trade -> 422 unknown_trade
         contractor, customer = self.parties.contractor_and_customer(
@@ -191,13 +206,7 @@ class QuoteServices:
             created_at=now,
             expires_at=now + timedelta(days=QUOTE_VALID_DAYS),
         )
-        uow = self.uow()
-        if (earlier := uow.committed_before()) is not None:
-            return self.get_quote(earlier.platform, earlier.id)
-        uow.record(quote.created(referral))
-        if (earlier := uow.commit(ObjectRef("quote", platform_id, quote.id))) is not None:
-            return self.get_quote(earlier.platform, earlier.id)
-        return quote
+        return quote, referral
 
     def _question_sets(self, lines: Iterable[LineQuote]) -> dict[str, str]:
         """The version of each question set the answers were read against (every program that

@@ -21,7 +21,11 @@ class ScriptedUnit:
     def __init__(self, log: dict[str, Any], earlier: ObjectRef | None = None) -> None:
         self.log, self.earlier = log, earlier
 
+    def look_back(self) -> None:
+        self.log.setdefault("order", []).append("look_back")
+
     def committed_before(self) -> ObjectRef | None:
+        self.log.setdefault("order", []).append("committed_before")
         return self.earlier
 
     def record(self, change: Change[Any]) -> None:
@@ -90,7 +94,42 @@ def test_the_last_conflict_is_a_409_concurrent_update_without_a_pause_after_it()
     assert (log["commits"], len(pauses)) == (3, 2)
 
 
-def test_a_retried_request_answers_its_earlier_commit_and_decides_nothing():
+def test_a_retried_request_answers_its_earlier_commit_and_commits_nothing():
     done, log, pauses = run(conflicts=0, attempts=3, earlier=REF)
     assert (done.change, done.earlier) == (None, REF)
-    assert (log["decided"], log["commits"], pauses) == (0, 0, [])
+    assert (log["decided"], log["commits"], pauses) == (1, 0, [])
+
+
+def test_the_first_attempt_looks_back_while_it_decides_and_retries_do_not():
+    done, log, _ = run(conflicts=2, attempts=3)
+    assert done.change is not None
+    # the marker read starts before the decision's reads; only the first attempt has one
+    assert log["order"] == ["look_back", "committed_before"]
+    assert (log["decided"], log["commits"]) == (3, 3)
+
+
+def refused(earlier: ObjectRef | None) -> Any:
+    """A first attempt whose decision refuses the request (its own earlier commit took the
+    external id, say)."""
+    log: dict[str, Any] = {"recorded": 0, "commits": 0, "conflicts": 0}
+
+    def decide(unit: Any) -> tuple[Change[Thing], ObjectRef]:
+        raise Conflict("external id taken", code="duplicate_external_id")
+
+    return commit_with_retries(
+        lambda: ScriptedUnit(log, earlier),
+        decide,
+        Retry(attempts=3, sleep=lambda _: None),
+        concurrent_update("kept changing"),
+    )
+
+
+def test_a_retry_whose_decision_refuses_it_still_answers_its_earlier_commit():
+    done = refused(earlier=REF)
+    assert (done.change, done.earlier) == (None, REF)
+
+
+def test_a_first_request_whose_decision_refuses_it_gets_the_refusal():
+    with pytest.raises(Conflict) as raised:
+        refused(earlier=None)
+    assert raised.value.code == "duplicate_external_id"

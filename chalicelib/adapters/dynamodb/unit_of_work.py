@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from chalicelib.adapters.dynamodb.assignments import (
@@ -44,6 +45,8 @@ from chalicelib.domain.webhooks.endpoints import WebhookEndpoint
 from chalicelib.ports import Clock, IdGenerator
 from chalicelib.request_scope import WriteScope, current_scope
 
+# The request marker's read, run alongside a first attempt's own reads (`look_back`).
+_LOOK_BACK = ThreadPoolExecutor(max_workers=4, thread_name_prefix="marker-read")
 # A marker outlives every retry that may look for it: the Idempotency-Key window (24 h) and more.
 MARKER_TTL_SECONDS = 3 * 24 * 3600
 ItemBuilder = Callable[[Any], Item]
@@ -96,13 +99,22 @@ class DynamoUnitOfWork:
         self._entries: list[LedgerEntry] = []
         # Claims whose holder, when one exists after a cancelled commit, is the answer.
         self._held: list[Callable[[], Conflict | None]] = []
+        self._marker_read: Future[ObjectRef | None] | None = None
 
     # -- reading back -----------------------------------------------------------------------
     def committed_before(self) -> ObjectRef | None:
         """An earlier attempt of this request (same Idempotency-Key) committed: its result."""
         if not self._scope.retryable:
             return None
+        if self._marker_read is not None:
+            return self._marker_read.result()
         return self._marker()
+
+    def look_back(self) -> None:
+        """Read the request marker in the background; `committed_before` waits for it. Only a
+        request with an Idempotency-Key has one to look for."""
+        if self._scope.retryable and self._marker_read is None:
+            self._marker_read = _LOOK_BACK.submit(self._marker)
 
     def _marker(self) -> ObjectRef | None:
         item = self._table.get(*marker_key(self._scope.writer))

@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(PY) bench/ledger.py
 	$(PY) bench/partitions.py
 	$(PY) bench/webhooks.py
+	$(PY) bench/outbox.py
 	$(PY) bench/soak.py
 
 # pdftoppm (Debian's poppler-utils) turns a certificate PDF into the PNG a test keeps to look at.

@@ -38,7 +38,7 @@ from chalicelib.adapters.webhooks.secrets import KmsWebhookSecrets
 from chalicelib.domain.policies import Policy
 from chalicelib.jobs import fanout, term
 from chalicelib.jobs.fanout import InProcessQueue, ShardWork, WorkQueue
-from chalicelib.jobs.outbox import Consumers, MarkerConsumer, OutboxJob
+from chalicelib.jobs.outbox import SHARD_THREADS, Consumers, MarkerConsumer, OutboxJob
 from chalicelib.jobs.registry import JobResult, JobRunner
 from chalicelib.jobs.term import TermJob
 from chalicelib.jobs.webhooks import WebhookDeliveryJob, then_deliver
@@ -327,7 +327,7 @@ class Container:
                 ids=self.ids,
                 clock=self.clock,
                 batch=self.settings.jobs_batch,
-                fanout=term.FanOut(self.work_queue, self.runs),
+                fanout=fanout.FanOut(self.work_queue, self.runs),
             )
             for name, handler in handlers.items()
         }
@@ -350,17 +350,31 @@ class Container:
 
     def work(self, message: ShardWork) -> JobResult:
         """A worker's turn on one shard of a fanned-out run."""
-        return fanout.work(message, self.term_jobs, self.work_queue, self.runs)
+        workers: dict[str, fanout.ShardWorker] = {
+            **self.term_jobs,
+            OutboxJob.name: self.outbox_job,
+        }
+        return fanout.work(message, workers, self.work_queue, self.runs)
+
+    @cached_property
+    def outbox_job(self) -> OutboxJob:
+        """`outbox`: due events to their consumers; a large run fans out by outbox shard."""
+        return OutboxJob(
+            self.outbox,
+            self.outbox_consumers,
+            self.clock,
+            batch=self.settings.outbox_batch,
+            fanout=fanout.FanOut(self.work_queue, self.runs),
+            ids=self.ids,
+            shard_threads=SHARD_THREADS,
+        )
 
     @cached_property
     def jobs(self) -> JobRunner:
         """The named jobs (`POST /v1/admin/jobs/{name}`, the schedules)."""
         return JobRunner(
             {
-                "outbox": then_deliver(
-                    OutboxJob(self.outbox, self.outbox_consumers, self.clock),
-                    self.webhook_deliveries,
-                ),
+                OutboxJob.name: then_deliver(self.outbox_job, self.webhook_deliveries),
                 "webhooks": self.webhook_deliveries,
                 **self.term_jobs,
             },

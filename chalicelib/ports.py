@@ -152,8 +152,16 @@ class OutboxEntry:
 
 
 class OutboxReader(Protocol):
-    def due(self, now: datetime, limit: int, *, platform: str | None = None) -> list[OutboxEntry]:
-        """Up to `limit` entries due at `now`, earliest first (optionally one platform's)."""
+    @property
+    def shards(self) -> int:
+        """How many shards the outbox is spread over (a large run fans out by shard)."""
+        ...
+
+    def due(
+        self, now: datetime, limit: int, *, platform: str | None = None, shard: int | None = None
+    ) -> list[OutboxEntry]:
+        """Up to `limit` entries due at `now`, earliest first (optionally one platform's; all
+        shards, or one)."""
         ...
 
     def claim(self, entry: OutboxEntry, until: datetime) -> OutboxEntry:

@@ -26,8 +26,10 @@ class Settings(BaseSettings):
     # or a name (`chalice deploy`); neither: worked in-process (local and test stages).
     jobs_queue_url: str | None = None
     jobs_queue_name: str | None = None
-    # How many due records one invocation settles before a run fans out.
+    # How many due records (term jobs) and outbox events one invocation settles before a run
+    # fans out.
     jobs_batch: int = 200
+    outbox_batch: int = 500
     max_body_bytes: int = 256 * 1024
     idempotency_ttl_seconds: int = 24 * 60 * 60
     # How long an Idempotency-Key stays "in progress" when its run cannot say (outside Lambda, or

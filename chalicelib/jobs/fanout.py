@@ -1,13 +1,14 @@
-"""Fanning a large term-job run out to workers (API.md "Scheduled functions": a run that one
+"""Fanning a large job run out to workers (API.md "Scheduled functions": a run that one
 invocation cannot finish answers `202 {"run"}`; `GET /v1/admin/jobs/runs/{id}` shows progress).
 
-The due index is sharded (`DUE#<job>#<shard>`), so a run fans out by shard: one message per
-shard on the jobs queue; a worker settles what its shard has due within its budget and, when
-more is left, sends the same shard again (a continuation), else counts the shard done. Messages
-are delivered at least once: a repeated one only finds less to do (a settled record has left the
-index, and every transition is version-checked). In AWS the queue is SQS (`@on_sqs_message`,
-a dead-letter queue after repeated failures); locally and in tests without a queue the same
-messages are worked in-process, one after another, before the trigger answers.
+The term jobs' due index is sharded (`DUE#<job>#<shard>`) and so is the outbox
+(`OUTBOX#<shard>`), so a run fans out by shard: one message per shard on the jobs queue; a worker
+settles what its shard has due within its budget and, when more is left, sends the same shard
+again (a continuation), else counts the shard done. Messages are delivered at least once: a
+repeated one only finds less to do (a settled record has left the index, and every transition is
+version-checked; an outbox event is claimed before it is handled). In AWS the queue is SQS
+(`@on_sqs_message`, a dead-letter queue after repeated failures); locally and in tests without a
+queue the same messages are worked in-process, one after another, before the trigger answers.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from chalicelib.jobs.registry import JobRequest, JobResult
+
+# A worker has its function's 300 s (the admin route, API Gateway's 29 s).
+WORKER_BUDGET_SECONDS = 240.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,30 @@ class ShardWorker(Protocol):
     def work_shard(self, request: JobRequest, shard: int) -> tuple[JobResult, bool]:
         """Settle what shard `shard` has due; (result, more left)."""
         ...
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """Where a run too large for one invocation goes: the work queue and the run records."""
+
+    queue: WorkQueue
+    runs: RunStore
+    worker_budget_seconds: float = WORKER_BUDGET_SECONDS
+
+    def start(self, run: str, job: str, request: JobRequest, shards: int, at: datetime) -> None:
+        """Record the run, then send one message per shard."""
+        self.runs.start(run, job, request, shards, at)
+        for shard in range(shards):
+            self.queue.send(
+                ShardWork(
+                    run=run,
+                    job=job,
+                    shard=shard,
+                    as_of=request.as_of.isoformat(),
+                    now=request.now.isoformat() if request.now else None,
+                    platform=request.platform,
+                )
+            )
 
 
 class InProcessQueue:

@@ -7,14 +7,25 @@ event in the outbox, due again after a backoff, with the consumers that did hand
 they are not called again; the other consumers and the other events of the run go on. A run
 that dies mid-event leaves that event claimed until the lease ends, then it is due again:
 nothing is lost.
+
+A run takes at most `BATCH` events or `BUDGET_SECONDS` (the admin route answers within API
+Gateway's 29 s). When more is due and a work queue is there, the run fans out by outbox shard
+instead (chalicelib/jobs/fanout.py): one worker per shard settles its shard's due events page by
+page for up to `SHARD_BUDGET_SECONDS`. A busy platform records tens of thousands of events a
+minute (docs/data-model.md, "Capacity"); one invocation settles a few hundred, 64 workers a
+minute's worth each minute. What a worker leaves is the next minute's run's: an outbox shard is
+never sent again as a continuation, or each minute a backlog lasted would add a worker to every
+shard, each claiming what the others claim.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from time import monotonic as monotonic_seconds
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.logging import Logger
 
@@ -22,7 +33,10 @@ from chalicelib.domain.clock import utc_today
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.jobs.registry import JobRequest, JobResult
-from chalicelib.ports import Clock, OutboxConsumer, OutboxEntry, OutboxReader
+from chalicelib.ports import Clock, IdGenerator, OutboxConsumer, OutboxEntry, OutboxReader
+
+if TYPE_CHECKING:
+    from chalicelib.jobs.fanout import FanOut
 
 # Longer than any one event's handling can take (the outbox function's timeout is 120 s).
 LEASE = timedelta(minutes=5)
@@ -39,6 +53,11 @@ RETRY_DELAYS = (
 # API Gateway's 29 s); what is left is due for the next run, and the result says `more`.
 BATCH = 500
 BUDGET_SECONDS = 20.0
+# A fanned-out worker's time on its shard: done before the next minute's run fans out again.
+SHARD_BUDGET_SECONDS = 45.0
+# Events a shard worker delivers at once (each waits on DynamoDB most of its time). Events of one
+# object go to different shards anyway, so a fanned-out run promises no order between them.
+SHARD_THREADS = 8
 logger = Logger(service="jobcover")
 # The consumers by a stable name: the name is what an outbox item records as `handled_by`.
 Consumers = dict[str, OutboxConsumer]
@@ -83,9 +102,17 @@ class _Tally:
     skipped: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
 
+    def merge(self, other: _Tally) -> None:
+        self.processed += other.processed
+        self.retried += other.retried
+        self.skipped += other.skipped
+        self.failures.extend(other.failures)
+
 
 class OutboxJob:
     """`outbox`: deliver due events to the consumers, by name (names are recorded on retries)."""
+
+    name = "outbox"
 
     def __init__(
         self,
@@ -96,7 +123,13 @@ class OutboxJob:
         batch: int = BATCH,
         budget_seconds: float = BUDGET_SECONDS,
         monotonic: Callable[[], float] = monotonic_seconds,
+        fanout: FanOut | None = None,
+        ids: IdGenerator | None = None,
+        shard_budget_seconds: float = SHARD_BUDGET_SECONDS,
+        shard_threads: int = 1,
     ) -> None:
+        if fanout is not None and ids is None:
+            raise ValueError("a run that fans out needs ids for its run records")
         self._outbox = outbox
         # Read at each run, so a consumer registered after this job was built is called too.
         self._consumers = consumers
@@ -104,20 +137,65 @@ class OutboxJob:
         self._batch = batch
         self._budget = budget_seconds
         self._monotonic = monotonic
+        self._fanout = fanout
+        self._ids = ids
+        self._shard_budget = shard_budget_seconds
+        self._threads = shard_threads
 
     def __call__(self, request: JobRequest) -> JobResult:
+        """Settle what is due, or, when more is due than one run takes and a queue is there,
+        fan out by shard and answer the run's id."""
         started = self._monotonic()
         now = run_instant(request, self._clock)
         due = self._outbox.due(now, self._batch + 1, platform=request.platform)
-        # Leases guard against runs happening now, whatever instant this one reads as now.
-        lease_until = max(now, self._clock.now()) + LEASE
+        if self._fanout is not None and self._ids is not None and len(due) > self._batch:
+            run = self._ids.new("run")
+            self._fanout.start(run, self.name, request, self._outbox.shards, now)
+            shards = self._outbox.shards
+            return {"processed": 0, "run": run, "shards": shards, "now": now.isoformat()}
         tally = _Tally()
         more = len(due) > self._batch
         for entry in due[: self._batch]:
             if self._monotonic() - started > self._budget:
                 more = True
                 break
-            self._deliver(entry, now, lease_until, tally)
+            tally.merge(self._deliver(entry, now, self._lease_until(now)))
+        return self._result(tally, more, now, request)
+
+    def work_shard(self, request: JobRequest, shard: int) -> tuple[JobResult, bool]:
+        """A worker's turn on one shard (chalicelib/jobs/fanout.py): page after page of its due
+        events until none is left or its budget is spent. The result says `more` when events
+        are left; the shard is done for this run all the same (the next run takes the rest)."""
+        started = self._monotonic()
+        now = run_instant(request, self._clock)
+        tally = _Tally()
+        seen: set[str] = set()  # a settled event is no longer due at `now`: a guard only
+        more = False
+
+        def deliver(entry: OutboxEntry) -> _Tally | None:
+            if self._monotonic() - started > self._shard_budget:
+                return None  # left for the next run
+            return self._deliver(entry, now, self._lease_until(now))
+
+        with ThreadPoolExecutor(self._threads, thread_name_prefix="outbox-shard") as pool:
+            while not more:
+                due = self._outbox.due(now, self._batch, platform=request.platform, shard=shard)
+                page = [entry for entry in due if entry.event.id not in seen]
+                if not page:
+                    break
+                seen.update(entry.event.id for entry in page)
+                for counted in pool.map(deliver, page):  # the page settles before the next read
+                    if counted is None:
+                        more = True
+                    else:
+                        tally.merge(counted)
+        return self._result(tally, more, now, request), False
+
+    def _lease_until(self, now: datetime) -> datetime:
+        # Leases guard against runs happening now, whatever instant this one reads as now.
+        return max(now, self._clock.now()) + LEASE
+
+    def _result(self, tally: _Tally, more: bool, now: datetime, request: JobRequest) -> JobResult:
         result: JobResult = {
             "processed": tally.processed,
             "retried": tally.retried,
@@ -130,14 +208,15 @@ class OutboxJob:
             result["failures"] = tally.failures
         return result
 
-    def _deliver(
-        self, entry: OutboxEntry, now: datetime, lease_until: datetime, tally: _Tally
-    ) -> None:
+    def _deliver(self, entry: OutboxEntry, now: datetime, lease_until: datetime) -> _Tally:
+        """Claim one event, hand it to each consumer that has not handled it, settle it: its
+        count (it touches nothing else of the run, so events can be delivered concurrently)."""
+        tally = _Tally()
         try:
             claimed = self._outbox.claim(entry, lease_until)
         except Conflict:
             tally.skipped += 1  # another run has it, or settled it meanwhile
-            return
+            return tally
         handled = set(claimed.handled_by)
         failures: list[tuple[str, Exception]] = []
         for name, consumer in list(self._consumers.items()):
@@ -158,10 +237,10 @@ class OutboxJob:
         except Conflict:
             # The lease ran out and another run took the event over: it is that run's now.
             tally.skipped += 1
-            return
+            return tally
         if not failures:
             tally.processed += 1
-            return
+            return tally
         tally.retried += 1
         for consumer_name, error in failures:
             tally.failures.append(
@@ -177,3 +256,4 @@ class OutboxJob:
                 "outbox consumer failed; event retried later",
                 extra={"event": claimed.event.id, "consumer": consumer_name, "error": repr(error)},
             )
+        return tally

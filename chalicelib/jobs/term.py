@@ -33,16 +33,15 @@ from chalicelib.domain.term.audit import (
     audit_type,
     estimated_premium_earned,
 )
-from chalicelib.jobs.fanout import RunStore, ShardWork, WorkQueue
+from chalicelib.jobs.fanout import FanOut
 from chalicelib.jobs.outbox import run_instant
 from chalicelib.jobs.registry import JobRequest, JobResult
 from chalicelib.ports import Clock, IdGenerator, UnitOfWork
 from chalicelib.request_scope import fresh_scope, write_scope
 
 BATCH = 200
-# The admin route answers within API Gateway's 29 s; a worker has its function's 300 s.
+# The admin route answers within API Gateway's 29 s (a worker: fanout.WORKER_BUDGET_SECONDS).
 BUDGET_SECONDS = 20.0
-WORKER_BUDGET_SECONDS = 240.0
 logger = Logger(service="jobcover")
 DueRecord = Policy | Assignment
 
@@ -62,15 +61,6 @@ class DueReader(Protocol):
         """Up to `limit` records due for `job` on or before `as_of`, earliest first (all shards,
         or one)."""
         ...
-
-
-@dataclass(frozen=True)
-class FanOut:
-    """Where a run too large for one invocation goes: the work queue and the run records."""
-
-    queue: WorkQueue
-    runs: RunStore
-    worker_budget_seconds: float = WORKER_BUDGET_SECONDS
 
 
 class RecordLoader(Protocol):
@@ -164,18 +154,7 @@ class TermJob:
     def fan_out(self, request: JobRequest, fanout: FanOut) -> JobResult:
         run = self.run_for(request)
         run_id = self._ids.new("run")
-        fanout.runs.start(run_id, self.name, request, self._due.shards, run.now)
-        for shard in range(self._due.shards):
-            fanout.queue.send(
-                ShardWork(
-                    run=run_id,
-                    job=self.name,
-                    shard=shard,
-                    as_of=request.as_of.isoformat(),
-                    now=request.now.isoformat() if request.now else None,
-                    platform=request.platform,
-                )
-            )
+        fanout.start(run_id, self.name, request, self._due.shards, run.now)
         return {
             "processed": 0,
             "run": run_id,

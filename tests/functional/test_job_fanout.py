@@ -1,4 +1,4 @@
-"""A term-job run larger than one invocation fans out by shard: 202 with a run id, shard
+"""A term-job or outbox run larger than one invocation fans out by shard: 202 with a run id, shard
 messages on the jobs queue (moto SQS) worked by the `job_worker` function (the test client's
 lambda invoke with an SQS event), progress at `GET /v1/admin/jobs/runs/{id}`; without a queue
 the same work runs in-process."""
@@ -13,6 +13,7 @@ import boto3
 import pytest
 
 from chalicelib.adapters.dynamodb.due import DUE_SHARDS
+from chalicelib.adapters.dynamodb.outbox import OUTBOX_SHARDS
 from tests.functional.conftest import ADMIN_KEY, Api, contractor_body, quote_body
 
 TODAY = datetime.now(UTC).date()
@@ -115,3 +116,44 @@ def test_with_sqs_the_run_is_worked_by_the_worker_function(api, platform_key, sq
 
 def test_unknown_run_is_404(api):
     assert api.json("GET", "/v1/admin/jobs/runs/run_nope", ADMIN_KEY)[0] == 404
+
+
+def activated(api: Api, key: str) -> list[str]:
+    status, page = api.json("GET", "/v1/events?type=policy.activated&limit=100", key)
+    assert status == 200, page
+    return sorted(event["data"]["id"] for event in page["data"])
+
+
+def test_a_large_outbox_run_fans_out_by_outbox_shard(api, platform_key, monkeypatch):
+    monkeypatch.setenv("JOBCOVER_OUTBOX_BATCH", "2")
+    made = policies_ending(api, platform_key, 4, 40)
+
+    status, body = start(api, "outbox", TODAY)
+
+    assert status == 202, body
+    run = api.json("GET", f"/v1/admin/jobs/runs/{body['run']}", ADMIN_KEY)[1]
+    assert (run["status"], run["shards"], run["shards_done"]) == (
+        "completed",
+        OUTBOX_SHARDS,
+        OUTBOX_SHARDS,
+    )
+    assert run["processed"] >= len(made)  # each bind's events, policy.activated among them
+    assert activated(api, platform_key) == sorted(policy["id"] for policy in made)
+    status, body = start(api, "outbox", TODAY)
+    assert (status, body["processed"]) == (200, 0)
+
+
+def test_with_sqs_outbox_shards_are_worked_by_the_worker_function(
+    api, platform_key, sqs_queue, monkeypatch
+):
+    monkeypatch.setenv("JOBCOVER_OUTBOX_BATCH", "2")
+    made = policies_ending(api, platform_key, 3, 40)
+
+    status, body = start(api, "outbox", TODAY)
+
+    assert status == 202, body
+    assert activated(api, platform_key) == []  # nothing handled until the workers run
+    assert drain(api, sqs_queue) == OUTBOX_SHARDS  # one message a shard, no continuations
+    done = api.json("GET", f"/v1/admin/jobs/runs/{body['run']}", ADMIN_KEY)[1]
+    assert done["status"] == "completed"
+    assert activated(api, platform_key) == sorted(policy["id"] for policy in made)

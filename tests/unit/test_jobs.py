@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -10,6 +11,7 @@ import pytest
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.parties import Platform
+from chalicelib.jobs.fanout import FanOut, InProcessQueue, ShardWork, work
 from chalicelib.jobs.outbox import LEASE, OutboxJob, retry_delay, run_instant
 from chalicelib.jobs.registry import JobRequest, JobRunner, job_request
 from chalicelib.ports import OutboxEntry
@@ -42,6 +44,8 @@ class FakePlatforms:
 class FakeOutbox:
     """In memory, with the adapter's rules: an entry is settled only where it was read."""
 
+    shards = 4
+
     def __init__(self) -> None:
         self.entries: dict[str, OutboxEntry] = {}
         self.calls: list[str] = []
@@ -49,12 +53,18 @@ class FakeOutbox:
     def add(self, event: OutboxEvent) -> None:
         self.entries[event.id] = OutboxEntry(event)
 
-    def due(self, now, limit, *, platform=None):
-        self.calls.append("due")
+    @classmethod
+    def shard_of(cls, entry: OutboxEntry) -> int:
+        return zlib.crc32(entry.event.id.encode()) % cls.shards
+
+    def due(self, now, limit, *, platform=None, shard=None):
+        self.calls.append("due" if shard is None else f"due shard {shard}")
         found = [
             entry
             for entry in self.entries.values()
-            if entry.event.due_at <= now and platform in (None, entry.event.platform)
+            if entry.event.due_at <= now
+            and platform in (None, entry.event.platform)
+            and shard in (None, self.shard_of(entry))
         ]
         return sorted(found, key=lambda e: (e.event.due_at, e.event.id))[:limit]
 
@@ -269,7 +279,7 @@ def test_an_event_another_run_took_is_skipped_not_handled():
     recorder = Recorder()
 
     class Stale(FakeOutbox):
-        def due(self, now, limit, *, platform=None):
+        def due(self, now, limit, *, platform=None, shard=None):
             return snapshot
 
     stale = Stale()
@@ -332,6 +342,129 @@ def test_a_run_stops_at_its_batch_or_budget_and_says_more():
     )
     assert (result["processed"], result["more"]) == (2, True)
     assert len(outbox.entries) == 1
+
+
+class FakeRuns:
+    """The run records, as `DynamoRuns` keeps them (counters per run)."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, dict[str, int]] = {}
+
+    def start(self, run, job, request, shards, at):
+        self.runs[run] = {"shards": shards, "shards_done": 0, "processed": 0, "failed": 0}
+
+    def add(self, run, *, processed, skipped, failed, shard_done):
+        record = self.runs[run]
+        record["processed"] += processed
+        record["failed"] += failed
+        record["shards_done"] += int(shard_done)
+
+    def get(self, run):
+        return self.runs.get(run)
+
+
+class CountingIds:
+    def __init__(self) -> None:
+        self.made = 0
+
+    def new(self, prefix: str) -> str:
+        self.made += 1
+        return f"{prefix}_{self.made}"
+
+
+class SentQueue(InProcessQueue):
+    """The in-process queue, remembering every message sent (continuations included)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[ShardWork] = []
+
+    def send(self, work: ShardWork) -> None:
+        self.sent.append(work)
+        super().send(work)
+
+
+def in_shard_zero(count: int) -> list[int]:
+    """Event numbers whose events the fake outbox keeps in shard 0, in order."""
+    found = (n for n in range(10_000) if FakeOutbox.shard_of(OutboxEntry(event(n))) == 0)
+    return [next(found) for _ in range(count)]
+
+
+def fanned_out(outbox, consumers, **kw):
+    """An outbox job whose large runs fan out to an in-process queue, as on `make run`."""
+    queue, runs = SentQueue(), FakeRuns()
+    job = outbox_job(outbox, consumers, fanout=FanOut(queue, runs), ids=CountingIds(), **kw)
+    queue.worker = lambda message: work(message, {"outbox": job}, queue, runs)
+    return job, queue, runs
+
+
+def test_a_run_larger_than_its_batch_fans_out_by_shard_and_handles_each_event_once():
+    outbox = FakeOutbox()
+    for number in range(1, 10):
+        outbox.add(event(number))
+    recorder = Recorder()
+    job, queue, runs = fanned_out(outbox, {"r": recorder}, batch=2)
+
+    result = job(request())
+
+    assert (result["run"], result["shards"], result["processed"]) == ("run_1", 4, 0)
+    assert [message.shard for message in queue.sent] == [0, 1, 2, 3]
+    assert sorted(recorder.seen) == [f"evt_{number:02d}" for number in range(1, 10)]
+    assert outbox.entries == {}
+    assert runs.get("run_1") == {"shards": 4, "shards_done": 4, "processed": 9, "failed": 0}
+    # each worker read its own shard, page after page, never the whole outbox
+    assert outbox.calls.count("due") == 1
+    assert "due shard 3" in outbox.calls
+
+
+def test_a_run_within_its_batch_settles_at_once_even_with_a_queue():
+    outbox = FakeOutbox()
+    for number in (1, 2):
+        outbox.add(event(number))
+    job, queue, _ = fanned_out(outbox, {"r": Recorder()}, batch=2)
+
+    result = job(request())
+
+    assert "run" not in result and result["processed"] == 2
+    assert queue.sent == []
+
+
+def test_a_shard_worker_stops_at_its_budget_and_leaves_the_rest_to_the_next_run():
+    outbox = FakeOutbox()
+    numbers = in_shard_zero(4)
+    for number in numbers:
+        outbox.add(event(number))
+    ticks = iter([0.0, 0.0, 10.0, 99.0, 99.0])  # the run's start, then one per event
+    job, queue, _ = fanned_out(
+        outbox, {"r": Recorder()}, shard_budget_seconds=30, monotonic=lambda: next(ticks)
+    )
+
+    result, more = job.work_shard(request(), 0)
+
+    assert (result["processed"], result["more"], more) == (2, True, False)
+    assert sorted(outbox.entries) == [f"evt_{number:02d}" for number in numbers[2:]]
+    assert queue.sent == []  # no continuation: the next minute's run takes the rest
+
+
+def test_a_shard_worker_delivers_events_concurrently_each_once():
+    outbox = FakeOutbox()
+    numbers = in_shard_zero(40)
+    for number in numbers:
+        outbox.add(event(number))
+    failing = f"evt_{numbers[3]:02d}"
+    steady, flaky = Recorder(), Recorder(fail_on={failing})
+    job, _, _ = fanned_out(outbox, {"steady": steady, "flaky": flaky}, batch=7, shard_threads=4)
+
+    result, _ = job.work_shard(request(), 0)
+
+    assert (result["processed"], result["retried"], result["more"]) == (39, 1, False)
+    assert (
+        sorted(steady.seen)
+        == sorted(flaky.seen)
+        == sorted(f"evt_{number:02d}" for number in numbers)
+    )
+    assert [failure["event"] for failure in result["failures"]] == [failing]
+    assert list(outbox.entries) == [failing]  # retried later, by the next run
 
 
 def test_retry_delays_grow_then_repeat_forever():

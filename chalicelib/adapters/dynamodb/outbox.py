@@ -129,14 +129,19 @@ class DynamoOutbox:
     wins; the other gets Conflict. `done` deletes it, conditional on existence.
     """
 
+    shards = OUTBOX_SHARDS
+
     def __init__(self, table: DynamoTable) -> None:
         self._table = table
 
-    def due(self, now: datetime, limit: int, *, platform: str | None = None) -> list[OutboxEntry]:
-        """Up to `limit` items due at `now` (all shards), earliest first (each shard read for
-        about twice its share: `DynamoTable.query_due_scatter`)."""
+    def due(
+        self, now: datetime, limit: int, *, platform: str | None = None, shard: int | None = None
+    ) -> list[OutboxEntry]:
+        """Up to `limit` items due at `now` (all shards, or one), earliest first (each shard
+        read for about twice its share: `DynamoTable.query_due_scatter`)."""
+        shards = range(OUTBOX_SHARDS) if shard is None else [shard]
         items = self._table.query_due_scatter(
-            partitions=[("pk", outbox_partition(shard)) for shard in range(OUTBOX_SHARDS)],
+            partitions=[("pk", outbox_partition(number)) for number in shards],
             sort_key="sk",
             upto=instant_key(now) + "~",
             limit=limit,

@@ -75,43 +75,17 @@ def main() -> int:
     parser.add_argument("--ms-per-call", type=float, default=10.0)
     args = parser.parse_args()
     _fake_aws_environment()
-    import boto3
-    from moto import mock_aws
+    from tests.functional import world
 
-    from devserver import localaws
-
-    localaws.install()
-    with mock_aws():
-        from chalicelib import bootstrap
+    with world.app_on_moto(STAGE) as app:
         from chalicelib.adapters.dynamodb.outbox import OUTBOX_SHARDS
         from chalicelib.jobs.outbox import BATCH, SHARD_BUDGET_SECONDS, SHARD_THREADS, OutboxJob
         from chalicelib.jobs.registry import JobRequest
-        from devserver.resources import create_resources, stage_environment, stage_names
-        from tests.functional import world
 
-        bootstrap.reset()
-        create_resources(
-            boto3.session.Session(), stage=STAGE, names=stage_names(stage_environment(STAGE))
-        )
-        app = bootstrap.container()
-        platform = app.parties.create_platform("Outbox")[0].id
-        contractor = world.contractor(app, platform)
-        customer = world.waiver_customer(app, platform)
-        world.policy(app, platform, contractor, "NJ", "hvac")
+        dispatcher = world.Dispatcher.on(app, "Outbox")
         for n in range(args.dispatches):
-            bound = app.assignments.create(
-                platform,
-                world.job(
-                    f"job-{n}",
-                    contractor,
-                    customer,
-                    state="PA",
-                    pay_cents=40_000 + n,
-                    days_out=5 / (24 * 60),
-                ),
-            )
-            app.assignments.start(platform, bound.id, None)
-            app.assignments.complete(platform, bound.id, 45_000 + n, None, None)
+            dispatcher.dispatch(n)
+        platform = dispatcher.platform
 
         later = datetime.now(UTC) + timedelta(days=1)  # every event due, leases from the clock
         request = JobRequest(as_of=later.date(), now=later, platform=platform)
@@ -125,7 +99,6 @@ def main() -> int:
             handled += int(result["processed"])
         wall = time.perf_counter() - started
         left = len(app.outbox.due(later, 10, platform=platform))
-        bootstrap.reset()
 
     if not handled or left:
         print(f"FAILED: {handled} events handled, {left} left in the outbox")

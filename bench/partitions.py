@@ -61,32 +61,17 @@ def collection(pk: str) -> str | None:
 def main() -> int:
     per_minute = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     _fake_aws_environment()
-    import boto3
-    from moto import mock_aws
+    from tests.functional import world
 
-    from devserver import localaws
-
-    localaws.install()
-    with mock_aws():
-        from chalicelib import bootstrap
+    with world.app_on_moto(STAGE) as app:
         from chalicelib.adapters.dynamodb.certificates import CERTIFICATE_SHARDS
         from chalicelib.adapters.dynamodb.keys import ASSIGNMENT_SHARDS
         from chalicelib.adapters.dynamodb.ledger import LEDGER_SHARDS, PLATFORM_TOTAL_SHARDS
         from chalicelib.adapters.dynamodb.outbox import OUTBOX_SHARDS
         from chalicelib.adapters.dynamodb.table import from_attributes
         from chalicelib.adapters.dynamodb.webhook_events import EVENT_SHARDS
-        from devserver.resources import create_resources, stage_environment, stage_names
-        from tests.functional import world
 
-        bootstrap.reset()
-        create_resources(
-            boto3.session.Session(), stage=STAGE, names=stage_names(stage_environment(STAGE))
-        )
-        app = bootstrap.container()
-        platform = app.parties.create_platform("Partitions")[0].id
-        contractor = world.contractor(app, platform)
-        customer = world.waiver_customer(app, platform)
-        world.policy(app, platform, contractor, "NJ", "hvac")
+        dispatcher = world.Dispatcher.on(app, "Partitions")
 
         wcu: dict[str, float] = defaultdict(float)
         previous_gsi2: dict[str, tuple[str, int]] = {}
@@ -120,26 +105,13 @@ def main() -> int:
             "provide-client-params.dynamodb.TransactWriteItems", record
         )
         for n in range(DISPATCHES):
-            bound = app.assignments.create(
-                platform,
-                world.job(
-                    f"job-{n}",
-                    contractor,
-                    customer,
-                    state="PA",
-                    pay_cents=40_000 + n,
-                    days_out=5 / (24 * 60),  # five minutes from now
-                ),
-            )
-            app.assignments.start(platform, bound.id, None)
-            app.assignments.complete(platform, bound.id, 45_000 + n, None, None)
+            dispatcher.dispatch(n)
         # The webhooks consumer records each outbox event as the platform sees it (an event
         # item and its gsi1 entry by type); no endpoint is subscribed, so no delivery tasks.
         recording_events = True
-        due = app.outbox.due(datetime.now(UTC) + timedelta(days=1), 10_000, platform=platform)
-        for entry in due:
+        later = datetime.now(UTC) + timedelta(days=1)
+        for entry in app.outbox.due(later, 10_000, platform=dispatcher.platform):
             app.webhook_events.handle(entry.event)
-        bootstrap.reset()
 
     shards = {
         "plt#ASG": ASSIGNMENT_SHARDS,

@@ -1,8 +1,12 @@
 """Building a dispatch world in-process on the container (moto): a contractor, a waiver
-customer, a policy, a job. Shared by the ledger state machines and bench/partitions.py."""
+customer, a policy, a job; a platform dispatching them. Shared by the ledger state machines and
+the benches (partitions.py, outbox.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -100,3 +104,60 @@ def job(
         requirements=None,
         bind=bind,
     )
+
+
+@dataclass(frozen=True)
+class Dispatcher:
+    """A platform dispatching one contractor (NJ policy, hvac) to a waiver customer."""
+
+    app: Any
+    platform: str
+    contractor: str
+    customer: str
+
+    @classmethod
+    def on(cls, app: Any, name: str) -> Dispatcher:
+        platform = str(app.parties.create_platform(name)[0].id)
+        contractor_id = contractor(app, platform)
+        customer = waiver_customer(app, platform)
+        policy(app, platform, contractor_id, "NJ", "hvac")
+        return cls(app, platform, contractor_id, customer)
+
+    def dispatch(self, number: int) -> None:
+        """A PA job five minutes out through its life: bind, start, complete on actuals."""
+        bound = self.app.assignments.create(
+            self.platform,
+            job(
+                f"job-{number}",
+                self.contractor,
+                self.customer,
+                state="PA",
+                pay_cents=40_000 + number,
+                days_out=5 / (24 * 60),
+            ),
+        )
+        self.app.assignments.start(self.platform, bound.id, None)
+        self.app.assignments.complete(self.platform, bound.id, 45_000 + number, None, None)
+
+
+@contextmanager
+def app_on_moto(stage: str) -> Iterator[Any]:
+    """The container on moto with devserver.localaws, as `make run` has it (benches)."""
+    import boto3
+    from moto import mock_aws
+
+    from devserver import localaws
+
+    localaws.install()
+    with mock_aws():
+        from chalicelib import bootstrap
+        from devserver.resources import create_resources, stage_environment, stage_names
+
+        bootstrap.reset()
+        create_resources(
+            boto3.session.Session(), stage=stage, names=stage_names(stage_environment(stage))
+        )
+        try:
+            yield bootstrap.container()
+        finally:
+            bootstrap.reset()

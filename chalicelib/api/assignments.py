@@ -88,9 +88,8 @@ def list_assignments(
             ctx.platform, query.contractor, query.status, query.limit, query.starting_after
         )
     refs = ctx.app.certificates.refs_of(ctx.platform, [a.id for a in page.items])
-    return common.ListOf[schemas.AssignmentOut](
-        data=[schemas.AssignmentOut.of(a, refs.get(a.id)) for a in page.items],
-        has_more=page.has_more,
+    return common.ListOf[schemas.AssignmentOut].of_page(
+        page, lambda a: schemas.AssignmentOut.of(a, refs.get(a.id))
     )
 
 

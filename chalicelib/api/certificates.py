@@ -48,9 +48,7 @@ def list_certificates(
     ctx: RequestContext, query: schemas.CertificateQuery
 ) -> common.ListOf[schemas.CertificateOut]:
     page = ctx.app.certificates.in_review(query.review, query.limit, query.starting_after)
-    return common.ListOf[schemas.CertificateOut](
-        data=[_out(ctx, c) for c in page.items], has_more=page.has_more
-    )
+    return common.ListOf[schemas.CertificateOut].of_page(page, lambda c: _out(ctx, c))
 
 
 @operation(

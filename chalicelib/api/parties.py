@@ -67,9 +67,7 @@ def create_api_key(ctx: RequestContext, body: schemas.ApiKeyCreate) -> schemas.A
 def list_api_keys(ctx: RequestContext, query: common.ListQuery) -> common.ListOf[schemas.ApiKeyOut]:
     assert ctx.principal is not None
     page = ctx.app.parties.list_api_keys(ctx.principal, query.limit, query.starting_after)
-    return common.ListOf[schemas.ApiKeyOut](
-        data=[schemas.ApiKeyOut.of(k) for k in page.items], has_more=page.has_more
-    )
+    return common.ListOf[schemas.ApiKeyOut].of_page(page, schemas.ApiKeyOut.of)
 
 
 @operation(
@@ -110,9 +108,7 @@ def list_customers(
     ctx: RequestContext, query: common.ListQuery
 ) -> common.ListOf[schemas.CustomerOut]:
     page = ctx.app.parties.list_customers(ctx.platform, query.limit, query.starting_after)
-    return common.ListOf[schemas.CustomerOut](
-        data=[schemas.CustomerOut.of(c) for c in page.items], has_more=page.has_more
-    )
+    return common.ListOf[schemas.CustomerOut].of_page(page, schemas.CustomerOut.of)
 
 
 @operation(
@@ -175,9 +171,7 @@ def list_contractors(
     page = ctx.app.parties.list_contractors(
         ctx.platform, query.limit, query.starting_after, query.external_id
     )
-    return common.ListOf[schemas.ContractorOut](
-        data=[schemas.ContractorOut.of(c) for c in page.items], has_more=page.has_more
-    )
+    return common.ListOf[schemas.ContractorOut].of_page(page, schemas.ContractorOut.of)
 
 
 @operation(

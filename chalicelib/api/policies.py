@@ -52,9 +52,7 @@ def list_policies(
     page = ctx.app.policies.list_policies(
         ctx.platform, query.contractor, query.limit, query.starting_after
     )
-    return common.ListOf[schemas.PolicyOut](
-        data=[schemas.PolicyOut.of(p) for p in page.items], has_more=page.has_more
-    )
+    return common.ListOf[schemas.PolicyOut].of_page(page, schemas.PolicyOut.of)
 
 
 @operation(

@@ -198,15 +198,11 @@ def list_referrals(
             limit=query.limit,
             starting_after=query.starting_after,
         )
-        return common.ListOf[schemas.ReferralOut](
-            data=[schemas.ReferralOut.of(r) for r in own.items], has_more=own.has_more
-        )
+        return common.ListOf[schemas.ReferralOut].of_page(own, schemas.ReferralOut.of)
     page = ctx.app.quotes.list_referrals(
         query.status, query.quote, query.limit, query.starting_after, query.assignment
     )
-    return common.ListOf[schemas.ReferralOut](
-        data=[schemas.ReferralOut.of(r) for r in page.items], has_more=page.has_more
-    )
+    return common.ListOf[schemas.ReferralOut].of_page(page, schemas.ReferralOut.of)
 
 
 def _decide(

@@ -91,9 +91,7 @@ def list_payments(
     page = ctx.app.listings.payments(
         ctx.platform, policy_id, limit=query.limit, starting_after=query.starting_after
     )
-    return common.ListOf[policy_schemas.PaymentOut](
-        data=[policy_schemas.PaymentOut.of(p) for p in page.items], has_more=page.has_more
-    )
+    return common.ListOf[policy_schemas.PaymentOut].of_page(page, policy_schemas.PaymentOut.of)
 
 
 @operation(

@@ -50,9 +50,7 @@ def list_webhook_endpoints(
     ctx: RequestContext, query: common.ListQuery
 ) -> common.ListOf[schemas.WebhookEndpointOut]:
     page = ctx.app.webhooks.list_endpoints(ctx.platform, query.limit, query.starting_after)
-    return common.ListOf[schemas.WebhookEndpointOut](
-        data=[schemas.WebhookEndpointOut.of(e) for e in page.items], has_more=page.has_more
-    )
+    return common.ListOf[schemas.WebhookEndpointOut].of_page(page, schemas.WebhookEndpointOut.of)
 
 
 @operation(
@@ -129,9 +127,7 @@ def list_webhook_deliveries(
     ctx: RequestContext, endpoint_id: str, query: common.ListQuery
 ) -> common.ListOf[schemas.DeliveryAttemptOut]:
     page = ctx.app.webhooks.attempts(ctx.platform, endpoint_id, query.limit, query.starting_after)
-    return common.ListOf[schemas.DeliveryAttemptOut](
-        data=[schemas.DeliveryAttemptOut.of(a) for a in page.items], has_more=page.has_more
-    )
+    return common.ListOf[schemas.DeliveryAttemptOut].of_page(page, schemas.DeliveryAttemptOut.of)
 
 
 @operation(
@@ -150,9 +146,7 @@ def list_events(ctx: RequestContext, query: schemas.EventQuery) -> common.ListOf
         limit=query.limit,
         starting_after=query.starting_after,
     )
-    return common.ListOf[schemas.EventOut](
-        data=[schemas.EventOut.of(e) for e in page.items], has_more=page.has_more
-    )
+    return common.ListOf[schemas.EventOut].of_page(page, schemas.EventOut.of)
 
 
 @operation(

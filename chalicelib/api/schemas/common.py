@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib import import_module
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, Protocol, Self, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -29,6 +30,8 @@ from chalicelib.api.jsonbody import ExponentNotation
 from chalicelib.domain.geo import US_JURISDICTIONS
 
 T = TypeVar("T")
+S = TypeVar("S")
+S_co = TypeVar("S_co", covariant=True)
 
 
 @dataclass(frozen=True)
@@ -256,6 +259,21 @@ class ListQuery(QueryModel):
 class ListOf(ResponseModel, Generic[T]):
     data: list[T]
     has_more: bool
+
+    @classmethod
+    def of_page(cls, page: Listed[S], out: Callable[[S], T]) -> Self:
+        """A page of records as the API lists them, each turned into its response model."""
+        return cls(data=[out(item) for item in page.items], has_more=page.has_more)
+
+
+class Listed(Protocol[S_co]):
+    """A page of records (`chalicelib.domain.parties.Page`)."""
+
+    @property
+    def items(self) -> Sequence[S_co]: ...
+
+    @property
+    def has_more(self) -> bool: ...
 
 
 @dataclass(frozen=True)

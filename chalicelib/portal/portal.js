@@ -109,6 +109,21 @@
   var get = function (path) { return call("GET", path); };
   var post = function (path, body) { return call("POST", path, body); };
 
+  // A contractor shown by name: each id is read once per sign-in (GET /v1/contractors/{id}),
+  // concurrently with the page; the id shows until the name arrives, and stays when the key may
+  // not read the contractor (an underwriter's key reads no platform's contractors).
+  var contractorNames = {};
+  function contractorName(id) {
+    if (!id) return "—";
+    var cell = h("span", { title: id, text: id });
+    if (!contractorNames[id]) {
+      contractorNames[id] = get("/v1/contractors/" + encodeURIComponent(id))
+        .then(function (c) { return c && c.legal_name; }, function () { return null; });
+    }
+    contractorNames[id].then(function (name) { if (name) cell.textContent = name; });
+    return cell;
+  }
+
   // -- page frame -------------------------------------------------------------------------------
   var renderId = 0;
   function page(title, build) {
@@ -158,6 +173,7 @@
 
   // -- sign in ----------------------------------------------------------------------------------
   function signOut(message) {
+    contractorNames = {};
     sessionStorage.removeItem(KEY);
     sessionStorage.removeItem(ROLE);
     if (location.hash) history.replaceState(null, "", location.pathname);
@@ -258,7 +274,7 @@
           if (!res.data.length && !cursor) { list.appendChild(empty("No assignments match these filters.")); return; }
           list.appendChild(table("Assignments, newest first", ["Assignment", "Contractor", "Trade", "Window start", "Status", "Coverage per line", "Premium"],
             res.data.map(function (a) {
-              return [link("#/assignments/" + a.id, a.external_id), a.contractor, a.trade,
+              return [link("#/assignments/" + a.id, a.external_id), contractorName(a.contractor), a.trade,
                 when(a.window.start), tag(a.status), coverageCell(a), money(a.premium_cents)];
             }), [6]));
           if (res.has_more) {
@@ -300,7 +316,7 @@
     var out = [];
     out.push(h("div", { "class": "card" }, facts([
       ["Status", tag(a.status)], ["Premium", h("span", { "class": "total", text: money(a.premium_cents) })],
-      ["Contractor", a.contractor], ["Trade", a.trade],
+      ["Contractor", contractorName(a.contractor)], ["Trade", a.trade],
       ["Work address", a.work_address.line1 + ", " + a.work_address.city + ", " + a.work_address.state + " " + a.work_address.postal_code],
       ["Window", when(a.window.start) + " → " + when(a.window.end)],
       ["Pay", money(a.pay.amount_cents) + " " + a.pay.basis], ["Description", a.description],
@@ -338,7 +354,7 @@
         if (!res.data.length) return empty("No policies yet.");
         return table("Policies, newest first", ["Number", "Contractor", "Status", "Term", "Balance due"],
           res.data.map(function (p) {
-            return [link("#/policies/" + p.id, p.number), p.contractor, tag(p.status),
+            return [link("#/policies/" + p.id, p.number), contractorName(p.contractor), tag(p.status),
               p.effective_date + " → " + p.expiration_date, money(p.balance_due_cents)];
           }), [4]);
       });
@@ -359,7 +375,7 @@
         if (p.renewed_by) events.push(["Renewed by", link("#/policies/" + p.renewed_by, p.renewed_by)]);
         return [
           h("div", { "class": "card" }, facts([["Status", tag(p.status)], ["Balance due", h("span", { "class": "total", text: money(p.balance_due_cents) })],
-            ["Contractor", p.contractor], ["Trade", p.trade], ["Lines", Object.keys(p.lines).map(function (l) { return l.toUpperCase() + " (" + p.lines[l].program + ")"; }).join(", ")],
+            ["Contractor", contractorName(p.contractor)], ["Trade", p.trade], ["Lines", Object.keys(p.lines).map(function (l) { return l.toUpperCase() + " (" + p.lines[l].program + ")"; }).join(", ")],
             ["Estimated annual premium", money(p.estimated_annual_premium_cents)], ["Premium booked (ledger)", money(ledger.total_cents)]])),
           h("h2", { text: "Payments" }),
           payments.data.length ? table("Payments, newest first", ["Received", "Reference", "Amount"],
@@ -381,7 +397,7 @@
           ["Referral", "Status", "Subject", "Contractor", "Opened", "Reasons"],
           res.data.map(function (r) {
             return [link(base + r.id, r.id), tag(r.status), r.assignment ? "Dispatch " + r.assignment : "Quote " + r.quote,
-              r.contractor, when(r.created_at), (r.reasons || []).map(function (x) { return h("div", { text: x.code }); })];
+              contractorName(r.contractor), when(r.created_at), (r.reasons || []).map(function (x) { return h("div", { text: x.code }); })];
           }));
       });
     });
@@ -419,7 +435,7 @@
     (r.guidelines || []).forEach(function (g) { quotes[g.code + "|" + g.guideline] = g.quote; });
     var out = [h("div", { "class": "card" }, facts([["Status", tag(r.status)],
       ["Subject", r.assignment ? "Dispatch " + r.assignment : "Quote " + r.quote], ["Platform", r.platform],
-      ["Contractor", r.contractor], ["Opened", when(r.created_at)], ["Now", outcomeText(r)],
+      ["Contractor", contractorName(r.contractor)], ["Opened", when(r.created_at)], ["Now", outcomeText(r)],
       ["Decided", r.decided_at ? when(r.decided_at) + (r.note ? " — " + r.note : "") : null]]))];
     out.push(h("h2", { text: "Reasons and the guidelines behind them" }));
     out.push(h("ul", {}, (r.reasons || []).map(function (x) {

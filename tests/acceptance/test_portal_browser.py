@@ -217,6 +217,8 @@ def test_dispatcher_sees_the_bound_assignment_and_downloads_its_certificate(stac
     premium = f"${bound['premium_cents'] / 100:,.2f}"
     assert premium in row.inner_text()
     assert "class " + bound["coverage"]["wc"]["class_code"] in row.inner_text()
+    named = row.get_by_title(bound["contractor"])  # the contractor by name; the id on hover
+    named.filter(has_text="Dana Reyes").wait_for()
     # The key lives in this tab's sessionStorage only: never in the URL or localStorage.
     assert world["key"] not in page.url
     assert page.evaluate("() => sessionStorage.getItem('jobcover.key')") == world["key"]
@@ -269,13 +271,15 @@ def test_filters_chart_and_csv_export(stack, page, world):
     page.get_by_role("link", name="Policies").click()
     policies = page.get_by_role("table", name="Policies, newest first")
     policies.wait_for()
+    policies.get_by_text("Sam Ortiz").first.wait_for()
     policies.get_by_role("link").first.click()
     page.get_by_role("heading", name="Term events").wait_for()
     axe_check(page, "policy")
     shoot(page, "policy")
 
     page.get_by_role("link", name="Referrals").click()
-    page.get_by_role("table", name="Referrals, newest first").wait_for()
+    referrals = page.get_by_role("table", name="Referrals, newest first")
+    referrals.get_by_text("Sam Ortiz").first.wait_for()
     assert world["referred"]["referral"]["id"] in page.locator("main").inner_text()
     axe_check(page, "referrals")
     shoot(page, "referrals")

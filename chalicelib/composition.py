@@ -353,6 +353,7 @@ class Container:
         workers: dict[str, fanout.ShardWorker] = {
             **self.term_jobs,
             OutboxJob.name: self.outbox_job,
+            WebhookDeliveryJob.name: self.webhook_deliveries,
         }
         return fanout.work(message, workers, self.work_queue, self.runs)
 
@@ -447,4 +448,6 @@ class Container:
             ids=self.ids,
             clock=self.clock,
             metrics=emit_counts,
+            batch=self.settings.webhooks_batch,
+            fanout=fanout.FanOut(self.work_queue, self.runs),
         )

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     # fans out.
     jobs_batch: int = 200
     outbox_batch: int = 500
+    webhooks_batch: int = 200  # delivery tasks a round takes
     max_body_bytes: int = 256 * 1024
     idempotency_ttl_seconds: int = 24 * 60 * 60
     # How long an Idempotency-Key stays "in progress" when its run cannot say (outside Lambda, or

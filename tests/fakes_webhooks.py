@@ -6,6 +6,7 @@ with the same version checks as the DynamoDB unit of work."""
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -95,10 +96,27 @@ class FakeWebhookEvents:
         with self.lock:
             self.tasks.update({task.id: task for task in tasks})
 
-    def due(self, now: datetime, limit: int, *, platform: str | None = None) -> list[DeliveryTask]:
+    shards = 4
+
+    @classmethod
+    def shard_of(cls, task: DeliveryTask) -> int:
+        return zlib.crc32(task.id.encode()) % cls.shards
+
+    def due(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        platform: str | None = None,
+        shard: int | None = None,
+    ) -> list[DeliveryTask]:
         with self.lock:
             due = [
-                t for t in self.tasks.values() if t.due_at <= now and platform in (None, t.platform)
+                t
+                for t in self.tasks.values()
+                if t.due_at <= now
+                and platform in (None, t.platform)
+                and shard in (None, self.shard_of(t))
             ]
         return sorted(due, key=lambda t: (t.due_at, t.id))[:limit]
 

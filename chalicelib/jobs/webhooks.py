@@ -5,6 +5,11 @@ in the run that recorded it) and on its own (`POST /v1/admin/jobs/webhooks`, wit
 the clock on dev and test). A round is `chalicelib/services/webhooks/delivery.py`. On the live
 clock a run waits for retries due within its budget (the 5 s one), so a blip costs seconds, not
 a minute; later retries go to later runs. The counts go out as metrics (the alarm's input).
+
+When more is due than one round takes and a jobs queue is there, the run fans out by delivery
+queue shard instead, as the outbox does (chalicelib/jobs/outbox.py): each `job_worker` turn runs
+rounds on its own shard for up to `SHARD_BUDGET_SECONDS` and leaves the rest to the next
+minute's run (never sent again as a continuation).
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ import random
 from collections.abc import Callable
 from time import monotonic as monotonic_seconds
 from time import sleep as sleep_seconds
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.logging import Logger
 
 from chalicelib.domain.clock import utc_today
 from chalicelib.domain.webhooks.deliveries import JITTER
-from chalicelib.jobs.outbox import run_instant
+from chalicelib.jobs.outbox import SHARD_BUDGET_SECONDS, run_instant
 from chalicelib.jobs.registry import Job, JobRequest, JobResult
 from chalicelib.ports import Clock, IdGenerator, UnitOfWork
 from chalicelib.services.webhooks.delivery import DeliveryRound, Signer, Tally
@@ -31,10 +37,15 @@ from chalicelib.services.webhooks.ports import (
     UrlGuard,
 )
 
+if TYPE_CHECKING:
+    from chalicelib.jobs.fanout import FanOut
+
 BATCH = 200
 # No send starts after this many seconds of a run (a send may take its 10 s more).
 BUDGET_SECONDS = 15.0
-WORKERS = 16
+WORKERS = 64
+# Requests one endpoint receives at once (a busy platform's one endpoint takes every event).
+PER_ENDPOINT = 8
 logger = Logger(service="jobcover")
 Metric = Callable[[dict[str, int]], None]
 
@@ -44,6 +55,8 @@ def _jitter() -> float:
 
 
 class WebhookDeliveryJob:
+    name = "webhooks"
+
     def __init__(
         self,
         *,
@@ -61,9 +74,12 @@ class WebhookDeliveryJob:
         batch: int = BATCH,
         budget_seconds: float = BUDGET_SECONDS,
         workers: int = WORKERS,
+        per_endpoint: int = PER_ENDPOINT,
         jitter: Callable[[], float] = _jitter,
         monotonic: Callable[[], float] = monotonic_seconds,
         sleep: Callable[[float], None] = sleep_seconds,
+        fanout: FanOut | None = None,
+        shard_budget_seconds: float = SHARD_BUDGET_SECONDS,
     ) -> None:
         self._round = DeliveryRound(
             deliveries=deliveries,
@@ -80,7 +96,13 @@ class WebhookDeliveryJob:
             monotonic=monotonic,
             batch=batch,
             workers=workers,
+            per_endpoint=per_endpoint,
         )
+        self._deliveries = deliveries
+        self._ids = ids
+        self._batch = batch
+        self._fanout = fanout
+        self._shard_budget = shard_budget_seconds
         self._clock = clock
         self._metrics = metrics
         self._budget = budget_seconds
@@ -92,6 +114,13 @@ class WebhookDeliveryJob:
         deadline = started + self._budget
         # A run at a given `now` (tests, ops) reads that instant throughout; else the clock.
         fixed = run_instant(request, self._clock)
+        if self._fanout is not None:
+            due = self._deliveries.due(fixed, self._batch + 1, platform=request.platform)
+            if len(due) > self._batch:
+                run = self._ids.new("run")
+                shards = self._deliveries.shards
+                self._fanout.start(run, self.name, request, shards, fixed)
+                return {"processed": 0, "run": run, "shards": shards, "now": fixed.isoformat()}
         live = request.now is None and request.as_of == utc_today(self._clock.now())
         tally = Tally()
         rounds = 0
@@ -105,6 +134,26 @@ class WebhookDeliveryJob:
             if self._monotonic() + wait > deadline:
                 break
             self._sleep(max(0.0, wait))
+        return self._result(tally, rounds)
+
+    def work_shard(self, request: JobRequest, shard: int) -> tuple[JobResult, bool]:
+        """A worker's turn on one shard (chalicelib/jobs/fanout.py): rounds on its due tasks
+        until none is left or its budget is spent; the rest is the next run's (`more`)."""
+        deadline = self._monotonic() + self._shard_budget
+        fixed = run_instant(request, self._clock)
+        live = request.now is None and request.as_of == utc_today(self._clock.now())
+        tally = Tally()
+        rounds = 0
+        while True:
+            now = self._clock.now() if live else fixed
+            self._round.run(now, request.platform, tally, deadline, live, shard)
+            rounds += 1
+            if not tally.more or self._monotonic() > deadline:
+                break
+        tally.more = tally.more or tally.released > 0
+        return self._result(tally, rounds), False
+
+    def _result(self, tally: Tally, rounds: int) -> JobResult:
         self._metrics(
             {
                 "WebhookAttemptsSucceeded": tally.delivered,

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.adapters.dynamodb.webhook_deliveries import SHARDS as WEBHOOK_SHARDS
 from chalicelib.bootstrap import container
 from chalicelib.domain.events import EVENT_TYPES
 from tests.functional.conftest import ADMIN_KEY, Api, contractor_body, quote_body
@@ -569,3 +570,18 @@ def test_a_patch_of_nulls_or_wrong_types_is_422_never_a_500(api, platform_key, r
     created = create_endpoint(api, platform_key, receiver.url)
     status, answer = api.json("PATCH", f"/v1/webhook-endpoints/{created['id']}", platform_key, body)
     assert status == 422, answer
+
+
+def test_a_large_delivery_run_fans_out_by_queue_shard(api, platform_key, receiver, monkeypatch):
+    monkeypatch.setenv("JOBCOVER_WEBHOOKS_BATCH", "2")
+    endpoint = create_endpoint(api, platform_key, receiver.url)
+    policies = [bind_policy(api, platform_key, f"tech-{n}") for n in range(3)]
+
+    result = run_outbox(api)
+
+    deliveries = result["webhooks"]
+    assert deliveries["run"] and deliveries["shards"] == WEBHOOK_SHARDS, deliveries
+    status, run = api.json("GET", f"/v1/admin/jobs/runs/{deliveries['run']}", ADMIN_KEY)
+    assert (status, run["status"], run["processed"]) == (200, "completed", 3), run
+    received = [r.verify(endpoint["secret"]) for r in receiver.received]
+    assert sorted(payload["data"]["id"] for payload in received) == sorted(policies)

@@ -29,6 +29,7 @@ from chalicelib.domain.webhooks import (
 from chalicelib.domain.webhooks.deliveries import JITTER, RETRY_DELAYS
 from chalicelib.domain.webhooks.endpoints import FAILING_LIMIT, ROTATION_OVERLAP
 from chalicelib.domain.webhooks.urls import Target, address_is_public
+from chalicelib.jobs.fanout import FanOut, work
 from chalicelib.jobs.registry import JobRequest
 from chalicelib.jobs.webhooks import WebhookDeliveryJob
 from chalicelib.request_scope import keyed_scope, write_scope
@@ -42,6 +43,7 @@ from tests.fakes_webhooks import (
     FakeWebhookEndpoints,
     FakeWebhookEvents,
 )
+from tests.unit.test_jobs import FakeRuns, SentQueue
 
 PLATFORM = "plt_00000000000000000000000000"
 OTHER = "plt_00000000000000000000000001"
@@ -491,3 +493,51 @@ def test_one_run_records_every_endpoints_failing_streak_even_inside_one_request_
     for endpoint_id in ids:
         stored = world.endpoints.get(PLATFORM, endpoint_id)
         assert stored is not None and stored.failing_since == world.app.clock.now()
+
+
+def test_one_endpoint_receives_up_to_per_endpoint_requests_at_once_and_every_event_once():
+    in_flight, most = 0, 0
+    lock = threading.Lock()
+
+    def answer(url: str) -> SendOutcome:
+        nonlocal in_flight, most
+        with lock:
+            in_flight += 1
+            most = max(most, in_flight)
+        time.sleep(0.02)
+        with lock:
+            in_flight -= 1
+        return SendOutcome(200, None, 20)
+
+    world = World(FakeSender(answer), per_endpoint=4)
+    world.services.create(PLATFORM, "http://127.0.0.1:1/busy", ["policy.activated"])
+    for n in range(20):
+        world.consumer.handle(world.event(n))
+
+    assert world.run()["delivered"] == 20
+    assert most == 4  # four at once, never more
+    bodies = sorted(json.loads(body)["id"] for _, body, _ in world.sender.sent)
+    assert bodies == sorted(world.event(n).id for n in range(20))
+
+
+def test_a_large_delivery_run_fans_out_by_queue_shard_and_sends_each_task_once():
+    queue, runs = SentQueue(), FakeRuns()
+    world = World(batch=3, fanout=FanOut(queue, runs))
+    queue.worker = lambda message: work(message, {"webhooks": world.job}, queue, runs)
+    for port in (1, 2):
+        world.services.create(PLATFORM, f"http://127.0.0.1:{port}/a", ["policy.activated"])
+    for n in range(5):
+        world.consumer.handle(world.event(n))
+
+    result = world.run()
+
+    shards = world.events.shards
+    assert (result["processed"], result["shards"]) == (0, shards)
+    assert [message.shard for message in queue.sent] == list(range(shards))  # no continuation
+    record = runs.get(str(result["run"]))
+    assert record == {"shards": shards, "shards_done": shards, "processed": 10, "failed": 0}
+    assert sorted((url, json.loads(body)["id"]) for url, body, _ in world.sender.sent) == sorted(
+        (f"http://127.0.0.1:{port}/a", world.event(n).id) for port in (1, 2) for n in range(5)
+    )
+    assert world.events.tasks == {}
+    assert world.run()["processed"] == 0  # within the batch now: no fan-out, nothing due

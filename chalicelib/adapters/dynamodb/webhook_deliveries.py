@@ -1,7 +1,8 @@
 """Delivery tasks due by time, and the log of delivery attempts.
 
-Task: `WHQ#<shard 00-07>` (`crc32(whd_…) % 8`) / `<due instant>#whd_…`, like the outbox: "what
-is due now" is one Query per shard (`sk <= <now>~`), the eight concurrently, never a Scan.
+Task: `WHQ#<shard 00-63>` (`crc32(whd_…) % 64`) / `<due instant>#whd_…`, like the outbox: "what
+is due now" is one Query per shard (`sk <= <now>~`), 16 at a time, never a Scan; a fanned-out
+delivery worker reads its own shard.
 Taking a task for an attempt moves it to `now + lease` (Delete at the read key + Put at the new
 one, one transaction), so two overlapping runs never send it twice and a run that dies only
 delays it; after the attempt it moves to its retry time or is deleted.
@@ -32,7 +33,7 @@ from chalicelib.domain.webhooks.deliveries import (
     DeliveryTask,
 )
 
-SHARDS = 8
+SHARDS = 64  # one fanned-out delivery worker each (docs/data-model.md, "Capacity")
 _INSTANT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -145,11 +146,16 @@ class DynamoDeliveries:
                 conflict_message="delivery already queued",
             )
 
-    def due(self, now: datetime, limit: int, *, platform: str | None = None) -> list[DeliveryTask]:
-        """Up to `limit` tasks due at `now` (all shards), earliest first (each shard read for
-        about twice its share: `DynamoTable.query_due_scatter`)."""
+    shards = SHARDS
+
+    def due(
+        self, now: datetime, limit: int, *, platform: str | None = None, shard: int | None = None
+    ) -> list[DeliveryTask]:
+        """Up to `limit` tasks due at `now` (all shards, or one), earliest first (each shard
+        read for about twice its share: `DynamoTable.query_due_scatter`)."""
+        shards = range(SHARDS) if shard is None else [shard]
         items = self._table.query_due_scatter(
-            partitions=[("pk", f"WHQ#{shard:02d}") for shard in range(SHARDS)],
+            partitions=[("pk", f"WHQ#{number:02d}") for number in shards],
             sort_key="sk",
             upto=instant_key(now) + "~",
             limit=limit,

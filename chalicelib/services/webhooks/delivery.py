@@ -2,12 +2,14 @@
 
 The due tasks (one Query per shard) are grouped by endpoint; a task whose endpoint is deleted or
 disabled, or whose event is past its 30 days, is dropped. Each other task is taken for the
-attempt (a conditional move to `now + LEASE`: an overlapping run skips it). Then one worker
-thread per endpoint sends its tasks in order, so a slow receiver delays only its own
-deliveries; the workers touch no table: every write stays on the calling thread, in the order
-results arrive (the attempt logged, the task moved to its retry time, with jitter, or deleted;
-an eighth failure makes the delivery `failed`). Last, each endpoint's failing streak is updated
-through the unit of work, which disables an endpoint failing for five days.
+attempt (a conditional move to `now + LEASE`: an overlapping run skips it). Then each endpoint's
+tasks are sent by up to `per_endpoint` worker threads of its own, each sending its share in due
+order (a receiver sees at most that many requests at once; no order is promised between them),
+so a slow receiver delays only its own deliveries. The workers touch no table: every write stays
+on the calling thread, in the order results arrive (the attempt logged, the task moved to its
+retry time, with jitter, or deleted; an eighth failure makes the delivery `failed`). Last, each
+endpoint's failing streak is updated through the unit of work, which disables an endpoint
+failing for five days.
 """
 
 from __future__ import annotations
@@ -89,24 +91,37 @@ class DeliveryRound:
     monotonic: Callable[[], float]
     batch: int
     workers: int
+    per_endpoint: int = 1
 
     def run(
-        self, now: datetime, platform: str | None, tally: Tally, deadline: float, live: bool
+        self,
+        now: datetime,
+        platform: str | None,
+        tally: Tally,
+        deadline: float,
+        live: bool,
+        shard: int | None = None,
     ) -> datetime | None:
-        """Send what is due at `now` (no send starts after the monotonic `deadline`; `live`:
-        attempts are stamped with the clock, else with `now`). Answers the earliest retry this
-        round scheduled, if any."""
-        due = self.deliveries.due(now, self.batch + 1, platform=platform)
+        """Send what is due at `now` (all shards, or one; no send starts after the monotonic
+        `deadline`; `live`: attempts are stamped with the clock, else with `now`). Answers the
+        earliest retry this round scheduled, if any."""
+        due = self.deliveries.due(now, self.batch + 1, platform=platform, shard=shard)
         tally.more = len(due) > self.batch
         plans = self._plan(due[: self.batch], now, tally)
         if not plans:
             return None
+        # Each endpoint's tasks, dealt to up to `per_endpoint` senders of its own.
+        shares = [
+            (plan, plan.tasks[lane :: self.per_endpoint])
+            for plan in plans
+            for lane in range(min(self.per_endpoint, len(plan.tasks)))
+        ]
         results: queue.Queue[_Result | None] = queue.Queue()
         next_due: datetime | None = None
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(plans))) as pool:
-            for plan in plans:
-                pool.submit(self._send_all, plan, results, deadline)
-            running = len(plans)
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(shares))) as pool:
+            for plan, share in shares:
+                pool.submit(self._send_all, plan, share, results, deadline)
+            running = len(shares)
             while running:
                 item = results.get()
                 if item is None:
@@ -163,17 +178,18 @@ class DeliveryRound:
     def _send_all(
         self,
         plan: _Plan,
+        tasks: list[tuple[DeliveryTask, RecordedEvent]],
         results: queue.Queue[_Result | None],
         deadline: float,
     ) -> None:
-        """One endpoint's deliveries, in order (worker thread: no table access here)."""
+        """A share of one endpoint's deliveries, in order (worker thread: no table access)."""
         try:
             try:
                 target = self.guard.target(plan.endpoint.url)
                 refusal: str | None = None
             except DeliveryRefused as refused:
                 target, refusal = None, refused.reason
-            for task, event in plan.tasks:
+            for task, event in tasks:
                 if self.monotonic() > deadline:
                     results.put((plan, task, None))
                     continue

@@ -63,9 +63,16 @@ class DeliveryStore(Protocol):
 
     def enqueue(self, tasks: list[DeliveryTask]) -> None: ...
 
+    @property
+    def shards(self) -> int:
+        """How many shards the queue is spread over (a large run fans out by shard)."""
+        ...
+
     def due(
-        self, now: datetime, limit: int, *, platform: str | None = None
-    ) -> list[DeliveryTask]: ...
+        self, now: datetime, limit: int, *, platform: str | None = None, shard: int | None = None
+    ) -> list[DeliveryTask]:
+        """Up to `limit` tasks due at `now`, earliest first (all shards, or one)."""
+        ...
 
     def move(self, task: DeliveryTask, due_at: datetime, *, attempts: int) -> DeliveryTask:
         """Conflict when another run moved or settled the task first."""

@@ -27,7 +27,9 @@ time measured here on a whole core is scaled by `LAMBDA_CORE`). A fanned-out wor
   max(event time / SHARD_THREADS, app time);
 - a delivery worker takes (leases), logs and settles each task on its own thread while each
   endpoint's requests go out `PER_ENDPOINT` at once: one every max(calling-thread time per task,
-  receiver time / PER_ENDPOINT).
+  receiver time / PER_ENDPOINT). An endpoint's tasks are spread over every shard, so under a
+  backlog it gets up to `PER_ENDPOINT` requests per shard worker at once (printed, next to what
+  the rate needs on average: requests a second x the receiver's time).
 
 Goals: at the busy platform's rate (default 10,000 dispatches a minute), one shard's share of
 the events (and of the deliveries, one endpoint taking every event) fits in a worker's minute
@@ -237,6 +239,12 @@ def main() -> int:
         f"{before / per_minute:.4f}x"
     )
     deliveries_ok = verdict("  delivery worker capacity / a shard's deliveries", capacity, need)
+    in_flight = per_minute / 60 * args.receiver_ms / 1000
+    print(
+        f"  the endpoint: {per_minute / 60:,.0f} requests a second at {args.receiver_ms:g} ms each "
+        f"is ~{in_flight:,.0f} at once on average; under a backlog in every shard it gets up to "
+        f"{webhooks.PER_ENDPOINT} x {QUEUE_SHARDS} = {webhooks.PER_ENDPOINT * QUEUE_SHARDS}"
+    )
     ok = events_ok and deliveries_ok
     print("OK" if ok else "UNDER GOAL")
     return 0 if ok else 1

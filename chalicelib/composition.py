@@ -68,8 +68,13 @@ class WebhookStore:
     guard: AddressGuard
 
 
+# 50 connections: a fanned-out outbox worker hands over 8 events at once while reads scatter
+# over 16 shards (botocore's default pool of 10 would open and drop connections).
 _BOTO_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=2,
+    read_timeout=5,
+    max_pool_connections=50,
 )
 # S3: Signature V4, so presigned certificate links carry their expiry (at most 15 min); one retry
 # only: a bind waits for its certificate's PUT, and the outbox retries it later.

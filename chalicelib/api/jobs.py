@@ -1,8 +1,8 @@
 """Routes: running a scheduled job on demand (admin), and a fanned-out run's progress.
 
-A run that one invocation can finish answers 200 with its result; a term job with more due than
-that fans out to workers (chalicelib/jobs/fanout.py) and answers `202 {"run"}`, whose progress
-`GET /v1/admin/jobs/runs/{id}` shows.
+A run that one invocation can finish answers 200 with its result; a term job, the outbox or the
+webhook deliveries with more due than that fan out to workers (chalicelib/jobs/fanout.py) and
+answer `202 {"run"}`, whose progress `GET /v1/admin/jobs/runs/{id}` shows.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ invocation cannot finish answers `202 {"run"}`; `GET /v1/admin/jobs/runs/{id}` s
 The term jobs' due index is sharded (`DUE#<job>#<shard>`) and so is the outbox
 (`OUTBOX#<shard>`), so a run fans out by shard: one message per shard on the jobs queue; a worker
 settles what its shard has due within its budget and, when more is left, sends the same shard
-again (a continuation), else counts the shard done. Messages are delivered at least once: a
+again (a continuation; the outbox and webhook deliveries, which run every minute, never do:
+the next run takes the rest), else counts the shard done. Messages are delivered at least once: a
 repeated one only finds less to do (a settled record has left the index, and every transition is
 version-checked; an outbox event is claimed before it is handled). In AWS the queue is SQS
 (`@on_sqs_message`, a dead-letter queue after repeated failures); locally and in tests without a
@@ -14,6 +15,7 @@ queue the same messages are worked in-process, one after another, before the tri
 from __future__ import annotations
 
 import json
+import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -108,23 +110,45 @@ class FanOut:
 
 class InProcessQueue:
     """The queue without SQS: messages are worked here, in order, until none is left (a worker's
-    continuation is queued behind the others, as SQS would deliver it later)."""
+    continuation is queued behind the others, as SQS would deliver it later).
+
+    One thread works the queue at a time (the dev server's request threads and its scheduler
+    thread share it): a message sent while another thread is working is worked by that thread.
+    A worker that raises ends the draining, and what was still queued is dropped with it (the
+    run's records say which shards never finished; the next run finds their work still due)."""
 
     def __init__(self) -> None:
         self._pending: deque[ShardWork] = deque()
         self._working = False
+        self._lock = threading.Lock()
         self.worker: Callable[[ShardWork], object] | None = None
 
     def send(self, work: ShardWork) -> None:
-        self._pending.append(work)
-        if self._working or self.worker is None:
-            return
-        self._working = True
+        with self._lock:
+            self._pending.append(work)
+            if self._working or self.worker is None:
+                return
+            self._working = True
         try:
-            while self._pending:
-                self.worker(self._pending.popleft())
-        finally:
-            self._working = False
+            while True:
+                with self._lock:
+                    if not self._pending:
+                        self._working = False
+                        return
+                    message = self._pending.popleft()
+                self.worker(message)
+        except BaseException:
+            with self._lock:
+                self._pending.clear()
+                self._working = False
+            raise
+
+
+def failed_count(result: JobResult) -> int:
+    """What a worker's turn failed: its `failed` count (webhook deliveries out of attempts), or
+    its `failures` (term-job records, outbox events handed back)."""
+    failed = result.get("failed")
+    return failed if isinstance(failed, int) else len(result.get("failures", []))
 
 
 def work(
@@ -140,7 +164,7 @@ def work(
         message.run,
         processed=int(result.get("processed", 0)),
         skipped=int(result.get("skipped", 0)),
-        failed=len(result.get("failures", [])),
+        failed=failed_count(result),
         shard_done=not more,
     )
     if more:

@@ -9,17 +9,21 @@ that dies mid-event leaves that event claimed until the lease ends, then it is d
 nothing is lost.
 
 A run takes at most `BATCH` events or `BUDGET_SECONDS` (the admin route answers within API
-Gateway's 29 s). When more is due and a work queue is there, the run fans out by outbox shard
-instead (chalicelib/jobs/fanout.py): one worker per shard settles its shard's due events page by
-page for up to `SHARD_BUDGET_SECONDS`. A busy platform records tens of thousands of events a
-minute (docs/data-model.md, "Capacity"); one invocation settles a few hundred, 64 workers a
-minute's worth each minute. What a worker leaves is the next minute's run's: an outbox shard is
-never sent again as a continuation, or each minute a backlog lasted would add a worker to every
-shard, each claiming what the others claim.
+Gateway's 29 s). When more is due, the run fans out by outbox shard instead
+(chalicelib/jobs/fanout.py; to the jobs queue in AWS, and on the local and test stages, without
+a queue, in-process before the run answers): one worker per shard settles its shard's due events
+page by page, 8 at a time, for up to `SHARD_BUDGET_SECONDS`. A busy platform records tens of
+thousands of events a minute (docs/data-model.md, "Capacity"); one invocation settles a few
+hundred, 64 workers a minute's worth each minute. What a worker leaves is the next minute's
+run's: an outbox shard is never sent again as a continuation, or each minute a backlog lasted
+would add a worker to every shard, each claiming what the others claim. An event whose claim or
+settle fails (DynamoDB throttling) is counted in `failures` and left to its lease; the run goes
+on.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -86,9 +90,11 @@ class MarkerConsumer:
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
+        self._lock = threading.Lock()  # a fanned-out worker hands over events concurrently
 
     def handle(self, event: OutboxEvent) -> None:
-        self.counts[event.type] = self.counts.get(event.type, 0) + 1
+        with self._lock:
+            self.counts[event.type] = self.counts.get(event.type, 0) + 1
         logger.info(
             "outbox event",
             extra={"event": event.id, "type": event.type, "platform": event.platform},
@@ -143,8 +149,8 @@ class OutboxJob:
         self._threads = shard_threads
 
     def __call__(self, request: JobRequest) -> JobResult:
-        """Settle what is due, or, when more is due than one run takes and a queue is there,
-        fan out by shard and answer the run's id."""
+        """Settle what is due, or, when more is due than one run takes, fan out by shard and
+        answer the run's id."""
         started = self._monotonic()
         now = run_instant(request, self._clock)
         due = self._outbox.due(now, self._batch + 1, platform=request.platform)
@@ -159,7 +165,7 @@ class OutboxJob:
             if self._monotonic() - started > self._budget:
                 more = True
                 break
-            tally.merge(self._deliver(entry, now, self._lease_until(now)))
+            tally.merge(self._deliver_safely(entry, now))
         return self._result(tally, more, now, request)
 
     def work_shard(self, request: JobRequest, shard: int) -> tuple[JobResult, bool]:
@@ -175,7 +181,7 @@ class OutboxJob:
         def deliver(entry: OutboxEntry) -> _Tally | None:
             if self._monotonic() - started > self._shard_budget:
                 return None  # left for the next run
-            return self._deliver(entry, now, self._lease_until(now))
+            return self._deliver_safely(entry, now)
 
         with ThreadPoolExecutor(self._threads, thread_name_prefix="outbox-shard") as pool:
             while not more:
@@ -207,6 +213,26 @@ class OutboxJob:
         if tally.failures:
             result["failures"] = tally.failures
         return result
+
+    def _deliver_safely(self, entry: OutboxEntry, now: datetime) -> _Tally:
+        """`_deliver`, but a failure of the outbox itself (a claim, a settle: DynamoDB throttling
+        or down) is this event's alone: counted and logged, the event left to its lease (due
+        again when it ends, or now if it was never claimed), and the run goes on."""
+        try:
+            return self._deliver(entry, now, self._lease_until(now))
+        except Exception as error:
+            logger.exception("outbox event not settled", extra={"event": entry.event.id})
+            return _Tally(
+                failures=[
+                    {
+                        "event": entry.event.id,
+                        "consumer": "outbox",
+                        "error": type(error).__name__,
+                        "attempts": str(entry.event.attempts),
+                        "next_attempt": "when its lease ends",
+                    }
+                ]
+            )
 
     def _deliver(self, entry: OutboxEntry, now: datetime, lease_until: datetime) -> _Tally:
         """Claim one event, hand it to each consumer that has not handled it, settle it: its

@@ -6,10 +6,12 @@ the clock on dev and test). A round is `chalicelib/services/webhooks/delivery.py
 clock a run waits for retries due within its budget (the 5 s one), so a blip costs seconds, not
 a minute; later retries go to later runs. The counts go out as metrics (the alarm's input).
 
-When more is due than one round takes and a jobs queue is there, the run fans out by delivery
-queue shard instead, as the outbox does (chalicelib/jobs/outbox.py): each `job_worker` turn runs
-rounds on its own shard for up to `SHARD_BUDGET_SECONDS` and leaves the rest to the next
-minute's run (never sent again as a continuation).
+When more is due than one round takes, the run fans out by delivery-queue shard instead, as the
+outbox does (chalicelib/jobs/outbox.py; the jobs queue in AWS, in-process on the local and test
+stages): each `job_worker` turn runs rounds on its own shard for up to `SHARD_BUDGET_SECONDS` and
+leaves the rest to the next minute's run (never sent again as a continuation). An endpoint's
+tasks are spread over all 64 shards, so under such a backlog it takes up to `PER_ENDPOINT`
+requests per shard worker at once; below it, `PER_ENDPOINT` at most.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools.logging import Logger
 
 from chalicelib.domain.clock import utc_today
+from chalicelib.domain.webhooks import DeliveryTask
 from chalicelib.domain.webhooks.deliveries import JITTER
 from chalicelib.jobs.outbox import SHARD_BUDGET_SECONDS, run_instant
 from chalicelib.jobs.registry import Job, JobRequest, JobResult
@@ -44,8 +47,8 @@ BATCH = 200
 # No send starts after this many seconds of a run (a send may take its 10 s more).
 BUDGET_SECONDS = 15.0
 WORKERS = 64
-# Requests one endpoint receives at once (a busy platform's one endpoint takes every event).
-PER_ENDPOINT = 8
+# Requests one round sends one endpoint at once (a busy platform's one endpoint takes every event).
+PER_ENDPOINT = 4
 logger = Logger(service="jobcover")
 Metric = Callable[[dict[str, int]], None]
 
@@ -114,19 +117,21 @@ class WebhookDeliveryJob:
         deadline = started + self._budget
         # A run at a given `now` (tests, ops) reads that instant throughout; else the clock.
         fixed = run_instant(request, self._clock)
+        live = request.now is None and request.as_of == utc_today(self._clock.now())
+        now = self._clock.now() if live else fixed
+        due: list[DeliveryTask] | None = None
         if self._fanout is not None:
-            due = self._deliveries.due(fixed, self._batch + 1, platform=request.platform)
+            due = self._deliveries.due(now, self._batch + 1, platform=request.platform)
             if len(due) > self._batch:
                 run = self._ids.new("run")
                 shards = self._deliveries.shards
                 self._fanout.start(run, self.name, request, shards, fixed)
                 return {"processed": 0, "run": run, "shards": shards, "now": fixed.isoformat()}
-        live = request.now is None and request.as_of == utc_today(self._clock.now())
         tally = Tally()
         rounds = 0
         while True:
-            now = self._clock.now() if live else fixed
-            next_due = self._round.run(now, request.platform, tally, deadline, live)
+            next_due = self._round.run(now, request.platform, tally, deadline, live, due=due)
+            due = None  # read afresh from the second round on
             rounds += 1
             if not live or next_due is None or tally.more:
                 break
@@ -134,6 +139,7 @@ class WebhookDeliveryJob:
             if self._monotonic() + wait > deadline:
                 break
             self._sleep(max(0.0, wait))
+            now = self._clock.now()
         return self._result(tally, rounds)
 
     def work_shard(self, request: JobRequest, shard: int) -> tuple[JobResult, bool]:
@@ -177,15 +183,22 @@ class WebhookDeliveryJob:
 
 
 def then_deliver(outbox: Job, deliveries: Job) -> Job:
-    """The `outbox` run followed by a delivery round: its result under `webhooks`."""
+    """The `outbox` run followed by a delivery round: its result under `webhooks`. When the
+    deliveries fanned out and the outbox did not, their run is the run's (`run`: the trigger
+    answers 202 and `GET /v1/admin/jobs/runs/{id}` follows it); when both did, the outbox's is,
+    and the deliveries' run id is under `webhooks` (and in the log)."""
 
     def run(request: JobRequest) -> JobResult:
         result = outbox(request)
         try:
-            result["webhooks"] = deliveries(request)
+            delivered = deliveries(request)
         except Exception as exc:  # the outbox's work stands; the deliveries wait for the next run
             logger.exception("webhook delivery round failed")
-            result["webhooks"] = {"error": type(exc).__name__}
+            delivered = {"error": type(exc).__name__}
+        result["webhooks"] = delivered
+        if "run" in delivered:
+            logger.info("webhook deliveries fanned out", extra={"run": delivered["run"]})
+            result.setdefault("run", delivered["run"])
         return result
 
     return run

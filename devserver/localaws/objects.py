@@ -66,7 +66,12 @@ class FileBody:
             os.truncate(self.path, size)
         return size
 
+    def _open(self) -> None:
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")  # as a closed file says
+
     def write(self, data: bytes) -> int:
+        self._open()
         with self.path.open("r+b") as file:
             file.seek(self._position)
             written = file.write(data)
@@ -74,6 +79,7 @@ class FileBody:
         return written
 
     def read(self, size: int = -1) -> bytes:
+        self._open()
         with self.path.open("rb") as file:
             file.seek(self._position)
             data = file.read(size)

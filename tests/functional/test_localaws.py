@@ -653,6 +653,8 @@ def test_a_file_body_answers_as_an_in_memory_file(operations):
         assert body.read() == reference.getvalue()
         body.close()
         assert not body.path.exists()
+        with pytest.raises(ValueError, match="closed file"):  # as a closed file says
+            body.read()
 
 
 # --- one request at a time, across the threads of moto's server -----------------------------

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.adapters.dynamodb.due import DUE_SHARDS
 from scripts import package
 
 REQUEST_ID = "$context.requestId"  # API Gateway's request id: every error body carries it
@@ -381,6 +382,10 @@ def test_full_chalice_package(tmp_path, logical_ids):
     assert source["Type"] == "SQS"
     assert source["Properties"]["Queue"] == {"Fn::GetAtt": ["JobsQueue", "Arn"]}
     assert worker["Timeout"] == 300
+    # The queue never asks for more workers than the function may run: no throttled message
+    # waits out the visibility timeout (the outbox's and deliveries' 64 shards each, 4 x 8 due).
+    limit = source["Properties"]["ScalingConfig"]["MaximumConcurrency"]
+    assert limit == worker["ReservedConcurrentExecutions"] >= 64 + 64 + 4 * DUE_SHARDS
     assert sam["Resources"]["JobsDeadLetterQueue"]["Type"] == "AWS::SQS::Queue"
     # Tracing's SDK ships; the botocore it patches is the runtime's.
     with zipfile.ZipFile(out_dir / "deployment.zip") as archive:

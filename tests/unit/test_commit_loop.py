@@ -54,6 +54,7 @@ def run(conflicts: int, attempts: int, earlier: ObjectRef | None = None) -> tupl
 
     def decide(unit: Any) -> tuple[Change[Thing], ObjectRef]:
         log["decided"] += 1
+        log.setdefault("order", []).append("decide")
         made = change()
         unit.record(made)
         return made, REF
@@ -103,8 +104,9 @@ def test_a_retried_request_answers_its_earlier_commit_and_commits_nothing():
 def test_the_first_attempt_looks_back_while_it_decides_and_retries_do_not():
     done, log, _ = run(conflicts=2, attempts=3)
     assert done.change is not None
-    # the marker read starts before the decision's reads; only the first attempt has one
-    assert log["order"] == ["look_back", "committed_before"]
+    # the marker read starts before the decision's reads and is waited for after them; only
+    # the first attempt has one
+    assert log["order"] == ["look_back", "decide", "committed_before", "decide", "decide"]
     assert (log["decided"], log["commits"]) == (3, 3)
 
 

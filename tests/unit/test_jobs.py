@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import zlib
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -446,13 +448,31 @@ def test_a_shard_worker_stops_at_its_budget_and_leaves_the_rest_to_the_next_run(
     assert queue.sent == []  # no continuation: the next minute's run takes the rest
 
 
+class Overlapping(Recorder):
+    """A consumer that takes a moment per event and notes how many it had at once."""
+
+    def __init__(self, fail_on: set[str] | None = None) -> None:
+        super().__init__(fail_on)
+        self.now = self.most = 0
+        self.lock = threading.Lock()
+
+    def handle(self, event: OutboxEvent) -> None:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        time.sleep(0.005)
+        with self.lock:
+            self.now -= 1
+        super().handle(event)
+
+
 def test_a_shard_worker_delivers_events_concurrently_each_once():
     outbox = FakeOutbox()
     numbers = in_shard_zero(40)
     for number in numbers:
         outbox.add(event(number))
     failing = f"evt_{numbers[3]:02d}"
-    steady, flaky = Recorder(), Recorder(fail_on={failing})
+    steady, flaky = Overlapping(), Recorder(fail_on={failing})
     job, _, _ = fanned_out(outbox, {"steady": steady, "flaky": flaky}, batch=7, shard_threads=4)
 
     result, _ = job.work_shard(request(), 0)
@@ -465,6 +485,52 @@ def test_a_shard_worker_delivers_events_concurrently_each_once():
     )
     assert [failure["event"] for failure in result["failures"]] == [failing]
     assert list(outbox.entries) == [failing]  # retried later, by the next run
+    assert 1 < steady.most <= 4
+
+
+def test_an_event_the_outbox_cannot_settle_is_counted_and_the_turn_goes_on():
+    class Throttled(FakeOutbox):
+        def done(self, entry):
+            if entry.event.id == stuck:
+                raise RuntimeError("ProvisionedThroughputExceededException")
+            super().done(entry)
+
+    outbox = Throttled()
+    numbers = in_shard_zero(10)
+    for number in numbers:
+        outbox.add(event(number))
+    stuck = f"evt_{numbers[2]:02d}"
+    recorder = Recorder()
+    job, _, runs = fanned_out(outbox, {"r": recorder}, batch=3, shard_threads=3)
+
+    result = job(request())  # more than the batch: fanned out, shard 0 holds all ten
+
+    assert len(recorder.seen) == 10
+    assert list(outbox.entries) == [stuck]  # claimed: due again when its lease ends
+    assert outbox.entries[stuck].event.due_at == NOW + LEASE
+    assert runs.get(str(result["run"])) == {
+        "shards": 4,
+        "shards_done": 4,
+        "processed": 9,
+        "failed": 1,
+    }
+
+
+def test_a_worker_that_raises_drops_what_the_in_process_queue_still_held():
+    queue = SentQueue()
+    worked: list[int] = []
+
+    def worker(message: ShardWork) -> None:
+        worked.append(message.shard)
+        if message.shard == 0:
+            queue.send(replace(message, shard=1))  # queued behind: dropped with the failure
+            raise RuntimeError("a worker's bug")
+
+    queue.worker = worker
+    with pytest.raises(RuntimeError):
+        queue.send(ShardWork("run_1", "outbox", 0, TODAY.isoformat(), None, None))
+    queue.send(ShardWork("run_2", "outbox", 2, TODAY.isoformat(), None, None))
+    assert worked == [0, 2]
 
 
 def test_retry_delays_grow_then_repeat_forever():

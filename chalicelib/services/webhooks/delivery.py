@@ -4,12 +4,14 @@ The due tasks (one Query per shard) are grouped by endpoint; a task whose endpoi
 disabled, or whose event is past its 30 days, is dropped. Each other task is taken for the
 attempt (a conditional move to `now + LEASE`: an overlapping run skips it). Then each endpoint's
 tasks are sent by up to `per_endpoint` worker threads of its own, each sending its share in due
-order (a receiver sees at most that many requests at once; no order is promised between them),
-so a slow receiver delays only its own deliveries. The workers touch no table: every write stays
-on the calling thread, in the order results arrive (the attempt logged, the task moved to its
-retry time, with jitter, or deleted; an eighth failure makes the delivery `failed`). Last, each
-endpoint's failing streak is updated through the unit of work, which disables an endpoint
-failing for five days.
+order (one round sends an endpoint at most that many requests at once; no order is promised
+between them), so a slow receiver delays only its own deliveries. A run that fans out runs one
+round per delivery-queue shard at a time, and an endpoint's tasks are spread over every shard:
+under a backlog an endpoint takes up to `per_endpoint` requests per shard worker. The workers
+touch no table: every write stays on the calling thread, in the order results arrive (the
+attempt logged, the task moved to its retry time, with jitter, or deleted; an eighth failure
+makes the delivery `failed`). Last, each endpoint's failing streak is updated through the unit
+of work, which disables an endpoint failing for five days.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ from chalicelib.services.webhooks.ports import (
     UrlGuard,
 )
 
-# Longer than one endpoint's share of a run can take (the outbox function's timeout is 120 s).
+# Longer than one endpoint's share of a run can take (the outbox function's timeout is 120 s; a
+# fanned-out worker's turn ends after 45 s, and a send after 10 s more).
 LEASE = timedelta(minutes=5)
 logger = Logger(service="jobcover")
 Signer = Callable[[str, str, list[str], datetime], dict[str, str]]
@@ -101,11 +104,14 @@ class DeliveryRound:
         deadline: float,
         live: bool,
         shard: int | None = None,
+        due: list[DeliveryTask] | None = None,
     ) -> datetime | None:
         """Send what is due at `now` (all shards, or one; no send starts after the monotonic
-        `deadline`; `live`: attempts are stamped with the clock, else with `now`). Answers the
-        earliest retry this round scheduled, if any."""
-        due = self.deliveries.due(now, self.batch + 1, platform=platform, shard=shard)
+        `deadline`; `live`: attempts are stamped with the clock, else with `now`; `due`: what
+        the caller has just read of it, up to `batch + 1` tasks). Answers the earliest retry
+        this round scheduled, if any."""
+        if due is None:
+            due = self.deliveries.due(now, self.batch + 1, platform=platform, shard=shard)
         tally.more = len(due) > self.batch
         plans = self._plan(due[: self.batch], now, tally)
         if not plans:

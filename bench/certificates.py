@@ -234,29 +234,10 @@ def binding(runs: int) -> bool:
                 "requirements": {"additional_insured": True, "waiver_of_subrogation": True},
             },
         )
-        from chalicelib.services.quotes import QuoteInput
+        from tests.functional import world
 
-        quote = container.quotes.create_quote(
-            platform.id,
-            QuoteInput(
-                contractor=contractor.id,
-                trade="hvac",
-                work_state="NJ",
-                lines=("wc", "gl"),
-                effective_date=datetime.now(UTC).date(),
-                end_date=None,
-                estimated_annual_pay_cents=4_000_000,
-                hourly_wage_cents=None,
-                customer=None,
-                employers_liability_limits="100/500/100",
-                deductible_cents=0,
-                rating_plan="guaranteed_cost",
-                operations={},
-                requested_coverages=(),
-                raw={},
-            ),
-        )
-        container.policies.create_policy(platform.id, quote.id)
+        # A bound NJ policy (an underwriter approves the quote if a line is referred).
+        world.policy(container, platform.id, contractor.id, "NJ", "hvac")
         start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
         serial = iter(range(1_000_000))
 

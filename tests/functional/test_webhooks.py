@@ -585,3 +585,27 @@ def test_a_large_delivery_run_fans_out_by_queue_shard(api, platform_key, receive
     assert (run["status"], run["processed"]) == ("completed", 3), run
     received = [r.verify(endpoint["secret"]) for r in receiver.received]
     assert sorted(payload["data"]["id"] for payload in received) == sorted(policies)
+
+
+def test_an_endpoints_attempts_page_newest_first_across_the_log_shards(api, platform_key, receiver):
+    receiver.default = 500  # every attempt fails: each retry logs another
+    endpoint = create_endpoint(api, platform_key, receiver.url)
+    bind_policy(api, platform_key)
+    run_outbox(api)
+    for minutes in (1, 6, 40, 200):  # past each retry delay (5 s, 5 min, 30 min, 2 h)
+        run_outbox(api, datetime.now(UTC) + timedelta(minutes=minutes), job="webhooks")
+    logged = attempts(api, platform_key, endpoint["id"])
+    assert len(logged) == 5  # spread over the log's shards by attempt id
+
+    paged: list[str] = []
+    cursor = ""
+    while True:
+        path = f"/v1/webhook-endpoints/{endpoint['id']}/deliveries?limit=2{cursor}"
+        status, body = api.json("GET", path, platform_key)
+        assert status == 200, body
+        paged += [item["id"] for item in body["data"]]
+        if not body["has_more"]:
+            break
+        cursor = f"&starting_after={body['data'][-1]['id']}"
+    assert paged == sorted((item["id"] for item in logged), reverse=True)
+    assert [item["attempt"] for item in logged] == [5, 4, 3, 2, 1]

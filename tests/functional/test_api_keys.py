@@ -86,3 +86,45 @@ def test_a_replayed_key_creation_shows_no_key(api: Api, platform_key: str) -> No
     assert status == 201 and first["api_key"]
     status, replay = api.json("POST", "/v1/api-keys", platform_key, body, headers=headers)
     assert status == 201 and replay["api_key"] is None and replay["id"] == first["id"]
+
+
+def test_revoking_a_key_right_after_creating_it_reads_no_index(api: Api, platform_key: str):
+    """The key's directory item is written with it, so revocation reads it consistently (a gsi3
+    entry may lag a key created a moment ago; DynamoDB's global indexes are eventual)."""
+    from chalicelib.bootstrap import container
+
+    status, created = api.json("POST", "/v1/api-keys", platform_key, {"role": "platform"})
+    assert status == 201, created
+    queries: list[str] = []
+
+    def record(params: dict[str, object], **_: object) -> None:
+        queries.append(str(params.get("IndexName")))
+
+    client = container().dynamodb
+    client.meta.events.register("provide-client-params.dynamodb.Query", record)
+    try:
+        status, revoked = api.json("DELETE", f"/v1/api-keys/{created['id']}", platform_key)
+    finally:
+        client.meta.events.unregister("provide-client-params.dynamodb.Query", record)
+    assert (status, revoked["revoked_at"] is not None) == (200, True)
+    assert queries == []
+
+
+def test_a_key_stored_before_directory_items_is_still_found_by_id(
+    api: Api, platform_key: str
+) -> None:
+    from chalicelib.adapters.dynamodb.parties import api_key_directory
+    from chalicelib.bootstrap import container
+
+    status, created = api.json("POST", "/v1/api-keys", platform_key, {"role": "platform"})
+    assert status == 201, created
+    app = container()
+    app.table.client.delete_item(  # as a key written before this change was stored
+        TableName=app.table.name,
+        Key={"pk": {"S": api_key_directory(created["id"])}, "sk": {"S": "KEY"}},
+    )
+
+    status, revoked = api.json("DELETE", f"/v1/api-keys/{created['id']}", platform_key)
+
+    assert (status, revoked["id"]) == (200, created["id"])
+    assert api.json("GET", "/v1/customers", created["api_key"])[0] == 401

@@ -43,6 +43,12 @@ def api_key_directory(key_id: str) -> str:
     return f"KEY#{key_id}"
 
 
+def api_key_directory_item(record: ApiKeyRecord) -> Item:
+    """`KEY#<id>` / `KEY` -> the key's hash, written with the key: revoking by id reads it
+    consistently (the gsi3 entry may lag a key created a moment ago)."""
+    return {"pk": api_key_directory(record.id), "sk": "KEY", "key_hash": record.key_hash}
+
+
 UNIQUE_PARTITIONS = {CONTRACTOR_EXTERNAL_ID: "CTREXT"}
 
 
@@ -66,6 +72,7 @@ class DynamoPlatforms:
             [
                 _create(record_item(platform, *platform_key(platform.id))),
                 _create(api_key_item(first_key)),
+                _create(api_key_directory_item(first_key)),
             ],
             conflict_message="The platform or its key already exists.",
         )
@@ -80,7 +87,10 @@ class DynamoApiKeys:
         self._table = table
 
     def add_key(self, record: ApiKeyRecord) -> None:
-        self._table.put(api_key_item(record), condition="attribute_not_exists(pk)")
+        self._table.transact(
+            [_create(api_key_item(record)), _create(api_key_directory_item(record))],
+            conflict_message="The key already exists.",
+        )
 
     def key_by_hash(self, key_hash: str) -> ApiKeyRecord | None:
         """Consistent: a key revoked a moment ago is seen revoked by the next request."""
@@ -88,7 +98,11 @@ class DynamoApiKeys:
         return item_record(item, ApiKeyRecord) if item else None
 
     def key_by_id(self, key_id: str) -> ApiKeyRecord | None:
-        """The gsi3 directory entry names the key's hash; then a consistent GetItem reads it."""
+        """The directory item names the key's hash; then a consistent GetItem reads it. A key
+        written before directory items existed is found by its gsi3 entry instead."""
+        directory = self._table.get(api_key_directory(key_id), "KEY")
+        if directory is not None:
+            return self.key_by_hash(str(directory["key_hash"]))
         items = self._table.query_all(
             partition=("gsi3pk", api_key_directory(key_id)),
             index="gsi3",

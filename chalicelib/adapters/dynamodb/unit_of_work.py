@@ -26,7 +26,11 @@ from chalicelib.adapters.dynamodb.entities import record_item
 from chalicelib.adapters.dynamodb.keys import tenant_key
 from chalicelib.adapters.dynamodb.ledger import ledger_item, totals_updates
 from chalicelib.adapters.dynamodb.outbox import outbox_item
-from chalicelib.adapters.dynamodb.parties import api_key_item, unique_claim_key
+from chalicelib.adapters.dynamodb.parties import (
+    api_key_directory_item,
+    api_key_item,
+    unique_claim_key,
+)
 from chalicelib.adapters.dynamodb.policies import payment_item, policy_item, quote_claim_key
 from chalicelib.adapters.dynamodb.quotes import quote_item, referral_item
 from chalicelib.adapters.dynamodb.table import DynamoTable, Item, to_attributes
@@ -171,6 +175,8 @@ class DynamoUnitOfWork:
             self._claims[len(self._operations) - 1] = lambda: duplicate_external_id(
                 state.external_id, self._holder(pk, sk, "assignment")
             )
+        elif isinstance(state, ApiKeyRecord):  # found by id, consistently (revocation)
+            self._put(api_key_directory_item(state), "attribute_not_exists(pk)")
         elif isinstance(state, Policy):
             pk, sk = quote_claim_key(state.platform, state.quote)
             self._put({"pk": pk, "sk": sk, "policy": state.id}, "attribute_not_exists(pk)")

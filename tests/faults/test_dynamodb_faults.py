@@ -161,8 +161,11 @@ def test_platform_and_its_first_key_are_one_transaction(api, faults):
     assert puts.seen == []
     (transaction,) = transactions.seen
     written = [operation["Put"]["Item"] for operation in transaction["TransactItems"]]
-    assert [item["id"]["S"] for item in written] == [body["id"], written[1]["id"]["S"]]
-    assert written[1]["id"]["S"].startswith("key_") and written[1]["platform"]["S"] == body["id"]
+    platform, key, directory = written  # the key's directory item finds it by id (revocation)
+    assert [platform["id"]["S"], key["id"]["S"][:4]] == [body["id"], "key_"]
+    assert key["platform"]["S"] == body["id"]
+    assert directory["pk"]["S"] == f"KEY#{key['id']['S']}"
+    assert directory["key_hash"] == key["key_hash"]
     assert all(
         operation["Put"]["ConditionExpression"] == "attribute_not_exists(pk)"
         for operation in transaction["TransactItems"]

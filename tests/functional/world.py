@@ -51,27 +51,16 @@ def waiver_customer(app: Any, platform: str) -> str:
 
 def policy(app: Any, platform: str, contractor: str, state: str, trade: str, **quote: Any) -> str:
     """A bound policy from a quote (a referral approved by an underwriter on the way)."""
-    from chalicelib.services.quotes import QuoteInput
+    from tests.inputs import quote_input
 
     fields: dict[str, Any] = {
-        "contractor": contractor,
         "trade": trade,
         "work_state": state,
         "lines": ("wc", "gl") if state != "CA" else ("wc",),
         "effective_date": datetime.now(UTC).date(),
-        "end_date": None,
-        "estimated_annual_pay_cents": 4_000_000,
-        "hourly_wage_cents": None,
-        "customer": None,
-        "employers_liability_limits": "100/500/100",
-        "deductible_cents": 0,
-        "rating_plan": "guaranteed_cost",
-        "operations": {},
-        "requested_coverages": (),
-        "raw": {},
         **quote,
     }
-    quoted = app.quotes.create_quote(platform, QuoteInput(**fields))
+    quoted = app.quotes.create_quote(platform, quote_input(contractor, **fields))
     if quoted.referral:
         app.referrals.decide(quoted.referral, "approve", "ok", UNDERWRITER)
     return str(app.policies.create_policy(platform, quoted.id).id)

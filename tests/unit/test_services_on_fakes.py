@@ -16,9 +16,9 @@ from chalicelib.domain.parties import Address, Principal
 from chalicelib.domain.roles import Role
 from chalicelib.request_scope import keyed_scope, write_scope
 from chalicelib.services.assignments import AssignmentChanges
-from chalicelib.services.quotes import QuoteInput
 from tests.answers import CLEAN_ANSWERS
 from tests.fakes import FakeApp
+from tests.inputs import quote_input
 
 PLATFORM = "plt_00000000000000000000000000"
 UNDERWRITER = Principal(key_id="key_underwriter", role=Role.UNDERWRITER)
@@ -65,22 +65,13 @@ def customer(app: FakeApp) -> str:
 def quote(app: FakeApp, contractor_id: str, effective: date) -> Any:
     return app.quotes.create_quote(
         PLATFORM,
-        QuoteInput(
-            contractor=contractor_id,
+        quote_input(
+            contractor_id,
             trade="hvac",
             work_state="NJ",
             lines=("wc", "gl"),
             effective_date=effective,
-            end_date=None,
-            estimated_annual_pay_cents=4_000_000,
-            hourly_wage_cents=None,
-            customer=None,
-            employers_liability_limits="100/500/100",
-            deductible_cents=0,
-            rating_plan="guaranteed_cost",
             operations=CLEAN_ANSWERS,
-            requested_coverages=(),
-            raw={},
         ),
     )
 

@@ -15,9 +15,9 @@ from chalicelib.domain.ledger import total_cents
 from chalicelib.domain.parties import Principal
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.roles import Role
-from chalicelib.services.quotes import QuoteInput
 from chalicelib.services.term import change_items
 from tests.fakes import FakeApp
+from tests.inputs import quote_input
 from tests.unit.test_services_on_fakes import (
     PLATFORM,
     UNDERWRITER,
@@ -54,22 +54,14 @@ def california_policy(app: FakeApp, *, lead_days: int = 21, pay_down: bool = Tru
     )
     quoted = app.quotes.create_quote(
         PLATFORM,
-        QuoteInput(
-            contractor=contractor_id,
+        quote_input(
+            contractor_id,
             trade="plumbing",
             work_state="CA",
             lines=("wc",),
             effective_date=app.clock.now().date() + timedelta(days=lead_days),
-            end_date=None,
             estimated_annual_pay_cents=400_000_000,
             hourly_wage_cents=4000,
-            customer=None,
-            employers_liability_limits="100/500/100",
-            deductible_cents=0,
-            rating_plan="guaranteed_cost",
-            operations={},
-            requested_coverages=(),
-            raw={},
         ),
     )
     assert quoted.lines["wc"].program == "california-wc"

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.services.quotes import QuoteInput
+from tests import inputs
 from tests.answers import CLEAN_ANSWERS
 from tests.fakes import FakeApp
 from tests.unit.test_services_on_fakes import PLATFORM, contractor
@@ -14,24 +15,14 @@ from tests.unit.test_services_on_fakes import PLATFORM, contractor
 
 def quote_input(contractor_id: str, app: FakeApp, **overrides: Any) -> QuoteInput:
     fields: dict[str, Any] = {
-        "contractor": contractor_id,
         "trade": "hvac",
         "work_state": "TX",
         "lines": ("wc",),
         "effective_date": app.clock.now().date() + timedelta(days=1),
-        "end_date": None,
-        "estimated_annual_pay_cents": 4_000_000,
-        "hourly_wage_cents": None,
-        "customer": None,
-        "employers_liability_limits": "100/500/100",
-        "deductible_cents": 0,
-        "rating_plan": "guaranteed_cost",
         "operations": dict(CLEAN_ANSWERS),
-        "requested_coverages": (),
-        "raw": {},
+        **overrides,
     }
-    fields.update(overrides)
-    return QuoteInput(**fields)
+    return inputs.quote_input(contractor_id, **fields)
 
 
 def california_contractor(app: FakeApp) -> str:

@@ -332,10 +332,15 @@ class Container:
                 ids=self.ids,
                 clock=self.clock,
                 batch=self.settings.jobs_batch,
-                fanout=fanout.FanOut(self.work_queue, self.runs),
+                fanout=self.job_fanout,
             )
             for name, handler in handlers.items()
         }
+
+    @cached_property
+    def job_fanout(self) -> fanout.FanOut:
+        """Where a run too large for one invocation goes (term jobs, outbox, deliveries)."""
+        return fanout.FanOut(self.work_queue, self.runs, self.ids)
 
     @cached_property
     def runs(self) -> DynamoRuns:
@@ -370,8 +375,7 @@ class Container:
             self.outbox_consumers,
             self.clock,
             batch=self.settings.outbox_batch,
-            fanout=fanout.FanOut(self.work_queue, self.runs),
-            ids=self.ids,
+            fanout=self.job_fanout,
             shard_threads=SHARD_THREADS,
         )
 
@@ -454,5 +458,5 @@ class Container:
             clock=self.clock,
             metrics=emit_counts,
             batch=self.settings.webhooks_batch,
-            fanout=fanout.FanOut(self.work_queue, self.runs),
+            fanout=self.job_fanout,
         )

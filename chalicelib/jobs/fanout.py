@@ -23,6 +23,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from chalicelib.jobs.registry import JobRequest, JobResult
+from chalicelib.ports import IdGenerator
 
 # A worker has its function's 300 s (the admin route, API Gateway's 29 s).
 WORKER_BUDGET_SECONDS = 240.0
@@ -90,10 +91,13 @@ class FanOut:
 
     queue: WorkQueue
     runs: RunStore
+    ids: IdGenerator
     worker_budget_seconds: float = WORKER_BUDGET_SECONDS
 
-    def start(self, run: str, job: str, request: JobRequest, shards: int, at: datetime) -> None:
-        """Record the run, then send one message per shard."""
+    def start(self, job: str, request: JobRequest, shards: int, at: datetime) -> JobResult:
+        """Record a new run, send one message per shard, and answer what the trigger answers
+        (the run's id: 202)."""
+        run = self.ids.new("run")
         self.runs.start(run, job, request, shards, at)
         for shard in range(shards):
             self.queue.send(
@@ -106,6 +110,7 @@ class FanOut:
                     platform=request.platform,
                 )
             )
+        return {"processed": 0, "run": run, "shards": shards, "now": at.isoformat()}
 
 
 class InProcessQueue:

@@ -37,7 +37,7 @@ from chalicelib.domain.clock import utc_today
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.jobs.registry import JobRequest, JobResult
-from chalicelib.ports import Clock, IdGenerator, OutboxConsumer, OutboxEntry, OutboxReader
+from chalicelib.ports import Clock, OutboxConsumer, OutboxEntry, OutboxReader
 
 if TYPE_CHECKING:
     from chalicelib.jobs.fanout import FanOut
@@ -130,12 +130,9 @@ class OutboxJob:
         budget_seconds: float = BUDGET_SECONDS,
         monotonic: Callable[[], float] = monotonic_seconds,
         fanout: FanOut | None = None,
-        ids: IdGenerator | None = None,
         shard_budget_seconds: float = SHARD_BUDGET_SECONDS,
         shard_threads: int = 1,
     ) -> None:
-        if fanout is not None and ids is None:
-            raise ValueError("a run that fans out needs ids for its run records")
         self._outbox = outbox
         # Read at each run, so a consumer registered after this job was built is called too.
         self._consumers = consumers
@@ -144,7 +141,6 @@ class OutboxJob:
         self._budget = budget_seconds
         self._monotonic = monotonic
         self._fanout = fanout
-        self._ids = ids
         self._shard_budget = shard_budget_seconds
         self._threads = shard_threads
 
@@ -154,11 +150,8 @@ class OutboxJob:
         started = self._monotonic()
         now = run_instant(request, self._clock)
         due = self._outbox.due(now, self._batch + 1, platform=request.platform)
-        if self._fanout is not None and self._ids is not None and len(due) > self._batch:
-            run = self._ids.new("run")
-            self._fanout.start(run, self.name, request, self._outbox.shards, now)
-            shards = self._outbox.shards
-            return {"processed": 0, "run": run, "shards": shards, "now": now.isoformat()}
+        if self._fanout is not None and len(due) > self._batch:
+            return self._fanout.start(self.name, request, self._outbox.shards, now)
         tally = _Tally()
         more = len(due) > self._batch
         for entry in due[: self._batch]:

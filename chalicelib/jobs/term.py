@@ -152,15 +152,7 @@ class TermJob:
         return result, bool(result["more"])
 
     def fan_out(self, request: JobRequest, fanout: FanOut) -> JobResult:
-        run = self.run_for(request)
-        run_id = self._ids.new("run")
-        fanout.start(run_id, self.name, request, self._due.shards, run.now)
-        return {
-            "processed": 0,
-            "run": run_id,
-            "shards": self._due.shards,
-            "now": run.now.isoformat(),
-        }
+        return fanout.start(self.name, request, self._due.shards, self.run_for(request).now)
 
     def _settle_due(self, request: JobRequest, shard: int | None, budget: float) -> JobResult:
         started = self._monotonic()

@@ -102,7 +102,6 @@ class WebhookDeliveryJob:
             per_endpoint=per_endpoint,
         )
         self._deliveries = deliveries
-        self._ids = ids
         self._batch = batch
         self._fanout = fanout
         self._shard_budget = shard_budget_seconds
@@ -123,10 +122,7 @@ class WebhookDeliveryJob:
         if self._fanout is not None:
             due = self._deliveries.due(now, self._batch + 1, platform=request.platform)
             if len(due) > self._batch:
-                run = self._ids.new("run")
-                shards = self._deliveries.shards
-                self._fanout.start(run, self.name, request, shards, fixed)
-                return {"processed": 0, "run": run, "shards": shards, "now": fixed.isoformat()}
+                return self._fanout.start(self.name, request, self._deliveries.shards, fixed)
         tally = Tally()
         rounds = 0
         while True:

@@ -395,7 +395,7 @@ def in_shard_zero(count: int) -> list[int]:
 def fanned_out(outbox, consumers, **kw):
     """An outbox job whose large runs fan out to an in-process queue, as on `make run`."""
     queue, runs = SentQueue(), FakeRuns()
-    job = outbox_job(outbox, consumers, fanout=FanOut(queue, runs), ids=CountingIds(), **kw)
+    job = outbox_job(outbox, consumers, fanout=FanOut(queue, runs, CountingIds()), **kw)
     queue.worker = lambda message: work(message, {"outbox": job}, queue, runs)
     return job, queue, runs
 

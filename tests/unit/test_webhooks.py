@@ -43,7 +43,7 @@ from tests.fakes_webhooks import (
     FakeWebhookEndpoints,
     FakeWebhookEvents,
 )
-from tests.unit.test_jobs import FakeRuns, SentQueue
+from tests.unit.test_jobs import CountingIds, FakeRuns, SentQueue
 
 PLATFORM = "plt_00000000000000000000000000"
 OTHER = "plt_00000000000000000000000001"
@@ -522,7 +522,7 @@ def test_one_endpoint_receives_up_to_per_endpoint_requests_at_once_and_every_eve
 
 def test_a_large_delivery_run_fans_out_by_queue_shard_and_sends_each_task_once():
     queue, runs = SentQueue(), FakeRuns()
-    world = World(batch=3, fanout=FanOut(queue, runs))
+    world = World(batch=3, fanout=FanOut(queue, runs, CountingIds()))
     queue.worker = lambda message: work(message, {"webhooks": world.job}, queue, runs)
     for port in (1, 2):
         world.services.create(PLATFORM, f"http://127.0.0.1:{port}/a", ["policy.activated"])
